@@ -1,0 +1,324 @@
+"""The frozen, validated model of one finite instance (SPEC.md §1, §11).
+
+An :class:`Instance` is immutable and hashable. It is validated on construction: every rule of
+SPEC.md §11 that concerns values (probabilities, utility ranges, stakes) is checked here once, with
+an error naming the place. Reading files and checking their syntax lives in
+:mod:`solver.serialization`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cached_property
+
+from solver.errors import InstanceError, ModelError
+from solver.numbers import ONE, ZERO
+
+DEFAULT_FEATURE = "default"
+"""The one dummy feature of a user who declares none (SPEC.md §1)."""
+
+USER_TURN = "U"
+PROVIDER_TURN = "P"
+
+Table = tuple[tuple[Fraction, ...], ...]
+"""A utility table indexed ``[action][state]`` in file order."""
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A provider: its label and the signals it may observe."""
+
+    label: str
+    signals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class User:
+    """A user: actions, utility ``u(a, y)``, private features and their kernel.
+
+    ``utility[a][y]`` follows the file order of actions and states. ``feature_kernel`` is ``None``
+    for a user with a single feature (probability one), else indexed ``[world][feature]``.
+    """
+
+    label: str
+    actions: tuple[str, ...]
+    utility: Table
+    features: tuple[str, ...] = (DEFAULT_FEATURE,)
+    feature_kernel: Table | None = None
+
+
+@dataclass(frozen=True)
+class World:
+    """A world ``ω = (y, x^P_1..x^P_m)`` with its prior probability; ``signals`` in provider order."""
+
+    label: str
+    prob: Fraction
+    state: str
+    signals: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Stake:
+    """Provider j's stake in user i: weight ``λ_{j,i}`` and utility ``U_{j,i}(a, y)`` (``[a][y]``)."""
+
+    weight: Fraction
+    utility: Table
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A turn sequence over ``{U, P}`` with the two alphabets (SPEC.md §2)."""
+
+    turns: tuple[str, ...]
+    provider_messages: tuple[str, ...]
+    user_messages: tuple[str, ...]
+
+    def alphabet(self, turn: int) -> tuple[str, ...]:
+        """Return the messages that may be spoken at a turn.
+
+        Parameters
+        ----------
+        turn : int
+            Zero-based turn index.
+
+        Returns
+        -------
+        tuple of str
+            ``provider_messages`` or ``user_messages``.
+        """
+        return self.provider_messages if self.turns[turn] == PROVIDER_TURN else self.user_messages
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One finite pluralistic alignment game (SPEC.md §1).
+
+    Build instances with :func:`solver.serialization.instance_from_dict` or
+    :func:`solver.serialization.load`; direct construction validates values as well.
+
+    Attributes
+    ----------
+    states, providers, users, worlds : tuple
+        In file order; every label is unique in its list.
+    stakes : tuple of tuple of Stake
+        ``stakes[j][i]`` for provider j and user i.
+    protocol : Protocol
+        The conversation protocol.
+    parameters : tuple of (str, Fraction)
+        Named parameters, with their current exact values.
+    expressions : tuple of (str, str)
+        For each number written as an expression in the parameters, its place and text.
+    provenance : tuple of (str, str)
+        Free provenance fields (``generator``, ``seed``, ``note`` ...), as strings.
+    """
+
+    states: tuple[str, ...]
+    providers: tuple[Provider, ...]
+    users: tuple[User, ...]
+    worlds: tuple[World, ...]
+    stakes: tuple[tuple[Stake, ...], ...]
+    protocol: Protocol
+    title: str = ""
+    description: str = ""
+    source: str = ""
+    parameters: tuple[tuple[str, Fraction], ...] = ()
+    expressions: tuple[tuple[str, str], ...] = ()
+    provenance: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # -- label lookups ---------------------------------------------------------------------------------
+
+    @cached_property
+    def provider_labels(self) -> tuple[str, ...]:
+        """Provider labels in file order."""
+        return tuple(p.label for p in self.providers)
+
+    @cached_property
+    def user_labels(self) -> tuple[str, ...]:
+        """User labels in file order."""
+        return tuple(u.label for u in self.users)
+
+    def provider_index(self, label: str) -> int:
+        """Return the position of a provider, by label.
+
+        Parameters
+        ----------
+        label : str
+            A provider label.
+
+        Returns
+        -------
+        int
+            Its index in file order.
+        """
+        return _index(self.provider_labels, label, "provider")
+
+    def user_index(self, label: str) -> int:
+        """Return the position of a user, by label.
+
+        Parameters
+        ----------
+        label : str
+            A user label.
+
+        Returns
+        -------
+        int
+            Its index in file order.
+        """
+        return _index(self.user_labels, label, "user")
+
+    # -- derived arrays used by the kernels ------------------------------------------------------------
+
+    @cached_property
+    def world_states(self) -> tuple[int, ...]:
+        """State index ``y(ω)`` of every world."""
+        position = {s: k for k, s in enumerate(self.states)}
+        return tuple(position[w.state] for w in self.worlds)
+
+    @cached_property
+    def world_signals(self) -> tuple[tuple[int, ...], ...]:
+        """``world_signals[j][ω]``: the index of provider j's signal ``x^P_j(ω)``."""
+        result = []
+        for j, provider in enumerate(self.providers):
+            position = {s: k for k, s in enumerate(provider.signals)}
+            result.append(tuple(position[w.signals[j]] for w in self.worlds))
+        return tuple(result)
+
+    def joint_prior(self, user: int) -> Table:
+        """User i's joint prior ``π_i(x, ω) = π(ω) κ_i(x | ω)`` (SPEC.md §1).
+
+        Parameters
+        ----------
+        user : int
+            User index.
+
+        Returns
+        -------
+        tuple of tuple of Fraction
+            Indexed ``[feature][world]``.
+        """
+        return self._joint_priors[user]
+
+    @cached_property
+    def _joint_priors(self) -> tuple[Table, ...]:
+        priors = []
+        for u in self.users:
+            if u.feature_kernel is None:
+                priors.append((tuple(w.prob for w in self.worlds),))
+            else:
+                kernel = u.feature_kernel
+                priors.append(
+                    tuple(
+                        tuple(w.prob * kernel[k][x] for k, w in enumerate(self.worlds))
+                        for x in range(len(u.features))
+                    )
+                )
+        return tuple(priors)
+
+    def parameter_values(self) -> dict[str, Fraction]:
+        """Return the parameters as a dictionary.
+
+        Returns
+        -------
+        dict
+            Name to exact value.
+        """
+        return dict(self.parameters)
+
+
+def _index(labels: tuple[str, ...], label: str, kind: str) -> int:
+    try:
+        return labels.index(label)
+    except ValueError:
+        raise ModelError(f"unknown {kind} {label!r}; known: {', '.join(labels)}") from None
+
+
+def _check_unique(labels: tuple[str, ...], place: str) -> None:
+    if not labels:
+        raise InstanceError(place, "must list at least one label")
+    seen: set[str] = set()
+    for label in labels:
+        if label in seen:
+            raise InstanceError(place, f"label {label!r} appears twice; labels must be unique")
+        seen.add(label)
+
+
+def _check_table(table: Table, rows: tuple[str, ...], columns: tuple[str, ...], place: str) -> None:
+    if len(table) != len(rows) or any(len(r) != len(columns) for r in table):
+        raise InstanceError(place, f"table must have one row per {rows} and one column per {columns}")
+    for a, row in zip(rows, table):
+        for y, value in zip(columns, row):
+            if not ZERO <= value <= ONE:
+                raise InstanceError(f"{place}[{a}][{y}]", f"utility {value} lies outside [0, 1]; rescale utilities into [0, 1]")
+
+
+def _validate(instance: Instance) -> None:
+    """Check the value rules of SPEC.md §11 on a typed instance."""
+    _check_unique(instance.states, "states")
+    _check_unique(tuple(p.label for p in instance.providers), "providers")
+    _check_unique(tuple(u.label for u in instance.users), "users")
+    _check_unique(tuple(w.label for w in instance.worlds), "worlds")
+    for p in instance.providers:
+        _check_unique(p.signals, f"providers.{p.label}.signals")
+    states = set(instance.states)
+    total = ZERO
+    for w in instance.worlds:
+        place = f"worlds.{w.label}"
+        if w.state not in states:
+            raise InstanceError(f"{place}.state", f"unknown state {w.state!r}; declared states: {', '.join(instance.states)}")
+        if len(w.signals) != len(instance.providers):
+            raise InstanceError(f"{place}.signals", "must give one signal for every provider")
+        for p, s in zip(instance.providers, w.signals):
+            if s not in p.signals:
+                raise InstanceError(
+                    f"{place}.signals.{p.label}",
+                    f"unknown signal {s!r}; provider {p.label} has signals {', '.join(p.signals)}",
+                )
+        if w.prob <= 0:
+            raise InstanceError(f"{place}.prob", f"probability {w.prob} must be positive; drop worlds of probability 0")
+        total += w.prob
+    if total != 1:
+        raise InstanceError("worlds", f"world probabilities sum to {total}, not 1; fix the 'prob' fields")
+    for u in instance.users:
+        place = f"users.{u.label}"
+        _check_unique(u.actions, f"{place}.actions")
+        _check_unique(u.features, f"{place}.features")
+        _check_table(u.utility, u.actions, instance.states, f"{place}.utility")
+        if u.feature_kernel is None:
+            if len(u.features) != 1:
+                raise InstanceError(f"{place}.feature_kernel", "is required when a user has more than one feature")
+        else:
+            kernel = u.feature_kernel
+            if len(kernel) != len(instance.worlds) or any(len(r) != len(u.features) for r in kernel):
+                raise InstanceError(f"{place}.feature_kernel", "must give, for every world, a probability of every feature")
+            for w, row in zip(instance.worlds, kernel):
+                for x, value in zip(u.features, row):
+                    if value < 0:
+                        raise InstanceError(f"{place}.feature_kernel[{w.label}][{x}]", f"probability {value} is negative")
+                if sum(row, ZERO) != 1:
+                    raise InstanceError(
+                        f"{place}.feature_kernel[{w.label}]",
+                        f"feature probabilities sum to {sum(row, ZERO)}, not 1",
+                    )
+    if len(instance.stakes) != len(instance.providers) or any(
+        len(row) != len(instance.users) for row in instance.stakes
+    ):
+        raise InstanceError("stakes", "must give a stake for every (provider, user) pair")
+    for p, row in zip(instance.providers, instance.stakes):
+        for u, stake in zip(instance.users, row):
+            place = f"stakes.{p.label}.{u.label}"
+            if stake.weight < 0:
+                raise InstanceError(f"{place}.weight", f"weight {stake.weight} is negative; stakes λ must be ≥ 0")
+            _check_table(stake.utility, u.actions, instance.states, f"{place}.utility")
+    protocol = instance.protocol
+    for k, t in enumerate(protocol.turns):
+        if t not in (USER_TURN, PROVIDER_TURN):
+            raise InstanceError(f"protocol.turns[{k}]", f"unknown turn {t!r}; each turn is 'U' (user) or 'P' (provider)")
+    if PROVIDER_TURN in protocol.turns:
+        _check_unique(protocol.provider_messages, "protocol.provider_messages")
+    if USER_TURN in protocol.turns:
+        _check_unique(protocol.user_messages, "protocol.user_messages")
