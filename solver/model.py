@@ -205,7 +205,7 @@ class Instance:
 
     @cached_property
     def _joint_priors(self) -> tuple[Table, ...]:
-        priors = []
+        priors: list[Table] = []
         for u in self.users:
             if u.feature_kernel is None:
                 priors.append((tuple(w.prob for w in self.worlds),))
@@ -253,7 +253,10 @@ def _check_table(table: Table, rows: tuple[str, ...], columns: tuple[str, ...], 
     for a, row in zip(rows, table):
         for y, value in zip(columns, row):
             if not ZERO <= value <= ONE:
-                raise InstanceError(f"{place}[{a}][{y}]", f"utility {value} lies outside [0, 1]; rescale utilities into [0, 1]")
+                raise InstanceError(
+                    f"{place}[{a}][{y}]",
+                    f"utility {value} lies outside [0, 1]; rescale utilities into [0, 1]",
+                )
 
 
 def _validate(instance: Instance) -> None:
@@ -269,7 +272,9 @@ def _validate(instance: Instance) -> None:
     for w in instance.worlds:
         place = f"worlds.{w.label}"
         if w.state not in states:
-            raise InstanceError(f"{place}.state", f"unknown state {w.state!r}; declared states: {', '.join(instance.states)}")
+            raise InstanceError(
+                f"{place}.state", f"unknown state {w.state!r}; declared states: {', '.join(instance.states)}"
+            )
         if len(w.signals) != len(instance.providers):
             raise InstanceError(f"{place}.signals", "must give one signal for every provider")
         for p, s in zip(instance.providers, w.signals):
@@ -279,7 +284,9 @@ def _validate(instance: Instance) -> None:
                     f"unknown signal {s!r}; provider {p.label} has signals {', '.join(p.signals)}",
                 )
         if w.prob <= 0:
-            raise InstanceError(f"{place}.prob", f"probability {w.prob} must be positive; drop worlds of probability 0")
+            raise InstanceError(
+                f"{place}.prob", f"probability {w.prob} must be positive; drop worlds of probability 0"
+            )
         total += w.prob
     if total != 1:
         raise InstanceError("worlds", f"world probabilities sum to {total}, not 1; fix the 'prob' fields")
@@ -290,15 +297,21 @@ def _validate(instance: Instance) -> None:
         _check_table(u.utility, u.actions, instance.states, f"{place}.utility")
         if u.feature_kernel is None:
             if len(u.features) != 1:
-                raise InstanceError(f"{place}.feature_kernel", "is required when a user has more than one feature")
+                raise InstanceError(
+                    f"{place}.feature_kernel", "is required when a user has more than one feature"
+                )
         else:
             kernel = u.feature_kernel
             if len(kernel) != len(instance.worlds) or any(len(r) != len(u.features) for r in kernel):
-                raise InstanceError(f"{place}.feature_kernel", "must give, for every world, a probability of every feature")
+                raise InstanceError(
+                    f"{place}.feature_kernel", "must give, for every world, a probability of every feature"
+                )
             for w, row in zip(instance.worlds, kernel):
                 for x, value in zip(u.features, row):
                     if value < 0:
-                        raise InstanceError(f"{place}.feature_kernel[{w.label}][{x}]", f"probability {value} is negative")
+                        raise InstanceError(
+                            f"{place}.feature_kernel[{w.label}][{x}]", f"probability {value} is negative"
+                        )
                 if sum(row, ZERO) != 1:
                     raise InstanceError(
                         f"{place}.feature_kernel[{w.label}]",
@@ -308,16 +321,20 @@ def _validate(instance: Instance) -> None:
         len(row) != len(instance.users) for row in instance.stakes
     ):
         raise InstanceError("stakes", "must give a stake for every (provider, user) pair")
-    for p, row in zip(instance.providers, instance.stakes):
-        for u, stake in zip(instance.users, row):
+    for p, stake_row in zip(instance.providers, instance.stakes):
+        for u, stake in zip(instance.users, stake_row):
             place = f"stakes.{p.label}.{u.label}"
             if stake.weight < 0:
-                raise InstanceError(f"{place}.weight", f"weight {stake.weight} is negative; stakes λ must be ≥ 0")
+                raise InstanceError(
+                    f"{place}.weight", f"weight {stake.weight} is negative; stakes λ must be ≥ 0"
+                )
             _check_table(stake.utility, u.actions, instance.states, f"{place}.utility")
     protocol = instance.protocol
     for k, t in enumerate(protocol.turns):
         if t not in (USER_TURN, PROVIDER_TURN):
-            raise InstanceError(f"protocol.turns[{k}]", f"unknown turn {t!r}; each turn is 'U' (user) or 'P' (provider)")
+            raise InstanceError(
+                f"protocol.turns[{k}]", f"unknown turn {t!r}; each turn is 'U' (user) or 'P' (provider)"
+            )
     if PROVIDER_TURN in protocol.turns:
         _check_unique(protocol.provider_messages, "protocol.provider_messages")
     if USER_TURN in protocol.turns:

@@ -40,7 +40,7 @@ def exact_spelling(value: float) -> str:
         ``"p/q"`` for the shortest decimal that reads back as ``value`` (``0.1`` gives ``"1/10"``).
     """
     if not math.isfinite(value):
-        return "a finite rational such as \"1/2\""
+        return 'a finite rational such as "1/2"'
     fraction = Fraction(repr(value))
     if fraction.denominator == 1:
         return str(fraction.numerator)
@@ -85,16 +85,20 @@ def parse_number(
         raise NumberError(
             place,
             f"the float {value!r} is not exact; write it as a quoted string, e.g. {exact_spelling(value)}"
-            f" or \"{value!r}\"",
+            f' or "{value!r}"',
         )
     if isinstance(value, str):
         return _parse_string(value, place, parameters or {})
     type_name = type(value).__name__
     if type_name == "Float":
-        raise NumberError(place, f"the sympy Float {value} is not exact; use sympy.Rational or a string \"p/q\"")
+        raise NumberError(
+            place, f'the sympy Float {value} is not exact; use sympy.Rational or a string "p/q"'
+        )
     if type_name in {"Rational", "Integer", "One", "Zero", "NegativeOne", "Half"}:
         return Fraction(int(value.p), int(value.q))
-    raise NumberError(place, f"expected a number (an int or a string such as \"3/7\"), got {type_name} {value!r}")
+    raise NumberError(
+        place, f'expected a number (an int or a string such as "3/7"), got {type_name} {value!r}'
+    )
 
 
 def _parse_string(text: str, place: str, parameters: Mapping[str, Fraction]) -> Fraction:
@@ -120,7 +124,9 @@ def _evaluate_expression(text: str, place: str, parameters: Mapping[str, Fractio
 
     if not _EXPRESSION_CHARACTERS.match(text):
         raise NumberError(
-            place, f"cannot read {text!r} as a number; only digits, '.', parameters, + - * / ** and brackets are allowed"
+            place,
+            f"cannot read {text!r} as a number; only digits, '.', parameters, + - * / ** and "
+            "brackets are allowed",
         )
     unknown = sorted({word for word in _IDENTIFIER.findall(text) if word not in parameters})
     if unknown:
@@ -135,16 +141,20 @@ def _evaluate_expression(text: str, place: str, parameters: Mapping[str, Fractio
     # Only numbers and the declared parameters are in scope: no functions, no constants.
     scope: dict[str, Any] = {"Integer": sympy.Integer, "Rational": sympy.Rational, "Float": sympy.Float}
     try:
-        expression = parse_expr(text, local_dict=dict(names), global_dict=scope, transformations=transformations)
+        expression = parse_expr(
+            text, local_dict=dict(names), global_dict=scope, transformations=transformations
+        )
     except Exception:  # sympy raises many types for unreadable input
         raise NumberError(
             place,
-            f"cannot read {text!r} as a number; write an int, \"p/q\", a decimal such as \"0.25\", or an "
+            f'cannot read {text!r} as a number; write an int, "p/q", a decimal such as "0.25", or an '
             f"expression in the parameters ({', '.join(sorted(parameters)) or 'none declared'})",
         ) from None
     if not isinstance(expression, sympy.Expr):
         raise NumberError(place, f"{text!r} is not an arithmetic expression")
-    substituted = expression.subs({names[k]: sympy.Rational(v.numerator, v.denominator) for k, v in parameters.items()})
+    substituted = expression.subs(
+        {names[k]: sympy.Rational(v.numerator, v.denominator) for k, v in parameters.items()}
+    )
     if not isinstance(substituted, sympy.Rational):
         raise NumberError(place, f"{text!r} does not evaluate to an exact rational (got {substituted})")
     return Fraction(int(substituted.p), int(substituted.q))

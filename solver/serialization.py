@@ -52,7 +52,9 @@ class _Reader:
         return result
 
 
-def _mapping(value: Any, place: str, required: tuple[str, ...] = (), optional: tuple[str, ...] | None = None) -> dict[str, Any]:
+def _mapping(
+    value: Any, place: str, required: tuple[str, ...] = (), optional: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise InstanceError(place or "file", f"must be a mapping (key: value), got {_describe(value)}")
     for key in value:
@@ -88,13 +90,14 @@ def _labels(value: Any, place: str, allow_empty: bool = False) -> tuple[str, ...
 def _label(value: Any, place: str) -> str:
     if not isinstance(value, str) or not value:
         raise InstanceError(
-            place, f"label {value!r} must be a non-empty string; quote it (YAML reads yes/no/1 as non-strings)"
+            place,
+            f"label {value!r} must be a non-empty string; quote it (YAML reads yes/no/1 as non-strings)",
         )
     return value
 
 
-def _known(label: Any, known: tuple[str, ...], place: str, kind: str) -> str:
-    label = _label(label, place)
+def _known(value: Any, known: tuple[str, ...], place: str, kind: str) -> str:
+    label = _label(value, place)
     if label not in known:
         raise InstanceError(place, f"unknown {kind} {label!r}; declared: {', '.join(known)}")
     return label
@@ -109,7 +112,12 @@ def _join(place: str, key: str) -> str:
 
 
 def _table(
-    reader: _Reader, value: Any, rows: tuple[str, ...], columns: tuple[str, ...], place: str, kinds: tuple[str, str]
+    reader: _Reader,
+    value: Any,
+    rows: tuple[str, ...],
+    columns: tuple[str, ...],
+    place: str,
+    kinds: tuple[str, str],
 ) -> tuple[tuple[Fraction, ...], ...]:
     """Read a nested mapping ``row -> column -> number`` that must be complete."""
     outer = _mapping(value, place)
@@ -118,7 +126,9 @@ def _table(
     result = []
     for row in rows:
         if row not in outer:
-            raise InstanceError(f"{place}[{row}]", f"missing: give a value for every {kinds[0]} and {kinds[1]}")
+            raise InstanceError(
+                f"{place}[{row}]", f"missing: give a value for every {kinds[0]} and {kinds[1]}"
+            )
         inner = _mapping(outer[row], f"{place}[{row}]")
         for key in inner:
             _known(key, columns, f"{place}[{row}][{key}]", kinds[1])
@@ -153,7 +163,9 @@ def instance_from_dict(document: Any) -> Instance:
     top = _mapping(document, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     version = top.get("schema_version", SCHEMA_VERSION)
     if isinstance(version, bool) or version != SCHEMA_VERSION:
-        raise InstanceError("schema_version", f"unsupported schema version {version!r}; this pluralis reads version 1")
+        raise InstanceError(
+            "schema_version", f"unsupported schema version {version!r}; this pluralis reads version 1"
+        )
     text = {}
     for key in _PROVENANCE_TEXT:
         value = top.get(key, "")
@@ -206,7 +218,9 @@ def _read_providers(value: Any) -> tuple[Provider, ...]:
     return tuple(result)
 
 
-def _read_worlds(reader: _Reader, value: Any, states: tuple[str, ...], providers: tuple[Provider, ...]) -> tuple[World, ...]:
+def _read_worlds(
+    reader: _Reader, value: Any, states: tuple[str, ...], providers: tuple[Provider, ...]
+) -> tuple[World, ...]:
     entries = _mapping(value, "worlds")
     if not entries:
         raise InstanceError("worlds", "must declare at least one world")
@@ -223,13 +237,19 @@ def _read_worlds(reader: _Reader, value: Any, states: tuple[str, ...], providers
         signals = []
         for p in providers:
             if p.label not in seen:
-                raise InstanceError(f"{place}.signals.{p.label}", "missing: every world gives every provider's signal")
-            signals.append(_known(seen[p.label], p.signals, f"{place}.signals.{p.label}", f"signal of {p.label}"))
+                raise InstanceError(
+                    f"{place}.signals.{p.label}", "missing: every world gives every provider's signal"
+                )
+            signals.append(
+                _known(seen[p.label], p.signals, f"{place}.signals.{p.label}", f"signal of {p.label}")
+            )
         result.append(World(label, prob, state, tuple(signals)))
     return tuple(result)
 
 
-def _read_users(reader: _Reader, value: Any, states: tuple[str, ...], worlds: tuple[str, ...]) -> tuple[User, ...]:
+def _read_users(
+    reader: _Reader, value: Any, states: tuple[str, ...], worlds: tuple[str, ...]
+) -> tuple[User, ...]:
     entries = _mapping(value, "users")
     if not entries:
         raise InstanceError("users", "must declare at least one user")
@@ -239,18 +259,33 @@ def _read_users(reader: _Reader, value: Any, states: tuple[str, ...], worlds: tu
         fields = _mapping(body, place, ("actions", "utility"), ("features", "feature_kernel"))
         actions = _labels(fields["actions"], f"{place}.actions")
         utility = _table(reader, fields["utility"], actions, states, f"{place}.utility", ("action", "state"))
-        features = _labels(fields["features"], f"{place}.features") if "features" in fields else (DEFAULT_FEATURE,)
+        features = (
+            _labels(fields["features"], f"{place}.features") if "features" in fields else (DEFAULT_FEATURE,)
+        )
         kernel = None
         if "feature_kernel" in fields:
-            kernel = _table(reader, fields["feature_kernel"], worlds, features, f"{place}.feature_kernel", ("world", "feature"))
+            kernel = _table(
+                reader,
+                fields["feature_kernel"],
+                worlds,
+                features,
+                f"{place}.feature_kernel",
+                ("world", "feature"),
+            )
         elif len(features) > 1:
-            raise InstanceError(f"{place}.feature_kernel", "required field is missing (the user has several features)")
+            raise InstanceError(
+                f"{place}.feature_kernel", "required field is missing (the user has several features)"
+            )
         result.append(User(label, actions, utility, features, kernel))
     return tuple(result)
 
 
 def _read_stakes(
-    reader: _Reader, value: Any, states: tuple[str, ...], providers: tuple[Provider, ...], users: tuple[User, ...]
+    reader: _Reader,
+    value: Any,
+    states: tuple[str, ...],
+    providers: tuple[Provider, ...],
+    users: tuple[User, ...],
 ) -> tuple[tuple[Stake, ...], ...]:
     entries = _mapping(value, "stakes")
     provider_labels = tuple(p.label for p in providers)
@@ -260,7 +295,9 @@ def _read_stakes(
     result = []
     for p in providers:
         if p.label not in entries:
-            raise InstanceError(f"stakes.{p.label}", "missing: give the stake of every provider in every user")
+            raise InstanceError(
+                f"stakes.{p.label}", "missing: give the stake of every provider in every user"
+            )
         row_entries = _mapping(entries[p.label], f"stakes.{p.label}")
         for key in row_entries:
             _known(key, user_labels, f"stakes.{p.label}.{key}", "user")
@@ -271,7 +308,9 @@ def _read_stakes(
                 raise InstanceError(place, "missing: give the stake of every provider in every user")
             fields = _mapping(row_entries[u.label], place, ("weight", "utility"), ())
             weight = reader.number(fields["weight"], f"{place}.weight")
-            utility = _table(reader, fields["utility"], u.actions, states, f"{place}.utility", ("action", "state"))
+            utility = _table(
+                reader, fields["utility"], u.actions, states, f"{place}.utility", ("action", "state")
+            )
             row.append(Stake(weight, utility))
         result.append(tuple(row))
     return tuple(result)
@@ -286,17 +325,22 @@ def _read_protocol(value: Any) -> Protocol:
         turns = tuple(_label(t, f"protocol.turns[{k}]") for k, t in enumerate(turns_value))
         for k, t in enumerate(turns):
             if t not in (USER_TURN, PROVIDER_TURN):
-                raise InstanceError(f"protocol.turns[{k}]", f"unknown turn {t!r}; each turn is 'U' (user) or 'P' (provider)")
+                raise InstanceError(
+                    f"protocol.turns[{k}]", f"unknown turn {t!r}; each turn is 'U' (user) or 'P' (provider)"
+                )
     else:
         raise InstanceError(
-            "protocol.turns", f"must be a list of 'U'/'P' or one of {', '.join(PROTOCOL_NAMES)}, got {_describe(turns_value)}"
+            "protocol.turns",
+            f"must be a list of 'U'/'P' or one of {', '.join(PROTOCOL_NAMES)}, got {_describe(turns_value)}",
         )
-    alphabets = {}
+    alphabets: dict[str, tuple[str, ...]] = {}
     for key, turn in (("provider_messages", PROVIDER_TURN), ("user_messages", USER_TURN)):
         needed = turn in turns
         if key not in fields:
             if needed:
-                raise InstanceError(f"protocol.{key}", f"required field is missing: the protocol has '{turn}' turns")
+                raise InstanceError(
+                    f"protocol.{key}", f"required field is missing: the protocol has '{turn}' turns"
+                )
             alphabets[key] = ()
         else:
             alphabets[key] = _labels(fields[key], f"protocol.{key}", allow_empty=not needed)
@@ -347,7 +391,9 @@ def instance_to_dict(instance: Instance) -> dict[str, Any]:
             body["features"] = list(u.features)
         body["utility"] = table(u.actions, instance.states, u.utility, f"{place}.utility")
         if u.feature_kernel is not None:
-            body["feature_kernel"] = table(world_labels, u.features, u.feature_kernel, f"{place}.feature_kernel")
+            body["feature_kernel"] = table(
+                world_labels, u.features, u.feature_kernel, f"{place}.feature_kernel"
+            )
         users[u.label] = body
     document["users"] = users
     document["worlds"] = {
@@ -395,7 +441,9 @@ def dumps(instance: Instance, format: str = "yaml") -> str:
     if format == "json":
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if format == "yaml":
-        return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+        return yaml.safe_dump(
+            document, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+        )
     raise ValueError(f"unknown format {format!r}; use 'yaml' or 'json'")
 
 
@@ -419,7 +467,9 @@ def loads(text: str, format: str = "yaml", name: str = "<string>") -> Instance:
     try:
         document = json.loads(text) if format == "json" else yaml.safe_load(text)
     except json.JSONDecodeError as error:
-        raise InstanceError("", f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+        raise InstanceError(
+            "", f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -505,10 +555,14 @@ def substitute(instance: Instance, **values: Any) -> Instance:
     known = dict(instance.parameters)
     for name in values:
         if name not in known:
-            raise InstanceError(f"parameters.{name}", f"unknown parameter; declared: {', '.join(known) or 'none'}")
+            raise InstanceError(
+                f"parameters.{name}", f"unknown parameter; declared: {', '.join(known) or 'none'}"
+            )
     document = instance_to_dict(instance)
     document["parameters"] = {
-        name: format_number(parse_number(values[name], f"parameters.{name}")) if name in values else document["parameters"][name]
+        name: format_number(parse_number(values[name], f"parameters.{name}"))
+        if name in values
+        else document["parameters"][name]
         for name in known
     }
     return instance_from_dict(document)
