@@ -1,0 +1,1 @@
+"""The pluralis command line, on top of the solver, the instance library and the claims."""

@@ -1,0 +1,5 @@
+"""Run the command line with ``python -m pluralis``."""
+
+from pluralis.cli import main
+
+main()
