@@ -69,7 +69,8 @@ def _print_summary(console: Console, summary: InstanceSummary) -> None:
     protocol = instance.protocol
     console.print(
         f"states: {', '.join(instance.states)}   worlds: {len(instance.worlds)}   "
-        f"protocol: [{', '.join(protocol.turns)}]  provider messages: {', '.join(protocol.provider_messages) or '-'}"
+        f"protocol: [{', '.join(protocol.turns)}]  "
+        f"provider messages: {', '.join(protocol.provider_messages) or '-'}"
         f"  user messages: {', '.join(protocol.user_messages) or '-'}"
     )
     providers = Table(title="providers", title_justify="left")
@@ -79,7 +80,9 @@ def _print_summary(console: Console, summary: InstanceSummary) -> None:
         providers.add_column(f"stake in {user.label} (λ)", justify="right")
         del i
     for j, provider in enumerate(instance.providers):
-        providers.add_row(provider.label, ", ".join(provider.signals), *(str(s.weight) for s in instance.stakes[j]))
+        providers.add_row(
+            provider.label, ", ".join(provider.signals), *(str(s.weight) for s in instance.stakes[j])
+        )
     console.print(providers)
     users = Table(title="users", title_justify="left")
     for column in ("user", "actions", "features", "OPT_i"):

@@ -1,0 +1,436 @@
+"""Exact enumeration of all equilibria (σ, b) of a game over a finite class (SPEC.md §5, §9).
+
+Every user's response to every rule is computed once (:class:`solver.games.ResponseTable`); a
+profile is then lookups in integers (all payoffs scaled by one common denominator). A provider's
+best deviation depends only on the others' rules and is cached by them. The personalized game is
+solved through its split into one game per user, then recombined.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from solver.errors import ClassTooLargeError, ModelError
+from solver.games import Game, Mode
+from solver.numbers import ZERO
+from solver.response import TiePolicy
+from solver.results import Equilibrium, SolveResult, UserOutcome
+
+DEFAULT_SELECTION_LIMIT = 100_000
+_PROGRESS_STEP = 2048
+
+Option = tuple[int, tuple[int, ...]]
+"""A user's selection at a profile: the provider she uses and the providers' scaled payoffs."""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A profile of a personalized slice with, per selection, its payoffs and regrets."""
+
+    profile: tuple[int, ...]
+    options: tuple[Option, ...]
+    regrets: tuple[tuple[int, ...], ...]
+    deviations: tuple[int, ...]
+
+
+class _Scanner:
+    """Integer lookups over one game's response table."""
+
+    def __init__(self, game: Game, policy: TiePolicy, delta: Fraction) -> None:
+        self.game = game
+        self.policy = policy
+        table = game.table.responses
+        fractions = [delta] + [
+            p for user in table for provider in user for r in provider for vector in r.payoffs for p in vector
+        ]
+        self.scale = math.lcm(*(f.denominator for f in fractions))
+        self.delta = int(delta * self.scale)
+        self.m = len(game.instance.providers)
+        self.sizes = tuple(len(rules) for rules in game.rules)
+        self.values = [[[r.value for r in provider] for provider in user] for user in table]
+        self.payoffs = [
+            [
+                [tuple(tuple(int(p * self.scale) for p in v) for v in r.payoffs) for r in provider]
+                for provider in user
+            ]
+            for user in table
+        ]
+        self.best = [
+            [[tuple(max(v[d] for v in r) for d in range(self.m)) for r in pr] for pr in u]
+            for u in self.payoffs
+        ]
+        self.worst = [
+            [[tuple(min(v[d] for v in r) for d in range(self.m)) for r in pr] for pr in u]
+            for u in self.payoffs
+        ]
+        self.cache: dict[tuple[int, tuple[int, ...]], int] = {}
+
+    def deviation(self, j: int, profile: Sequence[int]) -> int:
+        """Provider j's best payoff over its class with the others' rules fixed (SPEC.md §5)."""
+        others = tuple(profile[:j]) + tuple(profile[j + 1 :])
+        key = (j, others)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        policy = self.policy
+        totals = [0] * self.sizes[j]
+        for u in range(len(self.values)):
+            values = self.values[u]
+            rivals = [k for k in range(self.m) if k != j]
+            own_values = values[j]
+            if rivals:
+                top = max(values[k][profile[k]] for k in rivals)
+                optimal = [k for k in rivals if values[k][profile[k]] == top]
+                favourable = max(self.best[u][k][profile[k]][j] for k in optimal)
+                adversarial = min(self.worst[u][k][profile[k]][j] for k in optimal)
+                canonical = self.payoffs[u][optimal[0]][profile[optimal[0]]][0][j]
+            for r in range(self.sizes[j]):
+                value = own_values[r]
+                if not rivals or value > top:
+                    if policy is TiePolicy.FAVOURABLE:
+                        pay = self.best[u][j][r][j]
+                    elif policy is TiePolicy.ADVERSARIAL:
+                        pay = self.worst[u][j][r][j]
+                    else:
+                        pay = self.payoffs[u][j][r][0][j]
+                elif value == top:
+                    if policy is TiePolicy.FAVOURABLE:
+                        pay = self.best[u][j][r][j]
+                    elif policy is TiePolicy.ADVERSARIAL:
+                        pay = min(self.worst[u][j][r][j], adversarial)
+                    else:
+                        pay = self.payoffs[u][j][r][0][j] if j < optimal[0] else canonical
+                else:
+                    if policy is TiePolicy.FAVOURABLE:
+                        pay = favourable
+                    elif policy is TiePolicy.ADVERSARIAL:
+                        pay = adversarial
+                    else:
+                        pay = canonical
+                totals[r] += pay
+        result = max(totals)
+        self.cache[key] = result
+        return result
+
+    def options(self, u: int, profile: Sequence[int]) -> tuple[tuple[Option, ...], Fraction]:
+        """Every selection of the u-th user at a profile, and her utility."""
+        values = self.values[u]
+        top = max(values[k][profile[k]] for k in range(self.m))
+        seen: list[Option] = []
+        for k in range(self.m):
+            if values[k][profile[k]] == top:
+                for vector in self.payoffs[u][k][profile[k]]:
+                    if (k, vector) not in seen:
+                        seen.append((k, vector))
+        return tuple(seen), top
+
+    def fraction(self, value: int) -> Fraction:
+        return Fraction(value, self.scale)
+
+
+@contextmanager
+def _progress(total: int, label: str, enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        yield progress
+
+
+def _profiles(game: Game) -> Iterator[tuple[int, ...]]:
+    return itertools.product(*(range(len(rules)) for rules in game.rules))
+
+
+def solve_equilibria(
+    game: Game,
+    delta: Fraction = ZERO,
+    policy: TiePolicy = TiePolicy.FAVOURABLE,
+    progress: bool = False,
+    selection_limit: int = DEFAULT_SELECTION_LIMIT,
+) -> SolveResult:
+    """Enumerate every equilibrium (σ, b) of a game over its finite class, exactly.
+
+    Parameters
+    ----------
+    game : Game
+        The personalized or anonymous game.
+    delta : Fraction
+        δ ≥ 0 of δ-equilibrium (SPEC.md §5).
+    policy : TiePolicy
+        How users break ties when a deviation is evaluated (deviator-favourable by default).
+    progress : bool
+        Show a progress bar on standard error.
+    selection_limit : int
+        Refuse profiles whose number of best-response selections exceeds this.
+
+    Returns
+    -------
+    SolveResult
+        All equilibria, with each user's worst and best equilibrium utility. If interrupted
+        (Ctrl-C), the result holds what was found and says ``complete=False``.
+    """
+    if delta < 0:
+        raise ModelError(f"δ must be non-negative, got {delta}")
+    if game.mode is Mode.ANONYMOUS:
+        return _solve_anonymous(game, Fraction(delta), policy, progress, selection_limit)
+    return _solve_personalized(game, Fraction(delta), policy, progress, selection_limit)
+
+
+def _admissible(
+    scanner: _Scanner, options: Sequence[Sequence[Option]], deviations: Sequence[int], limit: int
+) -> list[tuple[Option, ...]]:
+    """Every combination of selections b with Π_j(σ, b) ≥ Dev_j − δ for all j."""
+    m = scanner.m
+    size = math.prod(len(o) for o in options)
+    if size > limit:
+        raise ClassTooLargeError("the best-response selections of one profile", size, limit)
+    result = []
+    for combination in itertools.product(*options):
+        if all(sum(o[1][j] for o in combination) >= deviations[j] - scanner.delta for j in range(m)):
+            result.append(combination)
+    return result
+
+
+def _equilibrium(
+    game: Game,
+    scanner: _Scanner,
+    profile: tuple[int, ...],
+    utilities: Sequence[Fraction],
+    combinations: Sequence[Sequence[Option]],
+    deviations: Sequence[int],
+) -> Equilibrium:
+    m = scanner.m
+    totals = [[sum(o[1][j] for o in c) for c in combinations] for j in range(m)]
+    outcomes = tuple(
+        UserOutcome(user, utilities[u], tuple(sorted({c[u][0] for c in combinations})))
+        for u, user in enumerate(game.users)
+    )
+    return Equilibrium(
+        users=game.users,
+        profile=profile,
+        rules=tuple(game.rules[j][r] for j, r in enumerate(profile)),
+        outcomes=outcomes,
+        payoffs=tuple((scanner.fraction(min(t)), scanner.fraction(max(t))) for t in totals),
+        deviations=tuple(scanner.fraction(d) for d in deviations),
+    )
+
+
+def _extremes(game: Game, equilibria: Sequence[Equilibrium]) -> tuple[tuple[Fraction | None, ...], ...]:
+    n = len(game.instance.users)
+    worst: list[Fraction | None] = [None] * n
+    best: list[Fraction | None] = [None] * n
+    for e in equilibria:
+        for o in e.outcomes:
+            low, high = worst[o.user], best[o.user]
+            worst[o.user] = o.utility if low is None else min(low, o.utility)
+            best[o.user] = o.utility if high is None else max(high, o.utility)
+    return tuple(worst), tuple(best)
+
+
+def _solve_anonymous(
+    game: Game, delta: Fraction, policy: TiePolicy, progress: bool, limit: int
+) -> SolveResult:
+    scanner = _Scanner(game, policy, delta)
+    m = scanner.m
+    found: list[Equilibrium] = []
+    complete = True
+    total = game.profile_count()
+    with _progress(total, "anonymous game", progress) as bar:
+        task = bar.add_task("scan", total=total) if bar is not None else None
+        try:
+            for count, profile in enumerate(_profiles(game)):
+                if bar is not None and task is not None and count % _PROGRESS_STEP == 0:
+                    bar.update(task, completed=count)
+                users = [scanner.options(u, profile) for u in range(len(game.users))]
+                options = [o for o, _ in users]
+                deviations = []
+                for j in range(m):
+                    reachable = sum(max(o[1][j] for o in opts) for opts in options)
+                    deviation = scanner.deviation(j, profile)
+                    if reachable < deviation - scanner.delta:
+                        break
+                    deviations.append(deviation)
+                else:
+                    combinations = _admissible(scanner, options, deviations, limit)
+                    if combinations:
+                        found.append(
+                            _equilibrium(
+                                game, scanner, profile, [v for _, v in users], combinations, deviations
+                            )
+                        )
+        except KeyboardInterrupt:
+            complete = False
+    worst, best = _extremes(game, found)
+    return SolveResult(
+        Mode.ANONYMOUS,
+        game.strategy_class.name,
+        policy,
+        delta,
+        "enumerate",
+        True,
+        complete,
+        tuple(found),
+        len(found),
+        worst,
+        best,
+    )
+
+
+def _scan_slice(
+    game: Game, scanner: _Scanner, bound: Sequence[int] | None, bar: Progress | None
+) -> tuple[list[_Candidate], list[int]]:
+    """Profiles of one user's game with a selection whose regrets are all ≤ ``bound`` (δ if None)."""
+    m = scanner.m
+    limit = [scanner.delta] * m if bound is None else list(bound)
+    lowest = [0] * m
+    candidates = []
+    task = (
+        bar.add_task(f"user {game.instance.users[game.users[0]].label}", total=game.profile_count())
+        if bar
+        else None
+    )
+    for count, profile in enumerate(_profiles(game)):
+        if bar is not None and task is not None and count % _PROGRESS_STEP == 0:
+            bar.update(task, completed=count)
+        options, _ = scanner.options(0, profile)
+        deviations = tuple(scanner.deviation(j, profile) for j in range(m))
+        regrets = tuple(tuple(deviations[j] - o[1][j] for j in range(m)) for o in options)
+        for regret in regrets:
+            for j in range(m):
+                lowest[j] = min(lowest[j], regret[j])
+        if any(all(r[j] <= limit[j] for j in range(m)) for r in regrets):
+            candidates.append(_Candidate(profile, options, regrets, deviations))
+    return candidates, lowest
+
+
+def _solve_personalized(
+    game: Game, delta: Fraction, policy: TiePolicy, progress: bool, limit: int
+) -> SolveResult:
+    slices = game.split()
+    scanners = [_Scanner(s, policy, delta) for s in slices]
+    # One common scale so that regrets of different users add up exactly.
+    scale = math.lcm(*(s.scale for s in scanners))
+    for scanner in scanners:
+        _rescale(scanner, scale)
+    m = len(game.instance.providers)
+    delta_scaled = int(delta * scale)
+    complete = True
+    candidates: list[list[_Candidate]] = []
+    with _progress(0, "personalized game", progress) as bar:
+        try:
+            lowest = []
+            for part, scanner in zip(slices, scanners):
+                found, low = _scan_slice(part, scanner, None, bar)
+                candidates.append(found)
+                lowest.append(low)
+            negative = any(v < 0 for low in lowest for v in low)
+            if negative:
+                # Another user's negative regret can make room: rescan with the widened bounds.
+                for u, (part, scanner) in enumerate(zip(slices, scanners)):
+                    bound = [
+                        delta_scaled - sum(lowest[k][j] for k in range(len(slices)) if k != u)
+                        for j in range(m)
+                    ]
+                    candidates[u] = _scan_slice(part, scanner, bound, bar)[0]
+        except KeyboardInterrupt:
+            complete = False
+    if not complete:
+        return SolveResult(
+            Mode.PERSONALIZED,
+            game.strategy_class.name,
+            policy,
+            delta,
+            "enumerate",
+            True,
+            False,
+            (),
+            0,
+            (None,) * len(game.instance.users),
+            (None,) * len(game.instance.users),
+            ("interrupted before the users' games were recombined",),
+        )
+    admissible, count = _recombine(candidates, delta_scaled, m, limit, separable=not negative)
+    equilibria = []
+    for u, (part, scanner) in enumerate(zip(slices, scanners)):
+        for c, selected in zip(candidates[u], admissible[u]):
+            if selected:
+                utility = scanner.options(0, c.profile)[1]
+                combos = [(c.options[k],) for k in sorted(selected)]
+                equilibria.append(_equilibrium(part, scanner, c.profile, [utility], combos, c.deviations))
+    worst, best = _extremes(game, equilibria)
+    return SolveResult(
+        Mode.PERSONALIZED,
+        game.strategy_class.name,
+        policy,
+        delta,
+        "enumerate",
+        True,
+        True,
+        tuple(equilibria),
+        count,
+        worst,
+        best,
+    )
+
+
+def _rescale(scanner: _Scanner, scale: int) -> None:
+    factor = scale // scanner.scale
+    if factor == 1:
+        return
+    scanner.payoffs = [
+        [[tuple(tuple(p * factor for p in v) for v in r) for r in pr] for pr in u] for u in scanner.payoffs
+    ]
+    scanner.best = [[[tuple(p * factor for p in r) for r in pr] for pr in u] for u in scanner.best]
+    scanner.worst = [[[tuple(p * factor for p in r) for r in pr] for pr in u] for u in scanner.worst]
+    scanner.delta *= factor
+    scanner.scale = scale
+    scanner.cache.clear()
+
+
+def _recombine(
+    candidates: list[list[_Candidate]], delta: int, m: int, limit: int, separable: bool
+) -> tuple[list[list[set[int]]], int]:
+    """Whole-game equilibria from the users' candidates: Σ_i regret_{j,i} ≤ δ for every provider j.
+
+    Returns, per user and candidate, the selections used in some whole-game equilibrium, and the
+    number of whole-game equilibrium profiles.
+    """
+    if separable and delta == 0:
+        # Regrets are non-negative, so the sum is ≤ 0 exactly when every user's regrets are 0.
+        admissible = [
+            [{k for k, r in enumerate(c.regrets) if all(v <= 0 for v in r)} for c in user]
+            for user in candidates
+        ]
+        count = math.prod(sum(1 for s in user if s) for user in admissible)
+        return admissible, count
+    size = math.prod(len(user) for user in candidates)
+    if size > limit:
+        raise ClassTooLargeError("the combinations of the users' candidate profiles", size, limit)
+    admissible = [[set() for _ in user] for user in candidates]
+    count = 0
+    for combination in itertools.product(*(range(len(user)) for user in candidates)):
+        chosen = [candidates[u][c] for u, c in enumerate(combination)]
+        found = False
+        for selection in itertools.product(*(range(len(c.regrets)) for c in chosen)):
+            if all(sum(c.regrets[k][j] for c, k in zip(chosen, selection)) <= delta for j in range(m)):
+                found = True
+                for u, (c, k) in enumerate(zip(combination, selection)):
+                    admissible[u][c].add(k)
+        count += found
+    return admissible, count
