@@ -212,11 +212,13 @@ def _equilibrium(
     scanner: _Scanner,
     profile: tuple[int, ...],
     utilities: Sequence[Fraction],
+    options: Sequence[Sequence[Option]],
     combinations: Sequence[Sequence[Option]],
     deviations: Sequence[int],
 ) -> Equilibrium:
     m = scanner.m
     totals = [[sum(o[1][j] for o in c) for c in combinations] for j in range(m)]
+    canonical = any(all(o == opts[0] for o, opts in zip(c, options)) for c in combinations)
     outcomes = tuple(
         UserOutcome(user, utilities[u], tuple(sorted({c[u][0] for c in combinations})))
         for u, user in enumerate(game.users)
@@ -228,6 +230,7 @@ def _equilibrium(
         outcomes=outcomes,
         payoffs=tuple((scanner.fraction(min(t)), scanner.fraction(max(t))) for t in totals),
         deviations=tuple(scanner.fraction(d) for d in deviations),
+        canonical=canonical,
     )
 
 
@@ -243,11 +246,68 @@ def _extremes(game: Game, equilibria: Sequence[Equilibrium]) -> tuple[tuple[Frac
     return tuple(worst), tuple(best)
 
 
+def _examine(game: Game, scanner: _Scanner, profile: tuple[int, ...], limit: int) -> Equilibrium | None:
+    """The equilibrium at a profile of a game over all its users jointly, or None."""
+    users = [scanner.options(u, profile) for u in range(len(game.users))]
+    options = [o for o, _ in users]
+    deviations = []
+    for j in range(scanner.m):
+        # Cheap necessary condition first: the best selection for j must reach Dev_j − δ.
+        reachable = sum(max(o[1][j] for o in opts) for opts in options)
+        deviation = scanner.deviation(j, profile)
+        if reachable < deviation - scanner.delta:
+            return None
+        deviations.append(deviation)
+    combinations = _admissible(scanner, options, deviations, limit)
+    if not combinations:
+        return None
+    return _equilibrium(game, scanner, profile, [v for _, v in users], options, combinations, deviations)
+
+
+def verify_profile(
+    game: Game,
+    profile: Sequence[int],
+    delta: Fraction = ZERO,
+    policy: TiePolicy = TiePolicy.FAVOURABLE,
+    selection_limit: int = DEFAULT_SELECTION_LIMIT,
+) -> Equilibrium | None:
+    """Decide exactly whether a profile (one rule index per provider) is an equilibrium.
+
+    For an anonymous game, and for each one-user game of a personalized game's split (SPEC.md §5):
+    recomputes every deviation and every best-response selection from the response table.
+
+    Parameters
+    ----------
+    game : Game
+        An anonymous game, or a personalized game over one user.
+    profile : sequence of int
+        The index of each provider's rule in its class.
+    delta : Fraction
+        δ of δ-equilibrium.
+    policy : TiePolicy
+        Tie policy for deviations.
+    selection_limit : int
+        Refuse profiles with more best-response selections than this.
+
+    Returns
+    -------
+    Equilibrium or None
+        The equilibrium with its admissible selections, or None if none is admissible.
+    """
+    if game.mode is Mode.PERSONALIZED and len(game.users) != 1:
+        raise ModelError("verify a personalized game's profiles on its one-user games (Game.split())")
+    profile = tuple(profile)
+    if len(profile) != len(game.rules) or any(
+        not 0 <= r < len(rules) for r, rules in zip(profile, game.rules)
+    ):
+        raise ModelError(f"profile {profile} does not index one rule of each provider's class")
+    return _examine(game, _Scanner(game, policy, Fraction(delta)), profile, selection_limit)
+
+
 def _solve_anonymous(
     game: Game, delta: Fraction, policy: TiePolicy, progress: bool, limit: int
 ) -> SolveResult:
     scanner = _Scanner(game, policy, delta)
-    m = scanner.m
     found: list[Equilibrium] = []
     complete = True
     total = game.profile_count()
@@ -257,23 +317,9 @@ def _solve_anonymous(
             for count, profile in enumerate(_profiles(game)):
                 if bar is not None and task is not None and count % _PROGRESS_STEP == 0:
                     bar.update(task, completed=count)
-                users = [scanner.options(u, profile) for u in range(len(game.users))]
-                options = [o for o, _ in users]
-                deviations = []
-                for j in range(m):
-                    reachable = sum(max(o[1][j] for o in opts) for opts in options)
-                    deviation = scanner.deviation(j, profile)
-                    if reachable < deviation - scanner.delta:
-                        break
-                    deviations.append(deviation)
-                else:
-                    combinations = _admissible(scanner, options, deviations, limit)
-                    if combinations:
-                        found.append(
-                            _equilibrium(
-                                game, scanner, profile, [v for _, v in users], combinations, deviations
-                            )
-                        )
+                equilibrium = _examine(game, scanner, profile, limit)
+                if equilibrium is not None:
+                    found.append(equilibrium)
         except KeyboardInterrupt:
             complete = False
     worst, best = _extremes(game, found)
@@ -372,7 +418,9 @@ def _solve_personalized(
             if selected:
                 utility = scanner.options(0, c.profile)[1]
                 combos = [(c.options[k],) for k in sorted(selected)]
-                equilibria.append(_equilibrium(part, scanner, c.profile, [utility], combos, c.deviations))
+                equilibria.append(
+                    _equilibrium(part, scanner, c.profile, [utility], [c.options], combos, c.deviations)
+                )
     worst, best = _extremes(game, equilibria)
     return SolveResult(
         Mode.PERSONALIZED,

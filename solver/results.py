@@ -56,6 +56,8 @@ class Equilibrium:
         Each provider's lowest and highest payoff over admissible selections (from ``users`` only).
     deviations : tuple of Fraction
         Each provider's best deviation payoff in the class under the deviation tie policy.
+    canonical : bool
+        Whether the canonical selection (SPEC.md §4) is among the admissible selections.
     """
 
     users: tuple[int, ...]
@@ -64,6 +66,7 @@ class Equilibrium:
     outcomes: tuple[UserOutcome, ...]
     payoffs: tuple[tuple[Fraction, Fraction], ...]
     deviations: tuple[Fraction, ...]
+    canonical: bool
 
     def key(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """What two engines must agree on besides the numbers: users and profile."""
@@ -156,7 +159,12 @@ def equilibrium_to_json(instance: Instance, equilibrium: Equilibrium) -> dict[st
     rules = {
         p.label: equilibrium.rules[j].to_document(p.signals, tree) for j, p in enumerate(instance.providers)
     }
-    result: dict[str, Any] = {"users": users, "providers": providers, "rules": rules}
+    result: dict[str, Any] = {
+        "users": users,
+        "providers": providers,
+        "rules": rules,
+        "canonical_selection_admissible": equilibrium.canonical,
+    }
     if len(equilibrium.users) == 1 and len(instance.users) > 1:
         result["slice"] = instance.users[equilibrium.users[0]].label
     return result
