@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,8 +18,16 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
+from solver.enumeration import solve_equilibria
 from solver.errors import PluralisError
+from solver.games import Game, Mode
 from solver.inspection import InstanceSummary, summarize, summary_to_json
+from solver.model import Instance
+from solver.numbers import parse_number
+from solver.protocol import ConversationTree
+from solver.response import TiePolicy
+from solver.results import SolveResult, result_to_json
 from solver.serialization import load
 
 EXIT_INPUT_ERROR = 2
@@ -100,6 +109,129 @@ def _print_summary(console: Console, summary: InstanceSummary) -> None:
     console.print(benchmarks)
 
 
+def _solve(
+    instance: Instance,
+    mode: Mode,
+    class_text: str,
+    engine: str,
+    delta: Fraction,
+    policy: TiePolicy,
+    limit: int,
+    progress: bool,
+) -> SolveResult:
+    game = Game(instance, mode, parse_class(class_text, instance), limit=limit)
+    if engine == "mip":
+        from solver.mip import solve_equilibria_mip
+
+        mip_result: SolveResult = solve_equilibria_mip(game, delta, policy)
+        return mip_result
+    return solve_equilibria(game, delta, policy, progress=progress)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.ANONYMOUS.value,
+    show_default=True,
+    help="The personalized game (one rule per provider and user) or the anonymous one.",
+)
+@click.option(
+    "--class",
+    "class_text",
+    default="deterministic",
+    show_default=True,
+    help="Strategy class: deterministic, grid:Q or shared:P1,P2 (SPEC §5).",
+)
+@click.option("--engine", type=click.Choice(["enumerate", "mip"]), default="enumerate", show_default=True)
+@click.option("--delta", default="0", show_default=True, help='δ of δ-equilibrium, exact ("1/10").')
+@click.option(
+    "--tie-policy",
+    type=click.Choice([p.value for p in TiePolicy]),
+    default=TiePolicy.FAVOURABLE.value,
+    show_default=True,
+    help="How users break ties when a deviation is evaluated (SPEC §4).",
+)
+@click.option(
+    "--limit", type=int, default=DEFAULT_CLASS_LIMIT, show_default=True, help="Largest class enumerated."
+)
+@click.option("--show", type=int, default=20, show_default=True, help="Equilibria printed (text output).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
+def solve(
+    file: Path,
+    mode: str,
+    class_text: str,
+    engine: str,
+    delta: str,
+    tie_policy: str,
+    limit: int,
+    show: int,
+    as_json: bool,
+) -> None:
+    """Find every equilibrium of the game in FILE over a finite strategy class."""
+    instance = load(file)
+    result = _solve(
+        instance,
+        Mode(mode),
+        class_text,
+        engine,
+        parse_number(delta, "--delta"),
+        TiePolicy(tie_policy),
+        limit,
+        progress=not as_json and sys.stderr.isatty(),
+    )
+    if as_json:
+        click.echo(json.dumps(result_to_json(instance, result), indent=2, ensure_ascii=False))
+        return
+    _print_result(_console(), instance, result, show)
+
+
+def _print_result(console: Console, instance: Instance, result: SolveResult, show: int) -> None:
+    tree = ConversationTree(instance.protocol)
+    status = "exact" if result.exact else "NOT certified exact"
+    if not result.complete:
+        status += ", interrupted: partial list"
+    console.print(
+        f"{result.mode.value} game, class {result.class_name}, δ = {result.delta}, deviations with "
+        f"{result.policy.value} ties, engine {result.method} ({status}): "
+        f"{result.count} equilibrium profile(s)"
+    )
+    if result.mode is Mode.PERSONALIZED:
+        console.print("the personalized game splits by user; listed: each user's game's equilibria")
+    table = Table(box=None, pad_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("rules")
+    table.add_column("users: utility @ provider")
+    table.add_column("provider payoffs")
+    for k, e in enumerate(result.equilibria[:show]):
+        rules = "; ".join(
+            f"{instance.providers[j].label}: {r.describe(instance.providers[j].signals, tree)}"
+            for j, r in enumerate(e.rules)
+        )
+        users = ", ".join(
+            f"{instance.users[o.user].label} {o.utility} @ "
+            + "/".join(instance.providers[j].label for j in o.providers)
+            for o in e.outcomes
+        )
+        payoffs = ", ".join(
+            f"{instance.providers[j].label} {lo}" + ("" if lo == hi else f"..{hi}")
+            for j, (lo, hi) in enumerate(e.payoffs)
+        )
+        table.add_row(str(k + 1), rules, users, payoffs)
+    console.print(table)
+    if len(result.equilibria) > show:
+        console.print(f"... {len(result.equilibria) - show} more (--show N, or --json for all)")
+    for i, user in enumerate(instance.users):
+        worst, best = result.worst[i], result.best[i]
+        if worst is None:
+            console.print(f"{user.label}: no equilibrium in this class")
+        else:
+            console.print(f"{user.label}: worst equilibrium utility {worst}, best {best}")
+    for note in result.notes:
+        console.print(f"[bold red]note:[/bold red] {note}")
+
+
 def library_files(directory: Path | None = None) -> list[Path]:
     """Every instance file of a library folder (the bundled library by default), sorted.
 
@@ -134,7 +266,41 @@ def reproduce(library: Path | None) -> None:
     console.print(f"pluralis reproduce: {len(files)} instance(s)")
     for path in files:
         console.rule(str(path.name))
-        _print_summary(console, summarize(load(path)))
+        instance = load(path)
+        _print_summary(console, summarize(instance))
+        _print_extremes(console, instance)
+
+
+def _print_extremes(console: Console, instance: Instance) -> None:
+    """Worst and best equilibrium utility per user, in both games, over the deterministic class."""
+    table = Table(
+        title="equilibria over deterministic rules (deviator-favourable ties, δ = 0)", title_justify="left"
+    )
+    table.add_column("game")
+    table.add_column("profiles", justify="right")
+    for user in instance.users:
+        table.add_column(f"{user.label} worst..best", justify="right")
+    for mode in Mode:
+        try:
+            result = _solve(
+                instance,
+                mode,
+                "deterministic",
+                "enumerate",
+                Fraction(0),
+                TiePolicy.FAVOURABLE,
+                DEFAULT_CLASS_LIMIT,
+                progress=False,
+            )
+        except PluralisError as error:
+            table.add_row(mode.value, "-", *(f"skipped: {error}" for _ in instance.users))
+            continue
+        cells = [
+            "none" if w is None else (str(w) if w == b else f"{w}..{b}")
+            for w, b in zip(result.worst, result.best)
+        ]
+        table.add_row(mode.value, str(result.count), *cells)
+    console.print(table)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
