@@ -24,9 +24,14 @@ class InstanceError(PluralisError, ValueError):
     """
 
     def __init__(self, place: str, problem: str) -> None:
-        self.place = place
-        self.problem = problem
-        super().__init__(f"{place}: {problem}" if place else problem)
+        self.place = _one_line(place)
+        self.problem = _one_line(problem)
+        super().__init__(f"{self.place}: {self.problem}" if self.place else self.problem)
+
+
+def _one_line(text: str) -> str:
+    """Join the lines of a message, so that every error prints on one line."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 class NumberError(InstanceError):

@@ -242,16 +242,35 @@ def _check_unique(labels: tuple[str, ...], place: str) -> None:
         raise InstanceError(place, "must list at least one label")
     seen: set[str] = set()
     for label in labels:
+        if not isinstance(label, str) or not label:
+            raise InstanceError(place, f"label {label!r} must be a non-empty string")
         if label in seen:
             raise InstanceError(place, f"label {label!r} appears twice; labels must be unique")
         seen.add(label)
 
 
-def _check_table(table: Table, rows: tuple[str, ...], columns: tuple[str, ...], place: str) -> None:
+def _check_number(value: object, place: str) -> None:
+    # One exact number type: a float, bool or foreign rational would break exactness or hashing.
+    if isinstance(value, bool) or not isinstance(value, (Fraction, int)):
+        raise InstanceError(
+            place,
+            f"{type(value).__name__} {value!r} is not an exact number; use fractions.Fraction "
+            "(solver.numbers.parse_number reads every file spelling)",
+        )
+
+
+def _check_table(
+    table: Table, rows: tuple[str, ...], columns: tuple[str, ...], place: str, kinds: tuple[str, str]
+) -> None:
     if len(table) != len(rows) or any(len(r) != len(columns) for r in table):
-        raise InstanceError(place, f"table must have one row per {rows} and one column per {columns}")
+        raise InstanceError(
+            place,
+            f"must have one row per {kinds[0]} ({', '.join(rows)}) and one column per {kinds[1]} "
+            f"({', '.join(columns)})",
+        )
     for a, row in zip(rows, table):
         for y, value in zip(columns, row):
+            _check_number(value, f"{place}[{a}][{y}]")
             if not ZERO <= value <= ONE:
                 raise InstanceError(
                     f"{place}[{a}][{y}]",
@@ -283,9 +302,14 @@ def _validate(instance: Instance) -> None:
                     f"{place}.signals.{p.label}",
                     f"unknown signal {s!r}; provider {p.label} has signals {', '.join(p.signals)}",
                 )
-        if w.prob <= 0:
+        _check_number(w.prob, f"{place}.prob")
+        if w.prob < 0:
             raise InstanceError(
-                f"{place}.prob", f"probability {w.prob} must be positive; drop worlds of probability 0"
+                f"{place}.prob", f"probability {w.prob} is negative; probabilities lie in [0, 1]"
+            )
+        if w.prob == 0:
+            raise InstanceError(
+                f"{place}.prob", "probability 0: every world has a positive probability; drop this world"
             )
         total += w.prob
     if total != 1:
@@ -294,11 +318,12 @@ def _validate(instance: Instance) -> None:
         place = f"users.{u.label}"
         _check_unique(u.actions, f"{place}.actions")
         _check_unique(u.features, f"{place}.features")
-        _check_table(u.utility, u.actions, instance.states, f"{place}.utility")
+        _check_table(u.utility, u.actions, instance.states, f"{place}.utility", ("action", "state"))
         if u.feature_kernel is None:
             if len(u.features) != 1:
                 raise InstanceError(
-                    f"{place}.feature_kernel", "is required when a user has more than one feature"
+                    f"{place}.feature_kernel",
+                    "is required when a user has more than one feature; give world -> feature -> probability",
                 )
         else:
             kernel = u.feature_kernel
@@ -308,14 +333,16 @@ def _validate(instance: Instance) -> None:
                 )
             for w, row in zip(instance.worlds, kernel):
                 for x, value in zip(u.features, row):
+                    _check_number(value, f"{place}.feature_kernel[{w.label}][{x}]")
                     if value < 0:
                         raise InstanceError(
-                            f"{place}.feature_kernel[{w.label}][{x}]", f"probability {value} is negative"
+                            f"{place}.feature_kernel[{w.label}][{x}]",
+                            f"probability {value} is negative; probabilities lie in [0, 1]",
                         )
                 if sum(row, ZERO) != 1:
                     raise InstanceError(
                         f"{place}.feature_kernel[{w.label}]",
-                        f"feature probabilities sum to {sum(row, ZERO)}, not 1",
+                        f"feature probabilities sum to {sum(row, ZERO)}, not 1; fix the row so it sums to 1",
                     )
     if len(instance.stakes) != len(instance.providers) or any(
         len(row) != len(instance.users) for row in instance.stakes
@@ -324,11 +351,12 @@ def _validate(instance: Instance) -> None:
     for p, stake_row in zip(instance.providers, instance.stakes):
         for u, stake in zip(instance.users, stake_row):
             place = f"stakes.{p.label}.{u.label}"
+            _check_number(stake.weight, f"{place}.weight")
             if stake.weight < 0:
                 raise InstanceError(
                     f"{place}.weight", f"weight {stake.weight} is negative; stakes λ must be ≥ 0"
                 )
-            _check_table(stake.utility, u.actions, instance.states, f"{place}.utility")
+            _check_table(stake.utility, u.actions, instance.states, f"{place}.utility", ("action", "state"))
     protocol = instance.protocol
     for k, t in enumerate(protocol.turns):
         if t not in (USER_TURN, PROVIDER_TURN):

@@ -28,7 +28,13 @@ from solver.model import (
     User,
     World,
 )
-from solver.numbers import check_parameter_name, format_number, is_expression, parse_number
+from solver.numbers import (
+    MAX_DIGITS,
+    check_parameter_name,
+    format_number,
+    is_expression,
+    parse_number,
+)
 
 SCHEMA_VERSION = 1
 PROTOCOL_NAMES = {"signal": (PROVIDER_TURN,), "report-signal": (USER_TURN, PROVIDER_TURN)}
@@ -160,9 +166,13 @@ def instance_from_dict(document: Any) -> Instance:
     InstanceError
         On any defect, naming its place and the remedy.
     """
+    if document is None:
+        raise InstanceError(
+            "file", f"is empty; an instance is a mapping with the fields {', '.join(_TOP_REQUIRED)}"
+        )
     top = _mapping(document, "", _TOP_REQUIRED, _TOP_OPTIONAL)
     version = top.get("schema_version", SCHEMA_VERSION)
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
+    if type(version) is not int or version != SCHEMA_VERSION:
         raise InstanceError(
             "schema_version", f"unsupported schema version {version!r}; this pluralis reads version 1"
         )
@@ -240,9 +250,7 @@ def _read_worlds(
                 raise InstanceError(
                     f"{place}.signals.{p.label}", "missing: every world gives every provider's signal"
                 )
-            signals.append(
-                _known(seen[p.label], p.signals, f"{place}.signals.{p.label}", f"signal of {p.label}")
-            )
+            signals.append(_known(seen[p.label], p.signals, f"{place}.signals.{p.label}", "signal"))
         result.append(World(label, prob, state, tuple(signals)))
     return tuple(result)
 
@@ -464,18 +472,110 @@ def loads(text: str, format: str = "yaml", name: str = "<string>") -> Instance:
     Instance
         The validated instance.
     """
+    kind = "JSON" if format == "json" else "YAML"
     try:
-        document = json.loads(text) if format == "json" else yaml.safe_load(text)
+        document = _parse_json(text) if format == "json" else _parse_yaml(text)
     except json.JSONDecodeError as error:
         raise InstanceError(
             "", f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+    except InstanceError:
+        raise
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or "syntax error"
-        raise InstanceError("", f"{name} is not valid YAML: {problem}{where}") from None
+        problem = error.problem or "syntax error"
+        context = f" ({error.context})" if error.context else ""
+        raise InstanceError("", f"{name} is not valid YAML: {problem}{context}{where}") from None
+    except yaml.YAMLError as error:
+        raise InstanceError("", f"{name} is not valid YAML: {error}") from None
+    except RecursionError:
+        raise InstanceError("", f"{name} is nested too deeply to be an instance file") from None
+    except ValueError as error:  # an integer above Python's digit limit, or an impossible date
+        problem = (
+            f"a number has too many digits; numbers have at most {MAX_DIGITS} digits"
+            if "digits" in str(error)
+            else f"{error}; quote the value if it is a label"
+        )
+        raise InstanceError("", f"{name} cannot be read as {kind}: {problem}") from None
     return instance_from_dict(document)
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys it saw more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    result = _JsonObject()
+    duplicates = []
+    for key, value in pairs:
+        if key in result:
+            duplicates.append(key)
+        result[key] = value
+    result.duplicates = tuple(duplicates)
+    return result
+
+
+def _parse_json(text: str) -> Any:
+    document = json.loads(text, object_pairs_hook=_json_object)
+    _check_json_keys(document, "")
+    return document
+
+
+def _check_json_keys(value: Any, place: str) -> None:
+    # JSON readers keep the last of two equal keys; a repeated label would silently vanish.
+    if isinstance(value, _JsonObject):
+        if value.duplicates:
+            raise InstanceError(
+                _join(place, value.duplicates[0]),
+                "this key appears twice in one object; keys and labels must be unique",
+            )
+        for key, item in value.items():
+            _check_json_keys(item, _join(place, key))
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            _check_json_keys(item, f"{place}[{k}]")
+
+
+def _parse_yaml(text: str) -> Any:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_yaml_keys(node, "", set())
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_yaml_keys(node: yaml.Node, place: str, visited: set[int]) -> None:
+    # YAML readers keep the last of two equal keys; a repeated label would silently vanish.
+    if id(node) in visited:
+        return
+    visited.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[tuple[str, str], yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                _check_yaml_keys(value_node, place, visited)
+                continue
+            identity = (key_node.tag, key_node.value)
+            key_place = _join(place, key_node.value)
+            if identity in seen:
+                first = seen[identity].start_mark.line + 1
+                raise InstanceError(
+                    key_place,
+                    f"this key appears twice in one mapping (lines {first} and "
+                    f"{key_node.start_mark.line + 1}); keys and labels must be unique",
+                )
+            seen[identity] = key_node
+            _check_yaml_keys(value_node, key_place, visited)
+    elif isinstance(node, yaml.SequenceNode):
+        for k, item in enumerate(node.value):
+            _check_yaml_keys(item, f"{place}[{k}]", visited)
 
 
 def load(path: str | Path) -> Instance:
