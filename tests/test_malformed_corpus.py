@@ -3,7 +3,8 @@
 Each file is a small valid instance (two providers, one user with private features, parameters,
 protocol ``[U, P]``) with exactly one defect, named by the file. Loading it must raise
 :class:`~solver.errors.InstanceError` whose message is one line and names the place of the
-defect; the command line must exit with status 2 and print no traceback (SPEC.md §11; DESIGN.md:
+defect; the command line (``python -m pluralis inspect FILE``, the ``pluralis`` console script)
+must exit with status 2, print the error on one line and no traceback (SPEC.md §11; DESIGN.md:
 "bad input never produces a traceback from deep inside a kernel").
 """
 
@@ -135,11 +136,11 @@ class Run(NamedTuple):
 
 @pytest.fixture(scope="module")
 def cli_runs() -> dict[str, Run]:
-    """Run ``python -m solver.cli inspect FILE`` on every corpus file, in parallel."""
+    """Run ``python -m pluralis inspect FILE`` on every corpus file, in parallel."""
 
     def run(name: str) -> Run:
         completed = subprocess.run(
-            [sys.executable, "-m", "solver.cli", "inspect", str(CORPUS / name)],
+            [sys.executable, "-m", "pluralis", "inspect", str(CORPUS / name)],
             capture_output=True,
             text=True,
             cwd=ROOT,
