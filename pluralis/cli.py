@@ -142,7 +142,7 @@ def _solve(
     "class_text",
     default="deterministic",
     show_default=True,
-    help="Strategy class: deterministic, grid:Q or shared:P1,P2 (SPEC §5).",
+    help="Strategy class: deterministic, grid:Q, shared:P1,P2 or full (SPEC §5).",
 )
 @click.option("--engine", type=click.Choice(["enumerate", "mip"]), default="enumerate", show_default=True)
 @click.option("--delta", default="0", show_default=True, help='δ of δ-equilibrium, exact ("1/10").')
@@ -157,6 +157,19 @@ def _solve(
     "--limit", type=int, default=DEFAULT_CLASS_LIMIT, show_default=True, help="Largest class enumerated."
 )
 @click.option("--show", type=int, default=20, show_default=True, help="Equilibria printed (text output).")
+@click.option(
+    "--from",
+    "source_class",
+    default="deterministic",
+    show_default=True,
+    help="With --class full: the finite class whose equilibria are certified against mixed deviations.",
+)
+@click.option(
+    "--certificates",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="With --class full: write a certificate file per certified equilibrium into this folder.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def solve(
     file: Path,
@@ -167,10 +180,25 @@ def solve(
     tie_policy: str,
     limit: int,
     show: int,
+    source_class: str,
+    certificates: Path | None,
     as_json: bool,
 ) -> None:
-    """Find every equilibrium of the game in FILE over a finite strategy class."""
+    """Find every equilibrium of the game in FILE over a strategy class.
+
+    Classes: deterministic, grid:Q, shared:P1,P2, and full. With --class full, a single provider's
+    optimal commitment is computed exactly; with several providers, the equilibria of a finite
+    class (--from) are certified against every mixed deviation.
+    """
     instance = load(file)
+    if class_text == "full":
+        from pluralis.certify import solve_full
+
+        if TiePolicy(tie_policy) is not TiePolicy.FAVOURABLE:
+            raise click.UsageError("--class full certifies deviations with deviator-favourable ties only")
+        delta_value = parse_number(delta, "--delta")
+        solve_full(_console(), instance, Mode(mode), source_class, delta_value, limit, as_json, certificates)
+        return
     result = _solve(
         instance,
         Mode(mode),
@@ -230,6 +258,22 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
             console.print(f"{user.label}: worst equilibrium utility {worst}, best {best}")
     for note in result.notes:
         console.print(f"[bold red]note:[/bold red] {note}")
+
+
+@cli.command()
+@click.argument("certificates", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def verify(certificates: tuple[Path, ...]) -> None:
+    """Re-check equilibrium CERTIFICATES from the instance they embed; exit 1 if one is invalid."""
+    from pluralis.certify import print_verification, verify_file
+
+    console = _console()
+    invalid = 0
+    for path in certificates:
+        verification = verify_file(path)
+        print_verification(console, path, verification)
+        invalid += not verification.valid
+    if invalid:
+        raise SystemExit(1)
 
 
 def library_files(directory: Path | None = None) -> list[Path]:

@@ -1,0 +1,219 @@
+"""Command-line pieces for the class ``full``: certified equilibria, optimal commitments, certificates."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from solver.certificates import build_certificate, certificate_from_certification, write_certificate
+from solver.certification import FullResult, certify_result
+from solver.classes import parse_class
+from solver.enumeration import solve_equilibria
+from solver.games import Game, Mode
+from solver.model import Instance
+from solver.oracle import DEFAULT_CHOICE_LIMIT, solve_deviation
+from solver.protocol import ConversationTree
+from solver.response import TiePolicy
+from solver.results import equilibrium_to_json
+from solver.verify import Verification, verify_file
+
+
+def solve_full(
+    console: Console,
+    instance: Instance,
+    mode: Mode,
+    source_class: str,
+    delta: Fraction,
+    limit: int,
+    as_json: bool,
+    certificates: Path | None,
+) -> None:
+    """Equilibria in ``full``: a single provider's optimal commitment, or finite equilibria certified.
+
+    Parameters
+    ----------
+    console : Console
+        Where text goes.
+    instance : Instance
+        The game.
+    mode : Mode
+        Personalized or anonymous.
+    source_class : str
+        The finite class searched before certification (``deterministic`` or ``grid:Q``).
+    delta : Fraction
+        δ.
+    limit : int
+        Largest class enumerated.
+    as_json : bool
+        Print JSON instead of text.
+    certificates : Path, optional
+        Folder where a certificate is written for each certified equilibrium.
+    """
+    if len(instance.providers) == 1:
+        _commitment(console, instance, mode, as_json, certificates)
+        return
+    game = Game(instance, mode, parse_class(source_class, instance), limit=limit)
+    finite = solve_equilibria(game, delta, TiePolicy.FAVOURABLE)
+    full = certify_result(game, finite)
+    written = []
+    if certificates is not None:
+        certificates.mkdir(parents=True, exist_ok=True)
+        for k, c in enumerate(full.certifications):
+            if c.survives and c.certified:
+                path = certificates / f"equilibrium-{k + 1}.yaml"
+                write_certificate(certificate_from_certification(instance, c, delta), path)
+                written.append(str(path))
+    if as_json:
+        click.echo(
+            json.dumps(_full_json(instance, full, source_class, written), indent=2, ensure_ascii=False)
+        )
+        return
+    _print_full(console, instance, full, source_class)
+    for name in written:
+        console.print(f"certificate written: {name}")
+
+
+def _full_json(instance: Instance, full: FullResult, source_class: str, written: list[str]) -> dict[str, Any]:
+    labels = [u.label for u in instance.users]
+    equilibria = []
+    for c in full.certifications:
+        entry = equilibrium_to_json(instance, c.equilibrium)
+        entry["survives_in_full"] = c.survives
+        entry["deviation_bounds"] = {instance.providers[b.provider].label: str(b.value) for b in c.bounds}
+        entry["certified"] = c.certified
+        equilibria.append(entry)
+    return {
+        "mode": full.finite.mode.value,
+        "class": "full",
+        "searched_class": source_class,
+        "tie_policy": TiePolicy.FAVOURABLE.value,
+        "delta": str(full.finite.delta),
+        "exact": full.certified and full.finite.exact,
+        "count": full.count,
+        "finite_count": full.finite.count,
+        "worst": {label: None if v is None else str(v) for label, v in zip(labels, full.worst)},
+        "best": {label: None if v is None else str(v) for label, v in zip(labels, full.best)},
+        "equilibria": equilibria,
+        "certificates": written,
+    }
+
+
+def _print_full(console: Console, instance: Instance, full: FullResult, source_class: str) -> None:
+    status = "certified exact" if full.certified else "NOT certified"
+    console.print(
+        f"{full.finite.mode.value} game: {full.finite.count} equilibrium profile(s) in {source_class}; "
+        f"{full.count} survive every mixed deviation ({status}, deviator-favourable ties, "
+        f"δ = {full.finite.delta})"
+    )
+    tree = ConversationTree(instance.protocol)
+    table = Table(box=None, pad_edge=False)
+    for column in ("#", "rules", "utilities", "payoffs", "sup deviation", "in full"):
+        table.add_column(column)
+    for k, c in enumerate(full.certifications):
+        e = c.equilibrium
+        rules = "; ".join(
+            f"{instance.providers[j].label}: {r.describe(instance.providers[j].signals, tree)}"
+            for j, r in enumerate(e.rules)
+        )
+        utilities = ", ".join(f"{instance.users[o.user].label} {o.utility}" for o in e.outcomes)
+        payoffs = ", ".join(
+            f"{instance.providers[j].label} {lo}" + ("" if lo == hi else f"..{hi}")
+            for j, (lo, hi) in enumerate(e.payoffs)
+        )
+        bounds = ", ".join(f"{instance.providers[b.provider].label} {b.value}" for b in c.bounds)
+        table.add_row(str(k + 1), rules, utilities, payoffs, bounds, "yes" if c.survives else "no")
+    console.print(table)
+    for i, user in enumerate(instance.users):
+        if full.worst[i] is None:
+            console.print(f"{user.label}: no equilibrium of {source_class} survives in full")
+        else:
+            console.print(f"{user.label}: worst surviving utility {full.worst[i]}, best {full.best[i]}")
+
+
+def _commitment(
+    console: Console, instance: Instance, mode: Mode, as_json: bool, certificates: Path | None
+) -> None:
+    """The single provider's optimal commitment over all mixed rules (the persuasion optimum)."""
+    tree = ConversationTree(instance.protocol)
+    provider = instance.providers[0]
+    groups = (
+        [tuple(range(len(instance.users)))]
+        if mode is Mode.ANONYMOUS
+        else [(i,) for i in range(len(instance.users))]
+    )
+    results = []
+    for users in groups:
+        bound = solve_deviation(instance, 0, users, [[_placeholder()] for _ in users], DEFAULT_CHOICE_LIMIT)
+        document = build_certificate(instance, users, [bound.rule], [bound]) if bound.certified else None
+        results.append((users, bound, document))
+        if certificates is not None and document is not None:
+            certificates.mkdir(parents=True, exist_ok=True)
+            name = "commitment" + ("" if mode is Mode.ANONYMOUS else f"-{instance.users[users[0]].label}")
+            write_certificate(document, certificates / f"{name}.yaml")
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "mode": mode.value,
+                    "class": "full",
+                    "exact": all(b.certified for _, b, _ in results),
+                    "commitments": [
+                        {
+                            "users": [instance.users[i].label for i in users],
+                            "payoff": str(b.value),
+                            "rule": b.rule.to_document(provider.signals, tree),
+                            "utilities": None
+                            if d is None
+                            else {k: v["utility"] for k, v in d["responses"].items()},
+                            "certified": b.certified,
+                        }
+                        for users, b, d in results
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    for users, b, d in results:
+        who = ", ".join(instance.users[i].label for i in users)
+        status = "certified exact" if b.certified else "NOT certified"
+        console.print(f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({status})")
+        console.print(f"  rule: {b.rule.describe(provider.signals, tree)}")
+        if d is not None:
+            console.print("  users: " + ", ".join(f"{k} {v['utility']}" for k, v in d["responses"].items()))
+
+
+def _placeholder() -> Any:
+    from solver.rules import Rule
+
+    return Rule(((),))
+
+
+def print_verification(console: Console, path: Path, verification: Verification) -> None:
+    """Print a verifier's verdict.
+
+    Parameters
+    ----------
+    console : Console
+        Where text goes.
+    path : Path
+        The certificate file.
+    verification : Verification
+        The verdict.
+    """
+    if verification.valid:
+        console.print(f"{path}: valid ({verification.checked_programs} deviation programs checked)")
+    else:
+        console.print(f"{path}: INVALID")
+        for reason in verification.reasons:
+            console.print(f"  {reason}")
+
+
+__all__ = ["print_verification", "solve_full", "verify_file"]

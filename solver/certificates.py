@@ -1,0 +1,263 @@
+"""Equilibrium certificates (SPEC.md §9): files that an independent verifier re-checks.
+
+A certificate holds the instance, the profile of rules, each user's response (the provider she
+uses and her whole strategy), the exact payoffs and, per provider, the supremum of its mixed
+deviations together with the exact LP certificate of every combination of the users' choices: an
+optimal dual solution bounding the program, or a Farkas certificate of its infeasibility.
+:mod:`solver.verify` recomputes all of it from the instance alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from solver.certification import FullCertification
+from solver.errors import ModelError
+from solver.lp import LPStatus
+from solver.model import Instance
+from solver.numbers import ZERO
+from solver.oracle import DeviationBound, UserChoice
+from solver.protocol import ConversationTree
+from solver.response import Response, TiePolicy, provider_payoff, solve_response, user_value
+from solver.rules import Rule
+from solver.serialization import content_hash, instance_to_dict
+
+CERTIFICATE_VERSION = 1
+
+
+def _strategy_document(instance: Instance, user: int, response: Response) -> dict[str, Any]:
+    tree = ConversationTree(instance.protocol)
+    features = instance.users[user].features
+    messages: dict[str, dict[str, str]] = {f: {} for f in features}
+    for (x, history), m in response.strategy.messages:
+        messages[features[x]][tree.spell(history)] = instance.protocol.user_messages[m]
+    actions: dict[str, dict[str, str]] = {f: {} for f in features}
+    for (x, history), a in response.strategy.actions:
+        actions[features[x]][tree.spell(history)] = instance.users[user].actions[a]
+    return {"messages": {f: v for f, v in messages.items() if v}, "actions": actions}
+
+
+def _choice_document(instance: Instance, choice: UserChoice) -> dict[str, Any]:
+    tree = ConversationTree(instance.protocol)
+    user = instance.users[choice.user]
+    if not choice.consults:
+        return {"consults": False}
+    return {
+        "consults": True,
+        "reports": {
+            f: tree.spell(tree.provider_nodes[choice.reports[x]]) for x, f in enumerate(user.features)
+        },
+        "actions": {
+            f: {m: user.actions[a] for m, a in zip(instance.protocol.provider_messages, choice.actions[x])}
+            for x, f in enumerate(user.features)
+        },
+    }
+
+
+def _bound_document(instance: Instance, bound: DeviationBound) -> dict[str, Any]:
+    programs = []
+    for program, solution in bound.solutions:
+        names = program.program.row_names
+        count = len(program.program.upper_rows)
+        certificate = {
+            "upper": {n: str(y) for n, y in zip(names[:count], solution.dual_upper) if y},
+            "equal": {n: str(y) for n, y in zip(names[count:], solution.dual_equal) if y},
+        }
+        entry: dict[str, Any] = {
+            "choices": {instance.users[c.user].label: _choice_document(instance, c) for c in program.choices},
+            "constant": str(program.constant),
+            "status": solution.status.value,
+            "certificate": certificate,
+        }
+        if solution.status is LPStatus.OPTIMAL:
+            entry["value"] = str(solution.value)
+        programs.append(entry)
+    return {"bound": str(bound.value), "programs": programs}
+
+
+def select_responses(
+    instance: Instance,
+    users: Sequence[int],
+    rules: Sequence[Rule],
+    bounds: Sequence[Fraction],
+    delta: Fraction,
+) -> list[tuple[int, Response]] | None:
+    """Pick, for each user, a provider and an optimal strategy so that every provider's payoff is
+    at least its deviation bound minus δ.
+
+    Candidates are the canonical response and the responses favourable and adversarial to each
+    provider, at every provider she finds optimal.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    users : sequence of int
+        The users.
+    rules : sequence of Rule
+        One rule per provider.
+    bounds : sequence of Fraction
+        Each provider's deviation bound.
+    delta : Fraction
+        δ.
+
+    Returns
+    -------
+    list of (int, Response) or None
+        The selection, or None when no candidate combination is admissible.
+    """
+    m = len(instance.providers)
+    per_user = []
+    for i in users:
+        values = [user_value(instance, i, k, rules[k]) for k in range(m)]
+        top = max(values)
+        candidates: list[tuple[int, Response]] = []
+        for k in range(m):
+            if values[k] != top:
+                continue
+            found = [solve_response(instance, i, k, rules[k])]
+            for policy in (TiePolicy.FAVOURABLE, TiePolicy.ADVERSARIAL):
+                found.extend(solve_response(instance, i, k, rules[k], policy, d) for d in range(m))
+            for response in found:
+                if all(response.law != r.law or k != c for c, r in candidates):
+                    candidates.append((k, response))
+        per_user.append(candidates)
+    for combination in itertools.product(*per_user):
+        totals = [
+            sum((provider_payoff(instance, j, i, r.law) for i, (_, r) in zip(users, combination)), ZERO)
+            for j in range(m)
+        ]
+        if all(t >= b - delta for t, b in zip(totals, bounds)):
+            return list(combination)
+    return None
+
+
+def build_certificate(
+    instance: Instance,
+    users: Sequence[int],
+    rules: Sequence[Rule],
+    bounds: Sequence[DeviationBound],
+    delta: Fraction = ZERO,
+) -> dict[str, Any]:
+    """Write the certificate of an equilibrium in ``full`` as a document.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    users : sequence of int
+        The users of the game (all, or the one user of a personalized game's slice).
+    rules : sequence of Rule
+        Each provider's rule offered to these users.
+    bounds : sequence of DeviationBound
+        Each provider's certified supremum deviation.
+    delta : Fraction
+        δ.
+
+    Returns
+    -------
+    dict
+        The canonical certificate document.
+
+    Raises
+    ------
+    ModelError
+        When the profile is not an equilibrium in ``full`` (no admissible selection).
+    """
+    if not all(b.certified for b in bounds):
+        raise ModelError("every deviation bound must be certified exactly to write a certificate")
+    selection = select_responses(instance, users, rules, [b.value for b in bounds], delta)
+    if selection is None:
+        raise ModelError("no best-response selection pays every provider its deviation bound minus δ")
+    tree = ConversationTree(instance.protocol)
+    m = len(instance.providers)
+    responses = {}
+    payoffs = [ZERO] * m
+    for i, (k, response) in zip(users, selection):
+        document = {"provider": instance.providers[k].label, "utility": str(response.value)}
+        document.update(_strategy_document(instance, i, response))
+        responses[instance.users[i].label] = document
+        for j in range(m):
+            payoffs[j] += provider_payoff(instance, j, i, response.law)
+    return {
+        "certificate_version": CERTIFICATE_VERSION,
+        "kind": "equilibrium",
+        "class": "full",
+        "tie_policy": TiePolicy.FAVOURABLE.value,
+        "delta": str(delta),
+        "users": [instance.users[i].label for i in users],
+        "instance_hash": content_hash(instance),
+        "instance": instance_to_dict(instance),
+        "rules": {p.label: rules[j].to_document(p.signals, tree) for j, p in enumerate(instance.providers)},
+        "responses": responses,
+        "payoffs": {p.label: str(payoffs[j]) for j, p in enumerate(instance.providers)},
+        "deviations": {
+            p.label: _bound_document(instance, bounds[j]) for j, p in enumerate(instance.providers)
+        },
+    }
+
+
+def certificate_from_certification(
+    instance: Instance, certification: FullCertification, delta: Fraction = ZERO
+) -> dict[str, Any]:
+    """The certificate of a finite-class equilibrium that survives in ``full``.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    certification : FullCertification
+        The result of :func:`solver.certification.certify_equilibrium`.
+    delta : Fraction
+        δ.
+
+    Returns
+    -------
+    dict
+        The certificate document.
+    """
+    e = certification.equilibrium
+    return build_certificate(instance, e.users, e.rules, certification.bounds, delta)
+
+
+def dumps_certificate(document: dict[str, Any], format: str = "yaml") -> str:
+    """The canonical text of a certificate (YAML or JSON).
+
+    Parameters
+    ----------
+    document : dict
+        The certificate.
+    format : {"yaml", "json"}
+        The format.
+
+    Returns
+    -------
+    str
+        The text.
+    """
+    if format == "json":
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
+
+
+def write_certificate(document: dict[str, Any], path: str | Path) -> None:
+    """Write a certificate file; JSON for ``.json``, YAML otherwise.
+
+    Parameters
+    ----------
+    document : dict
+        The certificate.
+    path : str or Path
+        The destination.
+    """
+    path = Path(path)
+    path.write_text(
+        dumps_certificate(document, "json" if path.suffix == ".json" else "yaml"), encoding="utf-8"
+    )
