@@ -356,3 +356,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         Arguments (default: ``sys.argv[1:]``).
     """
     cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="pluralis")
+
+
+from pluralis.batch import batch_command  # noqa: E402
+from pluralis.fit import fit_command, synthesize_command  # noqa: E402
+from pluralis.generate import generate_command  # noqa: E402
+
+cli.add_command(fit_command)
+cli.add_command(synthesize_command)
+cli.add_command(generate_command)
+cli.add_command(batch_command)

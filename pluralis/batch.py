@@ -1,0 +1,559 @@
+"""``pluralis batch``: run one command over every instance file of a library, in parallel.
+
+Each instance runs in a worker process (:class:`concurrent.futures.ProcessPoolExecutor`) and
+writes its own result file as soon as it finishes, atomically (a temporary file, then a rename),
+so that an interrupted run keeps every finished result. A later run with the same options skips
+every instance whose result file records the same command options and the same instance: the
+same file bytes (a fast check), or else the same :func:`solver.serialization.content_hash`. A
+summary of every instance is written as ``summary.json`` and ``summary.csv`` and printed.
+
+Commands: ``inspect`` (:func:`solver.inspection.summarize`), ``solve`` (equilibria over a finite
+class, :func:`solver.enumeration.solve_equilibria`), and ``check`` when a ``proofs.check`` module
+with ``check_instance(instance) -> dict`` is installed.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib
+import io
+import json
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
+from solver.errors import ModelError, PluralisError
+from solver.games import Game, Mode
+from solver.inspection import summarize, summary_to_json
+from solver.model import Instance
+from solver.numbers import parse_number
+from solver.response import TiePolicy
+from solver.results import result_to_json
+from solver.serialization import content_hash, load
+
+COMMANDS = ("inspect", "solve", "check")
+SUMMARY_JSON = "summary.json"
+SUMMARY_CSV = "summary.csv"
+_INSTANCE_SUFFIXES = {".yaml", ".yml", ".json"}
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """The command run on every instance, with its options.
+
+    Attributes
+    ----------
+    do : str
+        ``inspect``, ``solve`` or ``check``.
+    mode, class_text, engine, delta, tie_policy : str
+        ``solve`` options, as on the command line.
+    limit : int
+        Largest class enumerated (``solve``).
+    """
+
+    do: str
+    mode: str = Mode.ANONYMOUS.value
+    class_text: str = "deterministic"
+    engine: str = "enumerate"
+    delta: str = "0"
+    tie_policy: str = TiePolicy.FAVOURABLE.value
+    limit: int = DEFAULT_CLASS_LIMIT
+
+    def key(self) -> dict[str, Any]:
+        """The options that determine a result (recorded in it, compared on resume).
+
+        Returns
+        -------
+        dict
+            ``{"do": ...}`` plus the ``solve`` options when solving.
+        """
+        if self.do != "solve":
+            return {"do": self.do}
+        return {
+            "do": self.do,
+            "mode": self.mode,
+            "class": self.class_text,
+            "engine": self.engine,
+            "delta": str(parse_number(self.delta, "--delta")),
+            "tie_policy": self.tie_policy,
+            "limit": self.limit,
+        }
+
+
+def _check_function() -> Callable[[Instance], dict[str, Any]] | None:
+    try:
+        module = importlib.import_module("proofs.check")
+    except ImportError:
+        return None
+    function = getattr(module, "check_instance", None)
+    return function if callable(function) else None
+
+
+def compute(instance: Instance, options: BatchOptions) -> dict[str, Any]:
+    """Run the batch command on one instance and return its JSON result.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    options : BatchOptions
+        What to run.
+
+    Returns
+    -------
+    dict
+        ``inspect``: :func:`solver.inspection.summary_to_json`; ``solve``:
+        :func:`solver.results.result_to_json`; ``check``: what ``proofs.check.check_instance``
+        returns.
+    """
+    if options.do == "inspect":
+        return summary_to_json(summarize(instance))
+    if options.do == "solve":
+        game = Game(
+            instance, Mode(options.mode), parse_class(options.class_text, instance), limit=options.limit
+        )
+        delta = parse_number(options.delta, "--delta")
+        policy = TiePolicy(options.tie_policy)
+        if options.engine == "mip":
+            from solver.mip import solve_equilibria_mip
+
+            return result_to_json(instance, solve_equilibria_mip(game, delta, policy))
+        from solver.enumeration import solve_equilibria
+
+        return result_to_json(instance, solve_equilibria(game, delta, policy))
+    if options.do == "check":
+        check = _check_function()
+        if check is None:
+            raise ModelError("--do check needs proofs.check.check_instance, which is not installed")
+        return dict(check(instance))
+    raise ModelError(f"unknown batch command {options.do!r}; use one of {', '.join(COMMANDS)}")
+
+
+def summarize_result(do: str, result: dict[str, Any]) -> dict[str, Any]:
+    """The summary fields of one result, the same whether it came from a batch or a single run.
+
+    Parameters
+    ----------
+    do : str
+        The command.
+    result : dict
+        Its JSON result (``pluralis inspect --json``, ``pluralis solve --json``, or a check).
+
+    Returns
+    -------
+    dict
+        ``inspect``: per user ``OPT_i`` and ``Bench_i(K)`` for the set of all providers;
+        ``solve``: the number of equilibria, exactness and each user's worst and best utility;
+        ``check``: the check's own result.
+    """
+    if do == "inspect":
+        everyone = ",".join(result["providers"])
+        return {
+            "hash": result["hash"],
+            "users": {
+                label: {"opt": user["opt"], "bench_all": user["benchmarks"][everyone]}
+                for label, user in result["users"].items()
+            },
+        }
+    if do == "solve":
+        return {
+            "count": result["count"],
+            "exact": result["exact"],
+            "complete": result["complete"],
+            "worst": result["worst"],
+            "best": result["best"],
+        }
+    return result
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class _Task:
+    path: str
+    relative: str
+    result_path: str
+    options: BatchOptions
+
+
+def run_one(task: _Task) -> dict[str, Any]:
+    """Compute one instance and write its result file atomically (runs in a worker process).
+
+    Parameters
+    ----------
+    task : _Task
+        The instance file, where its result goes, and the options.
+
+    Returns
+    -------
+    dict
+        The record written (file, hashes, options, status, result, summary, seconds).
+    """
+    start = time.perf_counter()
+    path = Path(task.path)
+    record: dict[str, Any] = {
+        "file": task.relative,
+        "file_sha256": _file_digest(path),
+        "instance_hash": None,
+        "options": task.options.key(),
+    }
+    try:
+        instance = load(path)
+        record["instance_hash"] = content_hash(instance)
+        result = compute(instance, task.options)
+        record["status"] = "ok"
+        record["summary"] = summarize_result(task.options.do, result)
+        record["result"] = result
+    except PluralisError as error:
+        record["status"] = "error"
+        record["error"] = str(error)
+    except Exception as error:  # a bug on one instance must not stop the other instances
+        record["status"] = "error"
+        record["error"] = f"{type(error).__name__}: {error}"
+        record["traceback"] = traceback.format_exc()
+    record["seconds"] = round(time.perf_counter() - start, 6)
+    _write_atomically(Path(task.result_path), json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    return record
+
+
+def instance_files(directory: Path, exclude: Path | None = None) -> list[Path]:
+    """Every instance file under a folder, sorted, without catalogs and without ``exclude``.
+
+    Parameters
+    ----------
+    directory : Path
+        The library.
+    exclude : Path, optional
+        A folder to skip (the results folder, when it lies inside the library).
+
+    Returns
+    -------
+    list of Path
+        ``*.yaml``, ``*.yml`` and ``*.json`` files.
+    """
+    skip = exclude.resolve() if exclude is not None else None
+    files = []
+    for path in directory.rglob("*"):
+        if path.suffix.lower() not in _INSTANCE_SUFFIXES or path.stem == "catalog" or not path.is_file():
+            continue
+        if path.name.startswith("."):
+            continue
+        if skip is not None and skip in path.resolve().parents:
+            continue
+        files.append(path)
+    return sorted(files)
+
+
+def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> dict[str, Any] | None:
+    """The stored record when it is valid for this instance and these options, else None."""
+    if not record_path.is_file():
+        return None
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if (
+        not isinstance(record, dict)
+        or record.get("options") != options.key()
+        or not record.get("instance_hash")
+    ):
+        return None
+    if record.get("file_sha256") == _file_digest(instance_path):
+        return record
+    try:
+        same = content_hash(load(instance_path)) == record["instance_hash"]
+    except PluralisError:
+        return None
+    return record if same else None
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    """What a batch did.
+
+    Attributes
+    ----------
+    rows : tuple of dict
+        One summary row per instance, sorted by file: ``file``, ``status``, ``instance_hash``,
+        ``summary`` (or ``error``).
+    computed, skipped, failed : int
+        Instances computed in this run, taken from earlier results, and in error.
+    seconds : float
+        Wall-clock time of this run.
+    complete : bool
+        False when interrupted.
+    """
+
+    rows: tuple[dict[str, Any], ...]
+    computed: int
+    skipped: int
+    failed: int
+    seconds: float
+    complete: bool
+
+
+def _row(record: dict[str, Any]) -> dict[str, Any]:
+    row = {"file": record["file"], "status": record["status"], "instance_hash": record.get("instance_hash")}
+    if record["status"] == "ok":
+        row["summary"] = record["summary"]
+    else:
+        row["error"] = record.get("error", "")
+    return row
+
+
+def run_batch(
+    directory: Path,
+    out: Path,
+    options: BatchOptions,
+    jobs: int | None = None,
+    progress: bool = False,
+    on_interrupt: Callable[[], None] | None = None,
+) -> BatchReport:
+    """Run a command over every instance of a library, resuming from earlier results.
+
+    Parameters
+    ----------
+    directory : Path
+        The library.
+    out : Path
+        The results folder: one ``.json`` per instance (same relative path), plus the summaries.
+    options : BatchOptions
+        What to run.
+    jobs : int, optional
+        Worker processes (default: the number of CPUs).
+    progress : bool
+        Show a progress bar on standard error.
+    on_interrupt : callable, optional
+        Called on Ctrl-C before the interruption propagates.
+
+    Returns
+    -------
+    BatchReport
+        The summary rows and counts; the summaries are also written to ``out``.
+    """
+    if options.do == "check" and _check_function() is None:
+        raise ModelError(
+            "--do check needs a proofs.check module with check_instance(instance); it is not installed"
+        )
+    options.key()  # validates --delta before any work
+    start = time.perf_counter()
+    files = instance_files(directory, exclude=out)
+    records: dict[str, dict[str, Any]] = {}
+    tasks = []
+    for path in files:
+        relative = path.relative_to(directory).as_posix()
+        result_path = out / Path(relative).with_suffix(".json")
+        stored = _finished(result_path, path, options)
+        if stored is not None:
+            records[relative] = stored
+        else:
+            tasks.append(_Task(str(path), relative, str(result_path), options))
+    skipped = len(records)
+    out.mkdir(parents=True, exist_ok=True)
+    complete = True
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    bar = Progress(
+        TextColumn(f"{options.do}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not progress,
+    )
+    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        with bar:
+            bar_task = bar.add_task(options.do, total=len(files), completed=skipped)
+            pending: set[Future[dict[str, Any]]] = {executor.submit(run_one, t) for t in tasks}
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    record = future.result()
+                    records[record["file"]] = record
+                    bar.advance(bar_task)
+    except KeyboardInterrupt:
+        complete = False
+        executor.shutdown(wait=False, cancel_futures=True)
+        if on_interrupt is not None:
+            on_interrupt()
+        raise
+    finally:
+        if complete:
+            executor.shutdown(wait=True)
+    rows = tuple(_row(records[key]) for key in sorted(records))
+    _write_summaries(out, rows)
+    return BatchReport(
+        rows,
+        computed=len(tasks),
+        skipped=skipped,
+        failed=sum(1 for r in rows if r["status"] != "ok"),
+        seconds=time.perf_counter() - start,
+        complete=complete,
+    )
+
+
+def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(f"{prefix}.{key}" if prefix else str(key), item, into)
+    elif isinstance(value, list):
+        into[prefix] = json.dumps(value, ensure_ascii=False)
+    else:
+        into[prefix] = "" if value is None else str(value)
+
+
+def summary_to_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """The summary rows as CSV, nested fields flattened to dotted columns (``users.U1.opt``).
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        :attr:`BatchReport.rows`.
+
+    Returns
+    -------
+    str
+        CSV text; the columns are the union over rows, in first-seen order.
+    """
+    flat = []
+    for row in rows:
+        cells: dict[str, str] = {}
+        _flatten("", {k: v for k, v in row.items() if k != "summary"}, cells)
+        _flatten("", row.get("summary", {}), cells)
+        flat.append(cells)
+    columns: list[str] = []
+    for cells in flat:
+        columns.extend(c for c in cells if c not in columns)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(flat)
+    return out.getvalue()
+
+
+def _write_summaries(out: Path, rows: Sequence[dict[str, Any]]) -> None:
+    _write_atomically(out / SUMMARY_JSON, json.dumps(list(rows), indent=2, ensure_ascii=False) + "\n")
+    _write_atomically(out / SUMMARY_CSV, summary_to_csv(rows))
+
+
+def _print_report(console: Console, report: BatchReport, out: Path, show: int) -> None:
+    table = Table(title=f"summary ({len(report.rows)} instances)", title_justify="left")
+    table.add_column("file")
+    table.add_column("status")
+    table.add_column("summary")
+    for row in report.rows[:show]:
+        if row["status"] == "ok":
+            cells: dict[str, str] = {}
+            _flatten("", row["summary"], cells)
+            text = "  ".join(f"{k}={v}" for k, v in cells.items() if k != "hash")
+        else:
+            text = row.get("error", "")
+        table.add_row(row["file"], row["status"], text)
+    console.print(table)
+    if len(report.rows) > show:
+        console.print(f"... {len(report.rows) - show} more rows in {out / SUMMARY_CSV}")
+    rate = report.computed / report.seconds if report.seconds > 0 else 0.0
+    console.print(
+        f"{report.computed} computed, {report.skipped} taken from earlier results, {report.failed} in error; "
+        f"{report.seconds:.2f} s ({rate:.1f} instances/s computed); results in {out}"
+    )
+
+
+@click.command("batch")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--do", "do", type=click.Choice(COMMANDS), required=True, help="The command run on every file.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Results folder (default: DIRECTORY-COMMAND beside the library).",
+)
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: every CPU).")
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in Mode]),
+    default=Mode.ANONYMOUS.value,
+    show_default=True,
+    help="solve: personalized or anonymous game.",
+)
+@click.option(
+    "--class", "class_text", default="deterministic", show_default=True, help="solve: strategy class."
+)
+@click.option("--engine", type=click.Choice(["enumerate", "mip"]), default="enumerate", show_default=True)
+@click.option("--delta", default="0", show_default=True, help="solve: δ of δ-equilibrium, exact.")
+@click.option(
+    "--tie-policy",
+    type=click.Choice([p.value for p in TiePolicy]),
+    default=TiePolicy.FAVOURABLE.value,
+    show_default=True,
+)
+@click.option(
+    "--limit", type=int, default=DEFAULT_CLASS_LIMIT, show_default=True, help="solve: largest class."
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
+)
+@click.option("--show", type=int, default=20, show_default=True, help="Summary rows printed.")
+def batch_command(
+    directory: Path,
+    do: str,
+    out: Path | None,
+    jobs: int | None,
+    mode: str,
+    class_text: str,
+    engine: str,
+    delta: str,
+    tie_policy: str,
+    limit: int,
+    progress: bool | None,
+    show: int,
+) -> None:
+    """Run a command over every instance file in DIRECTORY, in parallel, resumably.
+
+    One result file per instance is written as it finishes; a rerun with the same options skips
+    the instances already done. Exit status 1 when some instance failed.
+    """
+    if do == "solve" and class_text == "full":
+        raise click.UsageError("batch solves over finite classes; --class full is not supported here")
+    options = BatchOptions(do, mode, class_text, engine, delta, tie_policy, limit)
+    target = out if out is not None else directory.parent / f"{directory.resolve().name}-{do}"
+    console = Console(highlight=False, soft_wrap=False, width=max(100, Console().width))
+
+    def interrupted() -> None:
+        click.echo(f"interrupted: finished results are kept in {target}; rerun to resume", err=True)
+
+    report = run_batch(
+        directory,
+        target,
+        options,
+        jobs=jobs,
+        progress=sys.stderr.isatty() if progress is None else progress,
+        on_interrupt=interrupted,
+    )
+    _print_report(console, report, target, show)
+    if report.failed:
+        raise SystemExit(1)
