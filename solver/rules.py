@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from solver.errors import ModelError
+from solver.model import PROVIDER_TURN
 from solver.numbers import ONE, ZERO
 from solver.protocol import ConversationTree
 
@@ -63,13 +64,20 @@ class Rule:
         """Whether every distribution is a point mass."""
         return all(max(d) == ONE for row in self.table for d in row)
 
-    def relabel(self, permutation: Sequence[int]) -> Rule:
+    def relabel(self, permutation: Sequence[int], tree: ConversationTree | None = None) -> Rule:
         """Rename messages: message m is sent as ``permutation[m]``.
+
+        A provider node reached after an earlier provider turn is renamed too: the distribution
+        spoken after ``h`` is spoken after the renamed ``h``. This needs the conversation tree;
+        without it, only the distributions are renamed, which is a renaming exactly when no
+        provider node follows a provider turn (``[P]``, ``[U, P]``).
 
         Parameters
         ----------
         permutation : sequence of int
             A permutation of the provider alphabet's indices.
+        tree : ConversationTree, optional
+            The conversation tree the rule is played on.
 
         Returns
         -------
@@ -83,7 +91,16 @@ class Rule:
                 out[permutation[m]] = p
             return tuple(out)
 
-        return Rule(tuple(tuple(move(d) for d in row) for row in self.table))
+        order = list(range(len(self.table[0]) if self.table else 0))
+        if tree is not None:
+            turns = tree.protocol.turns
+            index = tree.provider_node_index
+            for n, history in enumerate(tree.provider_nodes):
+                renamed = tuple(
+                    permutation[m] if turns[t] == PROVIDER_TURN else m for t, m in enumerate(history)
+                )
+                order[index[renamed]] = n
+        return Rule(tuple(tuple(move(row[n]) for n in order) for row in self.table))
 
     def describe(self, inputs: Sequence[str], tree: ConversationTree) -> str:
         """Write the rule readably, e.g. ``"saw_guilty: m1 | saw_innocent: 1/2 m1 + 1/2 m2"``.
