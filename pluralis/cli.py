@@ -107,6 +107,56 @@ def _print_summary(console: Console, summary: InstanceSummary) -> None:
     for subset in summary.subsets:
         benchmarks.add_row(subset.label, "  ".join(subset.cells), *(str(v) for v in subset.benchmarks))
     console.print(benchmarks)
+    _print_alignment(console, summary)
+
+
+def _print_alignment(console: Console, summary: InstanceSummary) -> None:
+    """Weak Market Alignment per (T, user) and strong alignment per T (SPEC §7)."""
+    instance = summary.instance
+    uncertified = False
+    weak = Table(title="weak market alignment: error ε_i(T), transfer factor 1/λ*_i", title_justify="left")
+    for column in ("T", "user", "ε_i(T)", "1/λ*_i", "weights w_{j,i}", "offset c_i"):
+        weak.add_column(column, justify="right" if column.startswith(("ε", "1/", "offset")) else "left")
+    for subset in summary.subsets:
+        for fit in subset.alignment:
+            uncertified = uncertified or not fit.certified
+            weights = "  ".join(
+                f"{instance.providers[j].label} {w}" for j, w in zip(fit.providers, fit.weights)
+            )
+            factor = "∞" if fit.transfer_factor is None else str(fit.transfer_factor)
+            weak.add_row(
+                subset.label, instance.users[fit.user].label, str(fit.error), factor, weights, str(fit.offset)
+            )
+    console.print(weak)
+    console.print("1/λ*_i = ∞: every least-error fit puts weight on a provider with λ_{j,i} = 0", style="dim")
+    strong = Table(title="strong alignment and C3 bound terms (δ = 0)", title_justify="left")
+    strong.add_column("T")
+    strong.add_column("holds")
+    strong.add_column("weights w_j")
+    for user in instance.users:
+        strong.add_column(f"{user.label} bound", justify="right")
+    for subset in summary.subsets:
+        result = subset.strong
+        if result is None:
+            continue
+        uncertified = uncertified or not result.certified
+        weights = (
+            "-"
+            if result.weights is None or not result.holds
+            else "  ".join(
+                f"{instance.providers[j].label} {w}" for j, w in zip(result.providers, result.weights)
+            )
+        )
+        bounds = [str(b.bound_term) + ("" if b.attained else " (inf)") for b in result.bounds]
+        strong.add_row(subset.label, "yes" if result.holds else "no", weights, *bounds)
+    console.print(strong)
+    console.print(
+        "holds: one w and factors μ_i > 0 track every user with zero error; bound: min 2 Σ_k ε'_k(T) / μ_i "
+        "((inf): approached as μ_i → ∞, not attained)",
+        style="dim",
+    )
+    if uncertified:
+        console.print("[bold red]note:[/bold red] some alignment optimum could not be certified exactly")
 
 
 def _solve(
@@ -359,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 from pluralis.batch import batch_command  # noqa: E402
+from pluralis.claims import check as check_command  # noqa: E402
 from pluralis.fit import fit_command, synthesize_command  # noqa: E402
 from pluralis.generate import generate_command  # noqa: E402
 
@@ -366,3 +417,4 @@ cli.add_command(fit_command)
 cli.add_command(synthesize_command)
 cli.add_command(generate_command)
 cli.add_command(batch_command)
+cli.add_command(check_command)

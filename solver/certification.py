@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from solver.errors import ModelError
 from solver.games import Game, Mode, respond_to_rule
 from solver.numbers import ZERO
 from solver.oracle import DEFAULT_CHOICE_LIMIT, DeviationBound, solve_deviation
@@ -186,19 +185,17 @@ def certify_result(game: Game, finite: SolveResult, limit: int = DEFAULT_CHOICE_
 def _recombine(
     game: Game, certifications: Sequence[FullCertification], delta: Fraction
 ) -> tuple[list[FullCertification], int]:
-    """Profiles of the whole personalized game whose summed regrets stay within δ."""
+    """Profiles of the whole personalized game whose users' regrets stay within δ.
+
+    A deviation that changes provider j's rules for some users leaves the others' games, and so
+    their responses, as they were: j's whole-game regret is the sum over users of the positive
+    parts of its regrets in the users' games (SPEC.md §5: with δ = 0 the game splits).
+    """
     by_user: dict[int, list[FullCertification]] = {i: [] for i in game.users}
     for c in certifications:
         by_user[c.equilibrium.users[0]].append(c)
     m = len(game.instance.providers)
-    if any(not cs for cs in by_user.values()):
-        return [], 0
-    lowest = {
-        i: [min((min(r[j] for r in c.regrets) for c in cs), default=ZERO) for j in range(m)]
-        for i, cs in by_user.items()
-    }
-    if delta == 0 and all(v >= 0 for low in lowest.values() for v in low):
-        # Non-negative regrets add up to 0 only when each is 0: the game splits (SPEC.md §5).
+    if delta == 0:
         survivors = [c for c in certifications if c.survives]
         count = 1
         for i in game.users:
@@ -208,14 +205,9 @@ def _recombine(
     used: set[int] = set()
     count = 0
     for combination in itertools.product(*(by_user[i] for i in users)):
-        ok = False
         for regrets in itertools.product(*(c.regrets for c in combination)):
-            if all(sum((r[j] for r in regrets), ZERO) <= delta for j in range(m)):
-                ok = True
+            if all(sum((max(r[j], ZERO) for r in regrets), ZERO) <= delta for j in range(m)):
+                count += 1
+                used.update(id(c) for c in combination)
                 break
-        if ok:
-            count += 1
-            used.update(id(c) for c in combination)
-    if len(users) == 0:
-        raise ModelError("a personalized game needs at least one user")
     return [c for c in certifications if id(c) in used], count

@@ -1,0 +1,108 @@
+"""The ``pluralis check`` command: claims of SPEC.md §8 on one instance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from proofs.check import check_claims
+from proofs.claim import CheckOptions, ClaimResult
+from solver.games import Mode
+from solver.numbers import parse_number
+from solver.response import TiePolicy
+from solver.serialization import load
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--claim", "claim_ids", multiple=True, help="Claim id (C1 ... C7); repeat for several; default all."
+)
+@click.option(
+    "--mode", type=click.Choice([m.value for m in Mode]), default=None, help="Only claims about this game."
+)
+@click.option(
+    "--class",
+    "class_text",
+    default="deterministic",
+    show_default=True,
+    help="Finite class of the equilibria: deterministic or grid:Q.",
+)
+@click.option("--delta", default="0", show_default=True, help="δ of δ-equilibrium, exact.")
+@click.option(
+    "--tie-policy",
+    type=click.Choice([p.value for p in TiePolicy]),
+    default=TiePolicy.FAVOURABLE.value,
+    show_default=True,
+    help="Ties when deviations are evaluated.",
+)
+@click.option(
+    "--full", is_flag=True, help="Quantify only over equilibria certified against every mixed deviation."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
+def check(
+    file: Path,
+    claim_ids: tuple[str, ...],
+    mode: str | None,
+    class_text: str,
+    delta: str,
+    tie_policy: str,
+    full: bool,
+    as_json: bool,
+) -> None:
+    """Check the claims of SPEC §8 on the instance FILE: a verdict per claim, user and T."""
+    instance = load(file)
+    policy = TiePolicy(tie_policy)
+    if full and policy is not TiePolicy.FAVOURABLE:
+        raise click.UsageError("--full certifies deviations with deviator-favourable ties only")
+    options = CheckOptions(class_text, parse_number(delta, "--delta"), policy, full)
+    results = check_claims(instance, claim_ids, options, None if mode is None else Mode(mode))
+    if as_json:
+        document = {"claims": {k: v.to_json() for k, v in results.items()}}
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    print_results(Console(highlight=False), instance.title or str(file), results)
+
+
+def print_results(console: Console, title: str, results: dict[str, ClaimResult]) -> None:
+    """Print verdict tables.
+
+    Parameters
+    ----------
+    console : Console
+        Where text goes.
+    title : str
+        The instance's title.
+    results : dict
+        Claim id to result.
+    """
+    console.print(f"[bold]{title}[/bold]")
+    for claim_id, result in results.items():
+        s = result.setting
+        where = f"{s.mode.value} game, " if s.mode is not None else ""
+        console.print(
+            f"{claim_id} ({result.status.value}): [bold]{result.verdict.value}[/bold]  — "
+            f"{where}class {s.class_name}, "
+            f"{s.policy.value} ties, δ = {s.delta}{', certified in full' if s.certified_in_full else ''}"
+        )
+        for reason in result.reasons:
+            console.print(f"  {reason}")
+        if result.rows:
+            table = Table(box=None, pad_edge=False)
+            for column in ("user", "T", "bound", "worst", "margin", "verdict", "note"):
+                table.add_column(column)
+            for r in result.rows:
+                table.add_row(
+                    r.user,
+                    r.subset,
+                    "-" if r.bound is None else str(r.bound),
+                    "-" if r.worst is None else str(r.worst),
+                    "-" if r.margin is None else str(r.margin),
+                    r.verdict.value,
+                    r.note,
+                )
+            console.print(table)

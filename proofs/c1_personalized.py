@@ -1,0 +1,331 @@
+"""C1, the personalized guarantee (SPEC.md §8, *theorem*).
+
+In every δ-equilibrium of the personalized game whose classes contain the T-shared rules, every
+user i and every T satisfy ``u_i ≥ Bench_i(T) − 2 ε_i(T) − δ / λ*_i``, the best bound taking, per T,
+the weights that minimise ``2ε + δ Σ_j w_j/λ_{j,i}``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, Status, Step, Verdict
+from proofs.equilibria import Quantified, quantify
+from solver.alignment import best_bound_weights
+from solver.games import Game, Mode
+from solver.information import provider_subsets, solve_benchmark
+from solver.inspection import subset_label
+from solver.model import Instance
+from solver.numbers import ZERO
+from solver.response import TiePolicy, expected, respond_to_profile, solve_response
+from solver.results import Equilibrium, equilibrium_to_json
+
+ID = "C1"
+TITLE = "personalized guarantee"
+STATEMENT = (
+    "In every δ-equilibrium of the personalized game whose classes contain the T-shared rules, "
+    "u_i ≥ Bench_i(T) − 2 ε_i(T) − δ/λ*_i for every user i and every T."
+)
+
+
+def contains_shared_rules(class_name: str) -> bool:
+    """Whether a finite class contains every deterministic T-shared rule, for every T.
+
+    Parameters
+    ----------
+    class_name : str
+        The class as written on the command line.
+
+    Returns
+    -------
+    bool
+        True for ``deterministic`` and ``grid:Q`` (which contains the deterministic rules).
+    """
+    return class_name == "deterministic" or class_name.startswith("grid:")
+
+
+def bound_rows(
+    claim: str, instance: Instance, quantified: Quantified, delta: Fraction, users: list[int] | None = None
+) -> list[Row]:
+    """Per user and T: ``Bench_i(T) − min_w (2ε + δ Σ w/λ)`` against her worst equilibrium utility.
+
+    Parameters
+    ----------
+    claim : str
+        The claim id, for notes.
+    instance : Instance
+        The game.
+    quantified : Quantified
+        The equilibria.
+    delta : Fraction
+        δ.
+    users : list of int, optional
+        Restrict to these users.
+
+    Returns
+    -------
+    list of Row
+        One per user and non-empty T.
+    """
+    del claim
+    rows = []
+    for i in users if users is not None else range(len(instance.users)):
+        worst = quantified.worst[i]
+        for t in provider_subsets(instance):
+            label = subset_label(instance, t)
+            alignment = best_bound_weights(instance, i, t, delta)
+            if alignment.bound_term is None:
+                rows.append(
+                    Row(
+                        instance.users[i].label,
+                        label,
+                        None,
+                        worst,
+                        Verdict.VACUOUS,
+                        "infinite transfer factor: every weight falls on a provider with λ = 0",
+                    )
+                )
+                continue
+            bound = solve_benchmark(instance, i, t).value - alignment.bound_term
+            verdict = Verdict.HOLDS if worst is not None and worst >= bound else Verdict.COUNTEREXAMPLE
+            note = f"ε = {alignment.error}" + ("" if delta == 0 else f", 1/λ* = {alignment.transfer_factor}")
+            rows.append(Row(instance.users[i].label, label, bound, worst, verdict, note))
+    return rows
+
+
+def overall(rows: list[Row]) -> Verdict:
+    """Counterexample if any row is one, holds if some row holds, vacuous otherwise."""
+    if any(r.verdict is Verdict.COUNTEREXAMPLE for r in rows):
+        return Verdict.COUNTEREXAMPLE
+    if any(r.verdict is Verdict.HOLDS for r in rows):
+        return Verdict.HOLDS
+    return Verdict.VACUOUS
+
+
+def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+    """Check C1 on an instance: every user, every T, over the personalized game's equilibria.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    options : CheckOptions
+        Class (must contain the T-shared rules), δ, tie policy, certification in ``full``.
+
+    Returns
+    -------
+    ClaimResult
+        Holds with the margins, vacuous (no equilibrium, or the class lacks the shared rules), or a
+        counterexample with its equilibrium and the instantiated proof showing the failing step.
+    """
+    return check_guarantee(ID, Status.THEOREM, instance, options)
+
+
+def check_guarantee(claim: str, status: Status, instance: Instance, options: CheckOptions) -> ClaimResult:
+    """The C1 check, shared with C6 and C4.
+
+    Parameters
+    ----------
+    claim : str
+        Claim id.
+    status : Status
+        Its status.
+    instance : Instance
+        The game.
+    options : CheckOptions
+        How to check.
+
+    Returns
+    -------
+    ClaimResult
+        The verdict.
+    """
+    from proofs.claim import Setting
+
+    setting = Setting(Mode.PERSONALIZED, options.class_name, options.policy, options.delta, False)
+    if not contains_shared_rules(options.class_name):
+        return ClaimResult(
+            claim,
+            status,
+            Verdict.VACUOUS,
+            setting,
+            reasons=(f"class {options.class_name} does not contain every T-shared rule",),
+        )
+    quantified = quantify(instance, Mode.PERSONALIZED, options)
+    if quantified.count == 0:
+        return ClaimResult(
+            claim,
+            status,
+            Verdict.VACUOUS,
+            quantified.setting,
+            reasons=("the personalized game has no equilibrium in this class",),
+        )
+    rows = bound_rows(claim, instance, quantified, options.delta)
+    verdict = overall(rows)
+    witness = None
+    reasons: tuple[str, ...] = (f"{quantified.count} equilibrium profile(s) of the personalized game",)
+    if verdict is Verdict.COUNTEREXAMPLE:
+        row = next(r for r in rows if r.verdict is Verdict.COUNTEREXAMPLE)
+        i = instance.user_index(row.user)
+        e = quantified.worst_equilibrium(i)
+        assert e is not None
+        t = tuple(instance.provider_index(p) for p in row.subset.split(","))
+        steps = instantiate(instance, quantified.game, e, i, t, options.delta)
+        witness = {
+            "user": row.user,
+            "T": row.subset,
+            "bound": str(row.bound),
+            "utility": str(row.worst),
+            "equilibrium": equilibrium_to_json(instance, e),
+            "proof": [s.to_json() for s in steps.steps],
+        }
+        reasons = (f"user {row.user}, T = {row.subset}: utility {row.worst} < bound {row.bound}",)
+    return ClaimResult(claim, status, verdict, quantified.setting, tuple(rows), reasons, witness)
+
+
+def instantiate(
+    instance: Instance,
+    game: Game,
+    equilibrium: Equilibrium,
+    user: int,
+    providers: tuple[int, ...],
+    delta: Fraction = ZERO,
+) -> Instantiation:
+    """Write C1's proof out for one equilibrium (a personalized slice), one user and one T.
+
+    Each inequality is re-checked exactly; for a true theorem on an equilibrium every step holds.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    game : Game
+        The game the equilibrium belongs to.
+    equilibrium : Equilibrium
+        An equilibrium involving the user.
+    user : int
+        User i.
+    providers : tuple of int
+        The set T.
+    delta : Fraction
+        δ.
+
+    Returns
+    -------
+    Instantiation
+        The steps.
+    """
+    del game
+    label = instance.users[user].label
+    t_label = subset_label(instance, providers)
+    bench = solve_benchmark(instance, user, providers)
+    alignment = best_bound_weights(instance, user, providers, delta)
+    outcome = next(o for o in equilibrium.outcomes if o.user == user)
+    u = outcome.utility
+    steps: list[Step] = []
+    if alignment.bound_term is None or alignment.weights is None or alignment.offset is None:
+        steps.append(Step("the transfer factor is infinite: the bound is −∞", u, "≥", u))
+        return Instantiation(ID, label, t_label, tuple(steps))
+    bound = bench.value - alignment.bound_term
+    if u >= bench.value:
+        steps.append(Step("u_i ≥ Bench_i(T): no deviation is needed", u, "≥", bench.value))
+        steps.append(Step("hence u_i ≥ Bench_i(T) − 2ε − δ/λ*", u, "≥", bound))
+        return Instantiation(ID, label, t_label, tuple(steps))
+    rules = list(equilibrium.rules)
+    # The user's equilibrium outcome: the admissible selection that makes every step of the proof
+    # (when one exists); its law is the same whichever provider each U_{j,i} is evaluated for.
+    options = selections_with_laws(instance, rules, user)
+    best_steps: list[Step] | None = None
+    for law in options:
+        trial = _steps(instance, rules, user, providers, bench, alignment, law, u, delta, bound)
+        if best_steps is None or all(s.holds for s in trial):
+            best_steps = trial
+            if all(s.holds for s in trial):
+                break
+    assert best_steps is not None
+    return Instantiation(ID, label, t_label, tuple(best_steps))
+
+
+def selections_with_laws(instance: Instance, rules: list[Any], user: int) -> list[Any]:
+    """Every outcome law of the user's best responses at a profile (canonical first)."""
+    from solver.games import respond_to_rule
+
+    responses = [respond_to_rule(instance, user, k, r) for k, r in enumerate(rules)]
+    top = max(r.value for r in responses)
+    laws: list[Any] = []
+    for r in responses:
+        if r.value == top:
+            laws.extend(law for law in r.laws if law not in laws)
+    return laws
+
+
+def _steps(
+    instance: Instance,
+    rules: list[Any],
+    user: int,
+    providers: tuple[int, ...],
+    bench: Any,
+    alignment: Any,
+    law: Any,
+    u: Fraction,
+    delta: Fraction,
+    bound: Fraction,
+) -> list[Step]:
+    steps: list[Step] = []
+    utility = instance.users[user].utility
+    steps.append(Step("u_i < Bench_i(T) = V_i(ρ) for the optimal T-shared rule ρ", u, "<", bench.value))
+    weighted_rho = ZERO
+    weighted_eq = ZERO
+    weighted_gap_bound = ZERO
+    for w, j in zip(alignment.weights, providers):
+        stake = instance.stakes[j][user]
+        lifted = bench.garbling.lift(instance, j, bench.rule)
+        canonical = solve_response(instance, user, j, lifted)
+        profile = list(rules)
+        profile[j] = lifted
+        deviation = respond_to_profile(instance, user, profile, TiePolicy.FAVOURABLE, j)
+        name = instance.providers[j].label
+        steps.append(
+            Step(
+                f"after {name} switches to ρ the user consults {name}",
+                Fraction(int(deviation.provider == j)),
+                "=",
+                Fraction(1),
+            )
+        )
+        e_dev = expected(deviation.response.law, stake.utility)
+        e_rho = expected(canonical.law, stake.utility)
+        e_eq = expected(law, stake.utility)
+        steps.append(
+            Step(f"E_dev[U_{{{name},i}}] ≥ E_ρ[U_{{{name},i}}] (deviator-favourable ties)", e_dev, "≥", e_rho)
+        )
+        steps.append(
+            Step(
+                f"equilibrium: λ_{{{name},i}} (E_dev − E_eq)[U_{{{name},i}}] ≤ δ",
+                stake.weight * (e_dev - e_eq),
+                "≤",
+                delta,
+            )
+        )
+        weighted_rho += w * e_rho
+        weighted_eq += w * e_eq
+        if w:
+            weighted_gap_bound += w * delta / stake.weight if stake.weight else ZERO
+    steps.append(
+        Step("Σ_j w_j (E_ρ − E_eq)[U_j] ≤ δ Σ_j w_j/λ_j", weighted_rho - weighted_eq, "≤", weighted_gap_bound)
+    )
+    c, eps = alignment.offset, alignment.error
+    e_rho_u = bench.value
+    steps.append(
+        Step("alignment under ρ: Σ_j w_j E_ρ[U_j] + c ≥ E_ρ[u_i] − ε", weighted_rho + c, "≥", e_rho_u - eps)
+    )
+    e_eq_u = expected(law, utility)
+    steps.append(
+        Step("alignment at equilibrium: Σ_j w_j E_eq[U_j] + c ≤ u_i + ε", weighted_eq + c, "≤", e_eq_u + eps)
+    )
+    steps.append(Step("conclusion: u_i ≥ Bench_i(T) − 2ε − δ Σ w/λ", u, "≥", bound))
+    return steps
+
+
+CLAIM = Claim(ID, TITLE, Status.THEOREM, STATEMENT, check, (Mode.PERSONALIZED,))

@@ -1,0 +1,231 @@
+"""What every claim of SPEC.md §8 shares: verdicts, settings, result rows and proof steps.
+
+A claim has an id, a status (theorem, existence, open) and a checker that returns a
+:class:`ClaimResult`: **holds** (with the exact numbers), **vacuous** (which hypothesis fails) or
+**counterexample** (an exact witness). Theorems can also instantiate their proof for one
+equilibrium and user as a list of :class:`Step` inequalities, each re-checked exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from solver.games import Mode
+from solver.model import Instance
+from solver.numbers import ZERO
+from solver.response import TiePolicy
+
+
+class Verdict(enum.Enum):
+    """A checker's verdict on one instance."""
+
+    HOLDS = "holds"
+    VACUOUS = "vacuous"
+    COUNTEREXAMPLE = "counterexample"
+
+
+class Status(enum.Enum):
+    """What SPEC.md §8 says of a claim."""
+
+    THEOREM = "theorem"
+    EXISTENCE = "existence"
+    OPEN = "open"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How a claim was checked: the game, the class, ties for deviations, δ, and certification.
+
+    Attributes
+    ----------
+    mode : Mode or None
+        The game quantified over (None when the claim looks at both).
+    class_name : str
+        The strategy class of the equilibria.
+    policy : TiePolicy
+        Ties when deviations are evaluated.
+    delta : Fraction
+        δ of δ-equilibrium.
+    certified_in_full : bool
+        Whether the equilibria quantified over were certified against every mixed deviation.
+    """
+
+    mode: Mode | None
+    class_name: str
+    policy: TiePolicy = TiePolicy.FAVOURABLE
+    delta: Fraction = ZERO
+    certified_in_full: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The setting with exact strings."""
+        return {
+            "mode": None if self.mode is None else self.mode.value,
+            "class": self.class_name,
+            "tie_policy": self.policy.value,
+            "delta": str(self.delta),
+            "certified_in_full": self.certified_in_full,
+        }
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a verdict table: a user, a set T, the bound, the worst utility and the margin."""
+
+    user: str
+    subset: str
+    bound: Fraction | None
+    worst: Fraction | None
+    verdict: Verdict
+    note: str = ""
+
+    @property
+    def margin(self) -> Fraction | None:
+        """``worst − bound`` (negative for a counterexample)."""
+        if self.bound is None or self.worst is None:
+            return None
+        return self.worst - self.bound
+
+    def to_json(self) -> dict[str, Any]:
+        """The row with exact strings."""
+        return {
+            "user": self.user,
+            "T": self.subset,
+            "bound": None if self.bound is None else str(self.bound),
+            "worst": None if self.worst is None else str(self.worst),
+            "margin": None if self.margin is None else str(self.margin),
+            "verdict": self.verdict.value,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """A checker's answer on one instance.
+
+    Attributes
+    ----------
+    claim : str
+        The claim id (``C1`` ... ``C7``).
+    status : Status
+        Theorem, existence or open.
+    verdict : Verdict
+        Holds, vacuous or counterexample.
+    setting : Setting
+        How it was checked.
+    rows : tuple of Row
+        The table per user and T.
+    reasons : tuple of str
+        Which hypothesis fails (vacuous), what was found (holds) or what breaks (counterexample).
+    witness : dict or None
+        An exact witness: the equilibrium and numbers that make the verdict.
+    """
+
+    claim: str
+    status: Status
+    verdict: Verdict
+    setting: Setting
+    rows: tuple[Row, ...] = ()
+    reasons: tuple[str, ...] = ()
+    witness: dict[str, Any] | None = field(default=None, compare=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON: ``{"verdict", "status", "details": {...}}``."""
+        return {
+            "verdict": self.verdict.value,
+            "status": self.status.value,
+            "details": {
+                "setting": self.setting.to_json(),
+                "rows": [r.to_json() for r in self.rows],
+                "reasons": list(self.reasons),
+                "witness": self.witness,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Step:
+    """One inequality of an instantiated proof: ``left relation right`` with exact numbers."""
+
+    statement: str
+    left: Fraction
+    relation: str
+    right: Fraction
+
+    @property
+    def holds(self) -> bool:
+        """Whether the inequality holds exactly."""
+        if self.relation == "≤":
+            return self.left <= self.right
+        if self.relation == "≥":
+            return self.left >= self.right
+        if self.relation == "<":
+            return self.left < self.right
+        if self.relation == ">":
+            return self.left > self.right
+        return self.left == self.right
+
+    def to_json(self) -> dict[str, Any]:
+        """The step with exact strings."""
+        return {
+            "statement": self.statement,
+            "left": str(self.left),
+            "relation": self.relation,
+            "right": str(self.right),
+            "holds": self.holds,
+        }
+
+
+@dataclass(frozen=True)
+class Instantiation:
+    """A proof written out for one equilibrium, user and set T."""
+
+    claim: str
+    user: str
+    subset: str
+    steps: tuple[Step, ...]
+
+    @property
+    def holds(self) -> bool:
+        """Whether every step holds."""
+        return all(s.holds for s in self.steps)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What a checker quantifies over.
+
+    Attributes
+    ----------
+    class_name : str
+        Finite class of the equilibria (``deterministic`` or ``grid:Q``).
+    delta : Fraction
+        δ.
+    policy : TiePolicy
+        Ties for deviations.
+    full : bool
+        Certify the equilibria against every mixed deviation and quantify over the survivors.
+    limit : int
+        Largest class enumerated.
+    """
+
+    class_name: str = "deterministic"
+    delta: Fraction = ZERO
+    policy: TiePolicy = TiePolicy.FAVOURABLE
+    full: bool = False
+    limit: int = 100_000
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of SPEC.md §8: its statement and its checker."""
+
+    id: str
+    title: str
+    status: Status
+    statement: str
+    check: Callable[[Instance, CheckOptions], ClaimResult]
+    modes: tuple[Mode, ...] = ()

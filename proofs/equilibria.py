@@ -1,0 +1,79 @@
+"""The equilibria a claim quantifies over: a finite class, optionally certified in ``full``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from proofs.claim import CheckOptions, Setting
+from solver.certification import certify_result
+from solver.classes import parse_class
+from solver.enumeration import solve_equilibria
+from solver.games import Game, Mode
+from solver.model import Instance
+from solver.results import Equilibrium
+
+
+@dataclass(frozen=True)
+class Quantified:
+    """Equilibria of one game with each user's worst utility and the equilibrium attaining it.
+
+    Attributes
+    ----------
+    game : Game
+        The game.
+    equilibria : tuple of Equilibrium
+        The equilibria quantified over (anonymous: whole profiles; personalized: users' slices that
+        take part in an equilibrium of the whole game).
+    count : int
+        Number of equilibrium profiles of the whole game.
+    worst : tuple of (Fraction or None)
+        Per user, her lowest equilibrium utility.
+    setting : Setting
+        How they were obtained.
+    """
+
+    game: Game
+    equilibria: tuple[Equilibrium, ...]
+    count: int
+    worst: tuple[Fraction | None, ...]
+    setting: Setting
+
+    def worst_equilibrium(self, user: int) -> Equilibrium | None:
+        """An equilibrium in which the user gets her worst utility."""
+        target = self.worst[user]
+        for e in self.equilibria:
+            for o in e.outcomes:
+                if o.user == user and o.utility == target:
+                    return e
+        return None
+
+
+def quantify(instance: Instance, mode: Mode, options: CheckOptions) -> Quantified:
+    """Find the equilibria a claim is checked on (SPEC.md §5).
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    mode : Mode
+        Personalized or anonymous.
+    options : CheckOptions
+        Class, δ, tie policy and whether to certify in ``full``.
+
+    Returns
+    -------
+    Quantified
+        The equilibria and each user's worst utility.
+    """
+    game = Game(instance, mode, parse_class(options.class_name, instance), limit=options.limit)
+    finite = solve_equilibria(game, options.delta, options.policy)
+    if not options.full:
+        setting = Setting(mode, options.class_name, options.policy, options.delta, False)
+        return Quantified(game, finite.equilibria, finite.count, finite.worst, setting)
+    full = certify_result(game, finite)
+    survivors = tuple(c.equilibrium for c in full.certifications if c.survives)
+    setting = Setting(
+        mode, f"full (from {options.class_name})", options.policy, options.delta, full.certified
+    )
+    return Quantified(game, survivors, full.count, full.worst, setting)
