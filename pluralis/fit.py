@@ -31,6 +31,7 @@ from solver.fitting import (
     sweep_subsets,
     table_to_csv,
 )
+from solver.numbers import parse_number
 from solver.synthetic import SCORING_RULES, SyntheticSettings, generate_table
 
 
@@ -137,6 +138,12 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
     "--max-subsets", type=click.IntRange(min=1), default=12, show_default=True, help="Sets T per size."
 )
 @click.option(
+    "--delta",
+    default="1/10",
+    show_default=True,
+    help="δ of C1, in table units: the sweeps also find the weights of least 2ε + δ Σ w/λ (0: skip).",
+)
+@click.option(
     "--exact/--no-exact", default=True, show_default=True, help="Exact sup-norm fits in the sweeps."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (exact numbers as strings).")
@@ -146,6 +153,7 @@ def fit_command(
     out: Path | None,
     seeds: int,
     max_subsets: int,
+    delta: str,
     exact: bool,
     as_json: bool,
 ) -> None:
@@ -154,14 +162,19 @@ def fit_command(
     The table's header is item,action then provider:LABEL and group:LABEL columns. Reports the
     NNLS fit with a free intercept, the best single provider and the uniform average (RMSE,
     floating-point estimates), the exact sup-norm fit of SPEC §7 and transfer factors. With
-    --out, sweeps over the number of providers and over subsets T, with plots and CSVs.
+    --out, sweeps over the number of providers and over subsets T, with plots and CSVs; with
+    δ > 0 each point also gets C1's least loss 2ε + δ Σ w/λ and the transfer factor attaining it.
     """
     table = read_table(table_file, stakes)
+    delta_value = parse_number(delta, "--delta")
+    if delta_value < 0:
+        raise click.BadParameter("δ must be non-negative", param_hint="--delta")
+    bound_delta = delta_value if delta_value > 0 and exact else None
     report = fit_report(table)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        market = sweep_providers(table, seeds=tuple(range(seeds)), exact=exact)
-        subsets = sweep_subsets(table, max_subsets=max_subsets, exact=exact)
+        market = sweep_providers(table, seeds=tuple(range(seeds)), exact=exact, delta=bound_delta)
+        subsets = sweep_subsets(table, max_subsets=max_subsets, exact=exact, delta=bound_delta)
         curves = provider_curves(market) + subset_curves(subsets)
         (out / "points.csv").write_text(points_to_csv(market + subsets), encoding="utf-8")
         (out / "curves.csv").write_text(curves_to_csv(curves), encoding="utf-8")

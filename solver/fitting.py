@@ -707,6 +707,87 @@ def fit_sup_norm(
     )
 
 
+@dataclass(frozen=True)
+class BoundFit:
+    """The weights minimising C1's loss ``2 ε + δ Σ_j w_j/λ_{j,i}`` on a table (SPEC.md §8, C1).
+
+    Attributes
+    ----------
+    group : str
+        The group.
+    providers : tuple of str
+        The set T; ``weights`` follows it.
+    delta : Fraction
+        δ, in table units.
+    bound : Fraction or None
+        The exact minimum of ``2 ε + δ Σ_j w_j/λ_{j,i}`` over the simplex, in table units; None
+        when infinite (every stake in T is zero).
+    weights : tuple of Fraction or None
+        A minimiser.
+    error : Fraction or None
+        Its sup-norm error (table units).
+    transfer_factor : Fraction or None
+        Its ``Σ_j w_j/λ_{j,i}``.
+    certified : bool
+        Whether the optimum was certified in exact arithmetic.
+    """
+
+    group: str
+    providers: tuple[str, ...]
+    delta: Fraction
+    bound: Fraction | None
+    weights: tuple[Fraction, ...] | None
+    error: Fraction | None
+    transfer_factor: Fraction | None
+    certified: bool
+
+
+def fit_bound(
+    table: UtilityTable | AlignmentModel,
+    group: str | int,
+    providers: Iterable[str | int] | None = None,
+    delta: Fraction = ONE,
+) -> BoundFit:
+    """The exact weights of least C1 loss ``2 ε + δ Σ_j w_j/λ_{j,i}`` (weights on the simplex).
+
+    Solved by :func:`solver.alignment.best_bound_weights` on the table's :class:`AlignmentModel`
+    with δ divided by the model's scale, so that the loss is in table units.
+
+    Parameters
+    ----------
+    table : UtilityTable or AlignmentModel
+        The data.
+    group : str or int
+        Group i.
+    providers : iterable of str or int, optional
+        The set T (default: every provider).
+    delta : Fraction
+        δ ≥ 0 in table units.
+
+    Returns
+    -------
+    BoundFit
+        The exact minimum and a minimiser.
+    """
+    from solver.alignment import best_bound_weights
+
+    model = table if isinstance(table, AlignmentModel) else alignment_model(table)
+    data = model.table
+    i = _group(data, group)
+    columns = _columns(data, providers)
+    found = best_bound_weights(model.instance, i, columns, Fraction(delta) / model.scale)
+    return BoundFit(
+        data.groups[i],
+        tuple(data.providers[j] for j in columns),
+        Fraction(delta),
+        None if found.bound_term is None else found.bound_term * model.scale,
+        found.weights,
+        None if found.error is None else found.error * model.scale,
+        found.transfer_factor,
+        found.certified,
+    )
+
+
 # -- sweeps ----------------------------------------------------------------------------------------------
 
 
@@ -734,6 +815,10 @@ class SweepPoint:
         Exact sup-norm error ``ε*_i(T)`` (None when the exact fit was not asked for).
     transfer_factor : Fraction or None
         Exact transfer factor of the sup-norm weights (None: infinite or not computed).
+    bound : Fraction or None
+        With δ given: the exact least C1 loss ``2 ε + δ Σ w/λ`` over the simplex (:func:`fit_bound`).
+    bound_transfer_factor : Fraction or None
+        With δ given: the transfer factor of the weights attaining ``bound``.
     """
 
     sweep: str
@@ -745,6 +830,8 @@ class SweepPoint:
     nnls_transfer_factor: float
     error: Fraction | None
     transfer_factor: Fraction | None
+    bound: Fraction | None = None
+    bound_transfer_factor: Fraction | None = None
 
 
 def sweep_providers(
@@ -752,6 +839,7 @@ def sweep_providers(
     seeds: Sequence[int] = (0, 1, 2, 3),
     sizes: Sequence[int] | None = None,
     exact: bool = True,
+    delta: Fraction | None = None,
 ) -> tuple[SweepPoint, ...]:
     """Fit every group against random markets of K providers, for several seeds (SPEC.md §10).
 
@@ -769,6 +857,8 @@ def sweep_providers(
         The values of K (default 1 .. number of providers).
     exact : bool
         Also compute the exact sup-norm fit of every point.
+    delta : Fraction, optional
+        Also compute, with this δ (table units), the least C1 loss of every point (:func:`fit_bound`).
 
     Returns
     -------
@@ -783,7 +873,7 @@ def sweep_providers(
         for size in sizes or range(1, m + 1):
             columns = tuple(sorted(order[:size]))
             for i in range(len(table.groups)):
-                points.append(_sweep_point(table, model, "providers", size, seed, i, columns))
+                points.append(_sweep_point(table, model, "providers", size, seed, i, columns, delta))
     return tuple(points)
 
 
@@ -795,9 +885,11 @@ def _sweep_point(
     sample: int,
     group: int,
     columns: tuple[int, ...],
+    delta: Fraction | None,
 ) -> SweepPoint:
     fit = fit_nonnegative(table, group, columns)
     found = fit_sup_norm(model, group, columns) if model is not None else None
+    bound = fit_bound(model, group, columns, delta) if model is not None and delta is not None else None
     return SweepPoint(
         sweep,
         size,
@@ -808,6 +900,8 @@ def _sweep_point(
         fit.transfer_factor,
         found.error if found is not None else None,
         found.transfer_factor if found is not None else None,
+        bound.bound if bound is not None else None,
+        bound.transfer_factor if bound is not None else None,
     )
 
 
@@ -817,6 +911,7 @@ def sweep_subsets(
     seed: int = 0,
     sizes: Sequence[int] | None = None,
     exact: bool = True,
+    delta: Fraction | None = None,
 ) -> tuple[SweepPoint, ...]:
     """Fit every group by every set T of each size (a seeded sample when there are too many).
 
@@ -832,6 +927,8 @@ def sweep_subsets(
         The sizes ``|T|`` (default 1 .. number of providers).
     exact : bool
         Also compute the exact sup-norm fit of every point.
+    delta : Fraction, optional
+        Also compute, with this δ (table units), the least C1 loss of every point (:func:`fit_bound`).
 
     Returns
     -------
@@ -852,7 +949,7 @@ def sweep_subsets(
             subsets = sorted(chosen)
         for number, columns in enumerate(subsets):
             for i in range(len(table.groups)):
-                points.append(_sweep_point(table, model, "subsets", size, number, i, columns))
+                points.append(_sweep_point(table, model, "subsets", size, number, i, columns, delta))
     return tuple(points)
 
 
@@ -876,6 +973,9 @@ class CurvePoint:
         weights, averaged over seeds (NaN when not computed).
     nnls_mean_transfer, nnls_worst_transfer : float
         The same for the NNLS weights.
+    bound, bound_mean_transfer, bound_worst_transfer : float
+        Mean least C1 loss ``2 ε + δ Σ w/λ``, and the mean and worst transfer factor of the weights
+        attaining it (NaN when δ was not given).
     """
 
     sweep: str
@@ -887,6 +987,9 @@ class CurvePoint:
     worst_transfer: float
     nnls_mean_transfer: float
     nnls_worst_transfer: float
+    bound: float = math.nan
+    bound_mean_transfer: float = math.nan
+    bound_worst_transfer: float = math.nan
 
 
 def _as_float(value: Fraction | None, missing: float = math.nan) -> float:
@@ -899,8 +1002,13 @@ def _summary(sweep: str, size: int, statistic: str, batches: Sequence[Sequence[S
     def exact_transfer(p: SweepPoint) -> float:
         return math.nan if p.error is None else _as_float(p.transfer_factor, math.inf)
 
+    def bound_transfer(p: SweepPoint) -> float:
+        return math.nan if p.bound is None else _as_float(p.bound_transfer_factor, math.inf)
+
     means = [float(np.mean([exact_transfer(p) for p in b])) for b in batches]
     worsts = [max(exact_transfer(p) for p in b) for b in batches]
+    bound_means = [float(np.mean([bound_transfer(p) for p in b])) for b in batches]
+    bound_worsts = [max(bound_transfer(p) for p in b) for b in batches]
     return CurvePoint(
         sweep,
         size,
@@ -911,6 +1019,9 @@ def _summary(sweep: str, size: int, statistic: str, batches: Sequence[Sequence[S
         float(np.mean(worsts)),
         float(np.mean([np.mean([p.nnls_transfer_factor for p in b]) for b in batches])),
         float(np.mean([max(p.nnls_transfer_factor for p in b) for b in batches])),
+        float(np.mean([_as_float(p.bound) for b in batches for p in b])),
+        float(np.mean(bound_means)),
+        float(np.mean(bound_worsts)),
     )
 
 
@@ -980,6 +1091,8 @@ POINT_COLUMNS = (
     "nnls_transfer_factor_float",
     "sup_norm_error_exact",
     "sup_norm_transfer_factor_exact",
+    "bound_exact",
+    "bound_transfer_factor_exact",
 )
 
 CURVE_COLUMNS = (
@@ -992,7 +1105,14 @@ CURVE_COLUMNS = (
     "worst_transfer_factor_float",
     "nnls_mean_transfer_factor_float",
     "nnls_worst_transfer_factor_float",
+    "bound_float",
+    "bound_mean_transfer_factor_float",
+    "bound_worst_transfer_factor_float",
 )
+
+
+def _exact_text(value: Fraction | None) -> str:
+    return "inf" if value is None else str(value)
 
 
 def points_to_csv(points: Sequence[SweepPoint]) -> str:
@@ -1026,6 +1146,8 @@ def points_to_csv(points: Sequence[SweepPoint]) -> str:
                 repr(p.nnls_transfer_factor),
                 "" if p.error is None else str(p.error),
                 exact_factor,
+                "" if p.bound is None else str(p.bound),
+                "" if p.bound is None else _exact_text(p.bound_transfer_factor),
             ]
         )
     return out.getvalue()
@@ -1059,6 +1181,9 @@ def curves_to_csv(curves: Sequence[CurvePoint]) -> str:
                 repr(c.worst_transfer),
                 repr(c.nnls_mean_transfer),
                 repr(c.nnls_worst_transfer),
+                repr(c.bound),
+                repr(c.bound_mean_transfer),
+                repr(c.bound_worst_transfer),
             ]
         )
     return out.getvalue()
@@ -1104,6 +1229,10 @@ def plot_curves(
         figure, axes = plt.subplots(figsize=(6, 4))
         axes.plot(sizes, [c.rmse for c in provider_points], "o-", label="NNLS RMSE (float estimate)")
         axes.plot(sizes, [c.error for c in provider_points], "s-", label="sup-norm error ε* (exact LP, §7)")
+        if not all(math.isnan(c.bound) for c in provider_points):
+            axes.plot(
+                sizes, [c.bound for c in provider_points], "^-", label="least C1 loss 2ε + δ Σ w/λ (exact)"
+            )
         axes.set_xlabel("number of providers K (random markets, mean over seeds and groups)")
         axes.set_ylabel("error (table units)")
         axes.legend()
@@ -1113,6 +1242,16 @@ def plot_curves(
         axes.plot(sizes, [c.worst_transfer for c in provider_points], "o--", label="worst, sup-norm weights")
         axes.plot(sizes, [c.nnls_mean_transfer for c in provider_points], "s-", label="mean, NNLS weights")
         axes.plot(sizes, [c.nnls_worst_transfer for c in provider_points], "s--", label="worst, NNLS weights")
+        if not all(math.isnan(c.bound_mean_transfer) for c in provider_points):
+            axes.plot(
+                sizes, [c.bound_mean_transfer for c in provider_points], "^-", label="mean, C1-loss weights"
+            )
+            axes.plot(
+                sizes,
+                [c.bound_worst_transfer for c in provider_points],
+                "^--",
+                label="worst, C1-loss weights",
+            )
         axes.set_xlabel("number of providers K")
         axes.set_ylabel("transfer factor Σ w/λ")
         axes.legend()
