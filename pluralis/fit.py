@@ -139,7 +139,7 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
 )
 @click.option(
     "--delta",
-    default="1/10",
+    default="1/2",
     show_default=True,
     help="δ of C1, in table units: the sweeps also find the weights of least 2ε + δ Σ w/λ (0: skip).",
 )
