@@ -457,6 +457,22 @@ def _choice_key(document: Any, game: _Game, user: int, place: str) -> tuple[Any,
     return (True, tuple(key_reports), tuple(key_actions))
 
 
+def _describe(game: _Game, users: list[int], key: tuple[Any, ...]) -> str:
+    """The users' choices of one program, in words (as the certificate spells them)."""
+    parts = []
+    for i, choice in zip(users, key):
+        u = game.instance.users[i]
+        if not choice[0]:
+            parts.append(f"{u.label} stays with another provider")
+            continue
+        per_feature = []
+        for x, feature in enumerate(u.features):
+            acts = ", ".join(f"{m}→{u.actions[a]}" for m, a in zip(game.messages, choice[2][x]))
+            per_feature.append(f"{feature}: reports {game.spell(game.reports[choice[1][x]])}; {acts}")
+        parts.append(f"{u.label} consults ({' | '.join(per_feature)})")
+    return "; ".join(parts)
+
+
 def verify_certificate(document: Any) -> Verification:
     """Check an equilibrium certificate against the instance it embeds (SPEC.md §9).
 
@@ -476,20 +492,20 @@ def verify_certificate(document: Any) -> Verification:
         When the certificate is malformed (a missing field, an unknown label, a float ...).
     """
     if not isinstance(document, Mapping):
-        raise CertificateError("", "a certificate must be a mapping")
+        got = "an empty document" if document is None else f"a {type(document).__name__}"
+        raise CertificateError("", f"a certificate must be a mapping, got {got}")
     for key in document:
         if key not in _KEYS:
             raise CertificateError(str(key), f"unknown key; allowed: {', '.join(_KEYS)}")
     for key in _KEYS:
         _get(document, key, "")
-    if (
-        document["certificate_version"] != 1
-        or document["kind"] != "equilibrium"
-        or document["class"] != "full"
-    ):
-        raise CertificateError(
-            "certificate_version", "this verifier reads version 1 equilibrium certificates of class full"
-        )
+    version = document["certificate_version"]
+    # A float 1.0 or a boolean true compares equal to 1; only the integer 1 names this format.
+    if type(version) is not int or version != 1:
+        raise CertificateError("certificate_version", f"this verifier reads version 1 only, got {version!r}")
+    for key, expected in (("kind", "equilibrium"), ("class", "full")):
+        if document[key] != expected:
+            raise CertificateError(key, f"this verifier reads {expected!r} certificates only")
     if document["tie_policy"] != "deviator-favourable":
         raise CertificateError("tie_policy", "deviations are certified with deviator-favourable ties only")
     delta = _number(document["delta"], "delta")
@@ -507,6 +523,9 @@ def verify_certificate(document: Any) -> Verification:
     if not isinstance(document["users"], list) or not document["users"]:
         raise CertificateError("users", "must list the users of the game")
     users = [_label(v, labels, f"users[{k}]") for k, v in enumerate(document["users"])]
+    for k, i in enumerate(users):
+        if i in users[:k]:
+            raise CertificateError(f"users[{k}]", f"{labels[i]!r} appears twice; list each user once")
     rules = []
     for j, provider in enumerate(instance.providers):
         table, problems = _read_rule(
@@ -586,7 +605,9 @@ def verify_certificate(document: Any) -> Verification:
             per_user.append(options)
         for key in itertools.product(*per_user):
             if key not in by_key:
-                reasons.append(f"{place}: no program certificate for the choices {key}")
+                reasons.append(
+                    f"{place}: no program certificate for the choices {_describe(game, users, key)}"
+                )
                 continue
             k, program = by_key[key]
             where = f"{place}.programs[{k}]"
@@ -634,11 +655,27 @@ def load_certificate(path: str | Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CertificateError("", f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise CertificateError("", f"{path} is not UTF-8 text (byte {error.start})") from None
+    kind = "JSON" if path.suffix == ".json" else "YAML"
     try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        return json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except json.JSONDecodeError as error:
+        raise CertificateError("", f"{path} is not valid JSON: {error}") from None
+    except yaml.MarkedYAMLError as error:
+        # PyYAML's own message spans several lines; keep the problem and where it is.
+        mark = error.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        context = f" ({error.context})" if error.context else ""
+        problem = f"{error.problem or 'syntax error'}{context}{where}"
+        raise CertificateError("", f"{path} is not valid YAML: {' '.join(problem.split())}") from None
+    except yaml.YAMLError as error:
+        raise CertificateError("", f"{path} is not valid YAML: {' '.join(str(error).split())}") from None
+    except RecursionError:
+        raise CertificateError("", f"{path} is nested too deeply to be a certificate") from None
+    except ValueError as error:  # an integer above Python's digit limit
         raise CertificateError(
-            "", f"{path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {error}"
+            "", f"{path} cannot be read as {kind}: {' '.join(str(error).split())}"
         ) from None
 
 

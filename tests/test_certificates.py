@@ -1,0 +1,279 @@
+"""The certificate corpus: ``tests/data/certificates/{valid,invalid,malformed}`` (SPEC.md §9).
+
+As in VeriPB's test corpora (DESIGN.md), the folder is the verdict. Every ``valid/`` certificate
+verifies and ``pluralis verify FILE`` exits 0; every ``invalid/`` one (a valid certificate with one
+tampering, named by the file) is rejected with a reason naming the failing inequality and exit
+status 1; every ``malformed/`` one raises :class:`~solver.verify.CertificateError` with a one-line
+message naming the place, and the command line exits 2 with ``error:`` and no traceback. The corpus
+is written by ``tests/data/certificates/make_corpus.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import pytest
+
+from solver.certificates import build_certificate, dumps_certificate, write_certificate
+from solver.oracle import solve_commitment
+from solver.serialization import load
+from solver.verify import CertificateError, load_certificate, verify_file
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "certificates"
+FOLDERS = ("valid", "invalid", "malformed")
+
+VALID: dict[str, int] = {
+    "complementary_halves_guesser_slice_beta.yaml": 33,
+    "complementary_halves_guesser_slice_both.yaml": 34,
+    "complementary_halves_parity_slice.yaml": 8,
+    "prosecutor_judge_commitment.json": 4,
+    "prosecutor_judge_commitment.yaml": 4,
+    "prosecutor_judge_revealing_delta.yaml": 4,
+    "report_signal_features_commitment.yaml": 64,
+    "two_users_anonymous.yaml": 41,
+}
+"""Each valid certificate and the number of deviation programs the verifier checks in it."""
+
+
+class Expected(NamedTuple):
+    """Where a defect is reported and a phrase of the message."""
+
+    place: str
+    phrase: str
+
+
+INVALID: dict[str, Expected] = {
+    "bound_lowered.yaml": Expected(
+        "deviations.prosecutor.programs[1]", "the dual bound y·b = 3/5 exceeds the claimed bound"
+    ),
+    "constant_changed.yaml": Expected("deviations.alpha.programs[0].constant", "stated 1/4, recomputed 1/2"),
+    "delta_lowered.yaml": Expected(
+        "deviations.prosecutor", "payoff 3/10 + δ 1/10 < deviation bound 3/5: the provider gains"
+    ),
+    "dual_entry_changed.yaml": Expected(
+        "deviations.prosecutor.programs[1]", "dual constraint of column sigma[saw_innocent][∅][m2] fails"
+    ),
+    "farkas_broken.yaml": Expected(
+        "deviations.prosecutor.programs[3]", "Farkas certificate fails: y·b = 0 is not negative"
+    ),
+    "instance_hash_mismatch.yaml": Expected("instance_hash", "does not match the embedded instance"),
+    "negative_multiplier_on_upper_row.yaml": Expected(
+        "deviations.prosecutor.programs[1]", "obey|judge|default|m2|acquit is negative (-1)"
+    ),
+    "payoff_inflated.yaml": Expected("payoffs.alpha", "stated 15/8, recomputed 3/2"),
+    "program_missing.yaml": Expected(
+        "deviations.beta", "no program certificate for the choices guesser consults"
+    ),
+    "report_changed.yaml": Expected("payoffs.oracle", "stated 11/16, recomputed 1/2"),
+    "rule_not_distribution.yaml": Expected(
+        "rules.prosecutor.saw_innocent.∅", "the probabilities 8/7 do not form a distribution"
+    ),
+    "suboptimal_response.yaml": Expected(
+        "responses.judge", "her utility 3/10 is not her best value 7/10: not a best response"
+    ),
+    "unknown_row_name.yaml": Expected(
+        "deviations.prosecutor.programs[1]", "names a row 'obey|judge|default|m3|acquit'"
+    ),
+    "utility_misstated.yaml": Expected("responses.judge.utility", "stated 4/5, recomputed 7/10"),
+}
+"""Each invalid certificate: the place that starts one of its reasons, and a phrase of that reason."""
+
+MALFORMED: dict[str, Expected] = {
+    "bad_yaml_syntax.yaml": Expected("", "is not valid YAML: expected ',' or '}'"),
+    "bound_not_a_number.yaml": Expected("deviations.prosecutor.bound", "expected a number"),
+    "duplicate_user.yaml": Expected("users[1]", "'judge' appears twice"),
+    "empty_file.yaml": Expected("", "got an empty document"),
+    "float_certificate_version.yaml": Expected("certificate_version", "reads version 1 only, got 1.0"),
+    "float_in_json.json": Expected("delta", "the float 0.0 is not exact"),
+    "float_number.yaml": Expected("payoffs.prosecutor", "the float 0.6 is not exact; write it as a quoted"),
+    "instance_float_probability.yaml": Expected("instance.worlds.w1.prob", '"3/10"'),
+    "invalid_json.json": Expected("", "is not valid JSON: Unterminated string"),
+    "missing_field.yaml": Expected("payoffs", "required field is missing"),
+    "non_mapping_section.yaml": Expected("deviations", "must be a mapping"),
+    "not_utf8.yaml": Expected("", "is not UTF-8 text"),
+    "top_level_list.yaml": Expected("", "a certificate must be a mapping, got a list"),
+    "unknown_message_label.yaml": Expected("rules.prosecutor.saw_guilty.∅.m3", "unknown label 'm3'"),
+    "unknown_program_status.yaml": Expected(
+        "deviations.prosecutor.programs[0].status", "must be optimal or infeasible"
+    ),
+    "unknown_provider_label.yaml": Expected("responses.judge.provider", "unknown label 'defence'"),
+    "unknown_top_level_key.yaml": Expected("notes", "unknown key"),
+    "users_not_a_list.yaml": Expected("users", "must list the users"),
+    "wrong_certificate_version.yaml": Expected("certificate_version", "reads version 1 only, got 2"),
+}
+"""Each malformed certificate: the place its error names ("" for the file itself) and a phrase."""
+
+EXPECTATIONS: dict[str, dict[str, Any]] = {"valid": VALID, "invalid": INVALID, "malformed": MALFORMED}
+FILES = [(folder, name) for folder in FOLDERS for name in sorted(EXPECTATIONS[folder])]
+EXIT_STATUS = {"valid": 0, "invalid": 1, "malformed": 2}
+
+
+YAML_FILES = [(folder, name) for folder, name in FILES if name.endswith(".yaml")]
+
+
+def _ids(files: list[tuple[str, str]]) -> list[str]:
+    return [f"{folder}/{name}" for folder, name in files]
+
+
+def test_every_file_has_an_expectation_and_back() -> None:
+    for folder in FOLDERS:
+        on_disk = {p.name for p in (CORPUS / folder).iterdir() if p.is_file()}
+        assert on_disk - EXPECTATIONS[folder].keys() == set(), f"{folder}/ files without an expectation"
+        assert EXPECTATIONS[folder].keys() - on_disk == set(), f"{folder}/ expectations without a file"
+
+
+@pytest.mark.parametrize(("folder", "name"), YAML_FILES, ids=_ids(YAML_FILES))
+def test_yaml_file_says_what_it_is(folder: str, name: str) -> None:
+    first_line = (CORPUS / folder / name).read_bytes().split(b"\n", 1)[0].decode("utf-8")
+    assert first_line.startswith("# certificate: " if folder == "valid" else "# defect: ")
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_valid_certificate_verifies(name: str) -> None:
+    verification = verify_file(CORPUS / "valid" / name)
+    assert verification.reasons == ()
+    assert verification.valid
+    assert verification.checked_programs == VALID[name]
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(VALID) if n.endswith(".yaml")])
+def test_valid_certificate_is_canonical(name: str) -> None:
+    text = (CORPUS / "valid" / name).read_text(encoding="utf-8")
+    _, body = text.split("\n", 1)
+    assert body == dumps_certificate(load_certificate(CORPUS / "valid" / name))
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid_certificate_is_rejected_naming_the_check(name: str) -> None:
+    expected = INVALID[name]
+    verification = verify_file(CORPUS / "invalid" / name)
+    assert not verification.valid
+    assert verification.reasons
+    assert all("\n" not in reason for reason in verification.reasons)
+    matching = [
+        r for r in verification.reasons if r.startswith(f"{expected.place}: ") and expected.phrase in r
+    ]
+    assert matching, verification.reasons
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_certificate_names_the_place(name: str) -> None:
+    expected = MALFORMED[name]
+    path = CORPUS / "malformed" / name
+    with pytest.raises(CertificateError) as caught:
+        verify_file(path)
+    error = caught.value
+    message = str(error)
+    assert "\n" not in message and "\r" not in message
+    assert isinstance(error, ValueError)
+    assert error.place == expected.place
+    assert expected.phrase in message
+    if expected.place:
+        assert message.startswith(f"{expected.place}: ")
+
+
+class Run(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def cli_runs() -> dict[tuple[str, str], Run]:
+    """Run ``python -m pluralis verify FILE`` on every corpus file, in parallel."""
+
+    def run(file: tuple[str, str]) -> Run:
+        completed = subprocess.run(
+            [sys.executable, "-m", "pluralis", "verify", str(CORPUS / file[0] / file[1])],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+            check=False,
+        )
+        return Run(completed.returncode, completed.stdout, completed.stderr)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(zip(FILES, pool.map(run, FILES)))
+
+
+@pytest.mark.parametrize(("folder", "name"), FILES, ids=_ids(FILES))
+def test_command_line_exit_status(folder: str, name: str, cli_runs: dict[tuple[str, str], Run]) -> None:
+    run = cli_runs[folder, name]
+    assert "Traceback" not in run.stderr
+    assert run.returncode == EXIT_STATUS[folder], run.stdout + run.stderr
+    if folder == "valid":
+        assert "valid (" in run.stdout
+        assert run.stderr == ""
+    elif folder == "invalid":
+        assert "INVALID" in run.stdout
+        assert run.stderr == ""
+    else:
+        assert run.stdout == ""
+        lines = run.stderr.splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("error: ")
+        assert MALFORMED[name].place in lines[0]
+        assert MALFORMED[name].phrase in lines[0]
+
+
+def test_verifier_imports_no_search_engine() -> None:
+    code = (
+        "import solver.verify, sys; bad=[m for m in sys.modules if m in ('solver.enumeration',"
+        "'solver.mip','solver.oracle','solver.lp','solver.games','solver.certification','highspy',"
+        "'flint','pulp')]; print(bad); sys.exit(bool(bad))"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("instance", ["prosecutor_judge.yaml", "report_signal_features.yaml"])
+def test_written_certificate_round_trips(instance: str, tmp_path: Path) -> None:
+    game = load(ROOT / "instances" / instance)
+    bound = solve_commitment(game)
+    users = tuple(range(len(game.users)))
+    document = build_certificate(game, users, [bound.rule], [bound])
+    for suffix in (".yaml", ".json"):
+        path = tmp_path / f"certificate{suffix}"
+        write_certificate(document, path)
+        assert load_certificate(path) == document
+        verification = verify_file(path)
+        assert verification.valid, verification.reasons
+        assert verification.checked_programs == sum(
+            len(entry["programs"]) for entry in document["deviations"].values()
+        )
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_corpus_certificate_rewritten_in_both_formats_verifies(name: str, tmp_path: Path) -> None:
+    document = load_certificate(CORPUS / "valid" / name)
+    for suffix in (".yaml", ".json"):
+        path = tmp_path / f"copy{suffix}"
+        write_certificate(document, path)
+        assert load_certificate(path) == document
+        assert verify_file(path).valid
+
+
+def _generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_valid_corpus_is_what_the_generator_writes() -> None:
+    generator = _generator()
+    for name, (_, document) in generator.valid_certificates().items():
+        assert load_certificate(CORPUS / "valid" / name) == document, name
