@@ -18,7 +18,12 @@ Families (:data:`FAMILIES`):
 - ``persuader``: one provider whose utility ignores the state and prefers one action (a
   Bayesian-persuasion sender), users who want to match the state;
 - ``near-aligned``: every provider's utility from each user lies within a target ε of her
-  utility, so Weak Market Alignment holds with ``ε_i(T) ≤ ε`` for every T.
+  utility, so Weak Market Alignment holds with ``ε_i(T) ≤ ε`` for every T;
+- ``divided``: divided loyalties. Every provider sees the state; every user wants to match it
+  (utility 1 for the k-th action in the k-th state, 0 otherwise); a provider's utility from each
+  user is either hers (aligned) or one minus hers (opposed), drawn at random, with random stakes.
+  Weak Market Alignment for all providers holds with zero error for every user some provider is
+  aligned with.
 """
 
 from __future__ import annotations
@@ -265,6 +270,33 @@ def _near_aligned(draw: _Draw, sizes: Sizes) -> dict[str, Any]:
     return _document(draw, sizes, states, providers, users, stake)
 
 
+def _divided(draw: _Draw, sizes: Sizes) -> dict[str, Any]:
+    states = _labels("y", sizes.states)
+    actions = _labels("a", sizes.actions)
+    # Every provider sees the state: signal s_k in the one world of state y_k.
+    signals = [f"s{k + 1}" for k in range(sizes.states)]
+    providers = {p: list(signals) for p in _labels("P", sizes.providers)}
+    # Users want to match the state: the k-th action is right in the k-th state (cyclically).
+    matching = {
+        a: {y: Fraction(int(k % len(actions) == n)) for k, y in enumerate(states)}
+        for n, a in enumerate(actions)
+    }
+    users = {u: {a: dict(row) for a, row in matching.items()} for u in _labels("U", sizes.users)}
+    probabilities = draw.distribution(len(states))
+    worlds = {
+        f"w{k + 1}": {"prob": prob, "state": y, "signals": {p: signals[k] for p in providers}}
+        for k, (y, prob) in enumerate(zip(states, probabilities))
+    }
+    aligned = {(p, u): draw.rng.random() < 0.5 for p in providers for u in users}
+
+    def stake(p: str, u: str) -> dict[str, dict[str, Fraction]]:
+        if aligned[(p, u)]:
+            return {a: dict(row) for a, row in users[u].items()}
+        return {a: {y: 1 - v for y, v in row.items()} for a, row in users[u].items()}
+
+    return _document(draw, sizes, states, providers, users, stake, worlds)
+
+
 FAMILIES: dict[str, Callable[[_Draw, Sizes], dict[str, Any]]] = {
     "uniform": _uniform,
     "opposed": _opposed,
@@ -272,6 +304,7 @@ FAMILIES: dict[str, Callable[[_Draw, Sizes], dict[str, Any]]] = {
     "complementary": _complementary,
     "persuader": _persuader,
     "near-aligned": _near_aligned,
+    "divided": _divided,
 }
 """Every family by name."""
 
@@ -282,6 +315,8 @@ _DESCRIPTIONS = {
     "complementary": "The state is a tuple of bits and provider j observes bit j only.",
     "persuader": "One provider that always prefers the same action; users who want to match the state.",
     "near-aligned": "Every provider's utility from each user lies within epsilon of hers.",
+    "divided": "Providers see the state, users want to match it, and each provider is aligned with "
+    "or opposed to each user.",
 }
 
 

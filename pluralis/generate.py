@@ -53,7 +53,8 @@ def generate_command(
 
     Families: uniform, opposed (providers in opposed pairs), polarized (users in opposed pairs),
     complementary (provider j sees bit j of the state), persuader (one state-independent sender),
-    near-aligned (every provider within ε of every user).
+    near-aligned (every provider within ε of every user), divided (every provider sees the state
+    and is aligned with or opposed to each user).
     """
     sizes = Sizes(
         states,

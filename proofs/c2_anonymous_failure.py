@@ -1,0 +1,203 @@
+"""C2, anonymous failure (SPEC.md §8, *existence*).
+
+Some instance satisfies Weak Market Alignment for ``T = K`` (all providers) with every
+``ε_i(K) = 0`` and finite transfer factors, yet its anonymous game has an equilibrium, certified in
+``full``, in which every provider is uninformative and some user gets less than ``Bench_i(K)``;
+the personalized game of the same instance has no equilibrium leaving any user below it (C1).
+
+The checker's verdict HOLDS means "this instance witnesses C2"; VACUOUS names the part that fails:
+
+(a) Weak Market Alignment with T = K, zero error and a finite transfer factor for every user;
+(b) an anonymous equilibrium of the finite class, every rule constant in the provider's signal,
+    some user strictly below ``Bench_i(K)``, that survives every mixed deviation, with a
+    certificate the independent verifier accepts;
+(c) every equilibrium of the personalized game (same class, δ = 0) gives every user at least
+    ``Bench_i(K)`` (implied by (a) and C1, and checked).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+from typing import Any
+
+from proofs.certified import certify_finite, is_uninformative
+from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
+from solver.alignment import weak_alignment
+from solver.classes import parse_class
+from solver.enumeration import solve_equilibria
+from solver.games import Game, Mode
+from solver.information import solve_benchmark
+from solver.inspection import subset_label
+from solver.model import Instance
+from solver.numbers import ZERO
+from solver.response import TiePolicy
+from solver.results import Equilibrium, equilibrium_to_json
+
+ID = "C2"
+TITLE = "anonymous failure"
+STATEMENT = (
+    "Some instance has Weak Market Alignment for T = K with every ε_i(K) = 0 and finite transfer "
+    "factors, an anonymous equilibrium certified in full where every provider is uninformative and "
+    "some user gets less than Bench_i(K), and no personalized equilibrium leaving a user below it."
+)
+
+
+def _vacuous(setting: Setting, reasons: list[str], rows: list[Row] | None = None) -> ClaimResult:
+    return ClaimResult(ID, Status.EXISTENCE, Verdict.VACUOUS, setting, tuple(rows or ()), tuple(reasons))
+
+
+def _candidates(equilibria: tuple[Equilibrium, ...], benchmarks: list[Fraction]) -> list[Equilibrium]:
+    """Uninformative equilibria leaving someone below her benchmark, the largest shortfall first."""
+    chosen = [
+        e
+        for e in equilibria
+        if all(is_uninformative(r) for r in e.rules)
+        and any(o.utility < benchmarks[o.user] for o in e.outcomes)
+    ]
+    return sorted(chosen, key=lambda e: min(o.utility - benchmarks[o.user] for o in e.outcomes))
+
+
+def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+    """Check whether an instance witnesses C2.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    options : CheckOptions
+        The finite class searched before certification (``class_name``) and its size limit.
+        C2 is about exact equilibria with deviator-favourable ties: δ and the tie policy of the
+        options are not used.
+
+    Returns
+    -------
+    ClaimResult
+        HOLDS with the witness (the anonymous equilibrium, its certificate, the alignment fits and
+        the personalized game's worst utilities), or VACUOUS naming which of (a), (b), (c) fails.
+    """
+    options = replace(options, delta=ZERO, policy=TiePolicy.FAVOURABLE)
+    setting = Setting(None, f"full (from {options.class_name})", TiePolicy.FAVOURABLE, ZERO, False)
+    everyone = tuple(range(len(instance.providers)))
+    k_label = subset_label(instance, everyone)
+    users = range(len(instance.users))
+
+    # (a) Weak Market Alignment for K with zero error and finite transfer factors.
+    fits = [weak_alignment(instance, i, everyone) for i in users]
+    problems = [
+        f"{instance.users[f.user].label}: ε = {f.error}"
+        if f.error != 0
+        else f"{instance.users[f.user].label}: infinite transfer factor"
+        for f in fits
+        if f.error != 0 or f.transfer_factor is None
+    ]
+    if problems:
+        return _vacuous(
+            setting, [f"(a) Weak Market Alignment for T = {k_label} fails: " + "; ".join(problems)]
+        )
+    benchmarks = [solve_benchmark(instance, i, everyone).value for i in users]
+
+    # (b), first the finite part: uninformative anonymous equilibria below the benchmark.
+    strategy_class = parse_class(options.class_name, instance)
+    anonymous = Game(instance, Mode.ANONYMOUS, strategy_class, limit=options.limit)
+    finite = solve_equilibria(anonymous, ZERO, TiePolicy.FAVOURABLE)
+    candidates = _candidates(finite.equilibria, benchmarks)
+    if not candidates:
+        return _vacuous(
+            setting,
+            [
+                f"(b) none of the {finite.count} anonymous equilibria of {options.class_name} is "
+                f"uninformative with a user below Bench_i({k_label})"
+            ],
+        )
+
+    # (c) the personalized game: no equilibrium leaves anybody below Bench_i(K).
+    personalized = solve_equilibria(
+        Game(instance, Mode.PERSONALIZED, strategy_class, limit=options.limit), ZERO, TiePolicy.FAVOURABLE
+    )
+    if personalized.count == 0:
+        return _vacuous(setting, [f"(c) the personalized game has no equilibrium in {options.class_name}"])
+    below = [
+        f"{instance.users[i].label} gets {w} < {benchmarks[i]}"
+        for i, w in enumerate(personalized.worst)
+        if w is not None and w < benchmarks[i]
+    ]
+    if below:
+        return _vacuous(
+            setting,
+            [
+                "(c) a personalized equilibrium leaves a user below Bench_i(K), contradicting C1: "
+                + "; ".join(below)
+            ],
+        )
+
+    # (b), the certified part: some candidate survives every mixed deviation, with a valid certificate.
+    certified = None
+    tried = 0
+    for e in candidates:
+        tried += 1
+        _, found = certify_finite(anonymous, e)
+        if found is not None and found.valid:
+            certified = (e, found)
+            break
+    if certified is None:
+        return _vacuous(
+            setting,
+            [
+                f"(b) none of the {tried} uninformative anonymous equilibria below Bench_i({k_label}) "
+                "survives every mixed deviation with a certificate"
+            ],
+        )
+    equilibrium, proof = certified
+    setting = replace(setting, certified_in_full=True)
+    rows: list[Row] = []
+    for i, user in enumerate(instance.users):
+        utility = next(o.utility for o in equilibrium.outcomes if o.user == i)
+        rows.append(
+            Row(
+                user.label,
+                k_label,
+                benchmarks[i],
+                utility,
+                Verdict.HOLDS,
+                f"anonymous, uninformative, certified in full; ε = 0, 1/λ* = {fits[i].transfer_factor}",
+            )
+        )
+        worst = personalized.worst[i]
+        rows.append(Row(user.label, k_label, benchmarks[i], worst, Verdict.HOLDS, "personalized, worst"))
+    short = [
+        (instance.users[o.user].label, o.utility, benchmarks[o.user])
+        for o in equilibrium.outcomes
+        if o.utility < benchmarks[o.user]
+    ]
+    reasons = (
+        f"(a) Weak Market Alignment for T = {k_label}: ε_i = 0 and a finite transfer factor for every user",
+        "(b) an anonymous equilibrium with every provider uninformative, certified in full: "
+        + ", ".join(f"{who} gets {u} < Bench({k_label}) = {b}" for who, u, b in short),
+        f"(c) all {personalized.count} personalized equilibrium profile(s) give every user "
+        f"Bench_i({k_label})",
+    )
+    witness: dict[str, Any] = {
+        "T": k_label,
+        "benchmarks": {u.label: str(b) for u, b in zip(instance.users, benchmarks)},
+        "alignment": {
+            instance.users[f.user].label: {
+                "error": str(f.error),
+                "weights": {instance.providers[j].label: str(w) for j, w in zip(f.providers, f.weights)},
+                "offset": str(f.offset),
+                "transfer_factor": str(f.transfer_factor),
+            }
+            for f in fits
+        },
+        "anonymous_equilibrium": equilibrium_to_json(instance, equilibrium),
+        "personalized": {
+            "count": personalized.count,
+            "worst": {u.label: str(w) for u, w in zip(instance.users, personalized.worst)},
+        },
+        "certificate_valid": proof.valid,
+        "certificate": proof.certificate,
+    }
+    return ClaimResult(ID, Status.EXISTENCE, Verdict.HOLDS, setting, tuple(rows), reasons, witness)
+
+
+CLAIM = Claim(ID, TITLE, Status.EXISTENCE, STATEMENT, check)

@@ -1,0 +1,135 @@
+"""Equilibria certified in ``full`` with a certificate the independent verifier accepts (SPEC.md §9).
+
+The existence claims (C2, C5) back their witnesses with a certificate document: it embeds the
+instance, the profile, the users' responses and every deviation LP's exact dual, and
+:func:`solver.verify.verify_certificate` re-checks it without the search engines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from solver.certificates import build_certificate, certificate_from_certification
+from solver.certification import FullCertification, certify_equilibrium
+from solver.errors import ModelError, PluralisError
+from solver.games import Game
+from solver.model import Instance
+from solver.numbers import ZERO
+from solver.oracle import solve_deviation
+from solver.results import Equilibrium
+from solver.rules import Rule
+from solver.verify import verify_certificate
+
+
+@dataclass(frozen=True)
+class Certified:
+    """An equilibrium certified in ``full``, with its certificate and the verifier's verdict.
+
+    Attributes
+    ----------
+    users : tuple of int
+        The users of the game the equilibrium belongs to (all, or one personalized slice).
+    rules : tuple of Rule
+        Each provider's rule.
+    utilities : tuple of Fraction
+        Each of these users' utility.
+    certificate : dict
+        The certificate document (:mod:`solver.certificates`).
+    valid : bool
+        Whether :func:`solver.verify.verify_certificate` accepts it.
+    reasons : tuple of str
+        The verifier's reasons when it does not.
+    """
+
+    users: tuple[int, ...]
+    rules: tuple[Rule, ...]
+    utilities: tuple[Fraction, ...]
+    certificate: dict[str, Any]
+    valid: bool
+    reasons: tuple[str, ...] = ()
+
+
+def _verified(
+    users: tuple[int, ...], rules: tuple[Rule, ...], document: dict[str, Any]
+) -> Certified:
+    verification = verify_certificate(document)
+    utilities = tuple(
+        Fraction(document["responses"][label]["utility"]) for label in document["users"]
+    )
+    return Certified(users, rules, utilities, document, verification.valid, verification.reasons)
+
+
+def certify_finite(
+    game: Game, equilibrium: Equilibrium, delta: Fraction = ZERO
+) -> tuple[FullCertification, Certified | None]:
+    """Certify a finite-class equilibrium in ``full`` and, when it survives, write its certificate.
+
+    Parameters
+    ----------
+    game : Game
+        The game the equilibrium was found in (anonymous, or a personalized one-user slice).
+    equilibrium : Equilibrium
+        The equilibrium.
+    delta : Fraction
+        δ.
+
+    Returns
+    -------
+    tuple
+        The certification, and the verified certificate (None when the equilibrium does not
+        survive every mixed deviation or a bound could not be certified exactly).
+    """
+    certification = certify_equilibrium(game, equilibrium, delta)
+    if not (certification.survives and certification.certified):
+        return certification, None
+    document = certificate_from_certification(game.instance, certification, delta)
+    return certification, _verified(equilibrium.users, equilibrium.rules, document)
+
+
+def certify_commitment(instance: Instance, users: tuple[int, ...]) -> Certified | None:
+    """A single provider's optimal commitment towards some users, with its certificate.
+
+    With one provider, an equilibrium of ``full`` is an optimal commitment: the persuasion
+    optimum over every mixed rule (:func:`solver.oracle.solve_deviation` with no rival).
+
+    Parameters
+    ----------
+    instance : Instance
+        A game with one provider.
+    users : tuple of int
+        The users the rule is offered to (one user: a personalized game's slice).
+
+    Returns
+    -------
+    Certified or None
+        The commitment and its verified certificate; None when the bound is not certified exactly.
+    """
+    if len(instance.providers) != 1:
+        raise ModelError("an optimal commitment is defined here for a single provider")
+    placeholder = Rule(((),))
+    bound = solve_deviation(instance, 0, users, [[placeholder] for _ in users])
+    if not bound.certified:
+        return None
+    try:
+        document = build_certificate(instance, users, [bound.rule], [bound])
+    except PluralisError:
+        return None
+    return _verified(users, (bound.rule,), document)
+
+
+def is_uninformative(rule: Rule) -> bool:
+    """Whether a rule is constant in the provider's signal: every signal row is the same.
+
+    Parameters
+    ----------
+    rule : Rule
+        A provider rule (one row per signal).
+
+    Returns
+    -------
+    bool
+        True when all rows are identical (the rule may still depend on what the user says).
+    """
+    return all(row == rule.table[0] for row in rule.table)
