@@ -158,7 +158,8 @@ def summarize_result(do: str, result: dict[str, Any]) -> dict[str, Any]:
     dict
         ``inspect``: per user ``OPT_i`` and ``Bench_i(K)`` for the set of all providers;
         ``solve``: the number of equilibria, exactness and each user's worst and best utility;
-        ``check``: the check's own result.
+        ``check``: each claim's verdict when the result lists ``claims`` with verdicts, else the
+        check's own result.
     """
     if do == "inspect":
         everyone = ",".join(result["providers"])
@@ -177,6 +178,9 @@ def summarize_result(do: str, result: dict[str, Any]) -> dict[str, Any]:
             "worst": result["worst"],
             "best": result["best"],
         }
+    claims = result.get("claims")
+    if isinstance(claims, dict) and all(isinstance(c, dict) and "verdict" in c for c in claims.values()):
+        return {"verdicts": {claim: entry["verdict"] for claim, entry in claims.items()}}
     return result
 
 
@@ -318,7 +322,7 @@ class BatchReport:
 def _row(record: dict[str, Any]) -> dict[str, Any]:
     row = {"file": record["file"], "status": record["status"], "instance_hash": record.get("instance_hash")}
     if record["status"] == "ok":
-        row["summary"] = record["summary"]
+        row["summary"] = summarize_result(record["options"]["do"], record["result"])
     else:
         row["error"] = record.get("error", "")
     return row
