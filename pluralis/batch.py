@@ -545,7 +545,7 @@ def batch_command(
         raise click.UsageError("batch solves over finite classes; --class full is not supported here")
     options = BatchOptions(do, mode, class_text, engine, delta, tie_policy, limit)
     target = out if out is not None else directory.parent / f"{directory.resolve().name}-{do}"
-    console = Console(highlight=False, soft_wrap=False, width=max(100, Console().width))
+    console = Console(highlight=False, markup=False, soft_wrap=False, width=max(100, Console().width))
 
     def interrupted() -> None:
         click.echo(f"interrupted: finished results are kept in {target}; rerun to resume", err=True)

@@ -65,7 +65,7 @@ def check(
         document = {"claims": {k: v.to_json() for k, v in results.items()}}
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    print_results(Console(highlight=False), instance.title or str(file), results)
+    print_results(Console(highlight=False, markup=False), instance.title or str(file), results)
 
 
 def print_results(console: Console, title: str, results: dict[str, ClaimResult]) -> None:
@@ -80,12 +80,12 @@ def print_results(console: Console, title: str, results: dict[str, ClaimResult])
     results : dict
         Claim id to result.
     """
-    console.print(f"[bold]{title}[/bold]")
+    console.print(title, style="bold")
     for claim_id, result in results.items():
         s = result.setting
         where = f"{s.mode.value} game, " if s.mode is not None else ""
         console.print(
-            f"{claim_id} ({result.status.value}): [bold]{result.verdict.value}[/bold]  — "
+            f"{claim_id} ({result.status.value}): {result.verdict.value.upper()}  — "
             f"{where}class {s.class_name}, "
             f"{s.policy.value} ties, δ = {s.delta}{', certified in full' if s.certified_in_full else ''}"
         )

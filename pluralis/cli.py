@@ -49,7 +49,7 @@ class _Group(click.Group):
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=False, width=max(100, Console().width))
+    return Console(highlight=False, markup=False, soft_wrap=False, width=max(100, Console().width))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,7 +72,7 @@ def inspect(file: Path, as_json: bool) -> None:
 
 def _print_summary(console: Console, summary: InstanceSummary) -> None:
     instance = summary.instance
-    console.print(f"[bold]{instance.title or '(untitled instance)'}[/bold]  hash {summary.hash[:12]}")
+    console.print(f"{instance.title or '(untitled instance)'}  hash {summary.hash[:12]}", style="bold")
     if instance.description:
         console.print(instance.description)
     protocol = instance.protocol
@@ -156,7 +156,7 @@ def _print_alignment(console: Console, summary: InstanceSummary) -> None:
         style="dim",
     )
     if uncertified:
-        console.print("[bold red]note:[/bold red] some alignment optimum could not be certified exactly")
+        console.print("note: some alignment optimum could not be certified exactly", style="bold red")
 
 
 def _solve(
@@ -307,7 +307,7 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
         else:
             console.print(f"{user.label}: worst equilibrium utility {worst}, best {best}")
     for note in result.notes:
-        console.print(f"[bold red]note:[/bold red] {note}")
+        console.print(f"note: {note}", style="bold red")
 
 
 @cli.command()

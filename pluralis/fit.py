@@ -188,7 +188,7 @@ def fit_command(
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    console = Console(highlight=False, soft_wrap=False, width=max(100, Console().width))
+    console = Console(highlight=False, markup=False, soft_wrap=False, width=max(100, Console().width))
     _print_report(console, report)
     for path in report.get("written", []):
         console.print(f"wrote {path}")
