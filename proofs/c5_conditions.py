@@ -1,0 +1,342 @@
+"""C5, the conditions matter (SPEC.md §8, *existence*).
+
+(a) With a large alignment error, a personalized equilibrium can leave a user below
+    ``Bench_i(T)``: an equilibrium certified in ``full`` with ``u_i < Bench_i(T)`` while
+    ``ε_i(T) > 0`` (a single self-interested persuader suffices: the prosecutor and the judge).
+(b) Competition guarantees the *shared* benchmark, not the pooled one: providers with complementary
+    signals (pooling them tells some user more than any single provider can) where every
+    personalized equilibrium gives every user ``Bench_i(K)``, yet some equilibrium, certified in
+    ``full``, gives a user less than the *pooled benchmark*, the value of learning the join of all
+    providers' partitions.
+
+The checker's verdict HOLDS means the instance witnesses at least one part; each part has its own
+checker (:func:`check_part_a`, :func:`check_part_b`), which the counterexample search targets as
+``C5a`` and ``C5b``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+from typing import Any
+
+from proofs.c1_personalized import contains_shared_rules
+from proofs.certified import Certified, certify_commitment, certify_finite
+from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
+from proofs.equilibria import quantify
+from solver.alignment import weak_alignment
+from solver.classes import parse_class
+from solver.enumeration import solve_equilibria
+from solver.errors import PluralisError
+from solver.games import Game, Mode
+from solver.information import Garbling, optimum, provider_subsets, revelation_value, solve_benchmark
+from solver.inspection import subset_label
+from solver.model import Instance
+from solver.numbers import ZERO
+from solver.response import TiePolicy
+
+ID = "C5"
+TITLE = "the conditions matter"
+STATEMENT = (
+    "(a) With a large alignment error a personalized equilibrium can leave a user below Bench_i(T); "
+    "(b) with complementary signals every equilibrium may meet Bench_i(K) while one falls short of "
+    "the pooled benchmark."
+)
+
+
+def join_garbling(instance: Instance) -> Garbling:
+    """The join of all providers' partitions: worlds grouped by the whole signal profile.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+
+    Returns
+    -------
+    Garbling
+        Cells of worlds on which every provider sees the same signal, ordered by first world.
+    """
+    cells: dict[tuple[int, ...], list[int]] = {}
+    for w in range(len(instance.worlds)):
+        profile = tuple(instance.world_signals[j][w] for j in range(len(instance.providers)))
+        cells.setdefault(profile, []).append(w)
+    ordered = tuple(tuple(c) for c in cells.values())
+    cell_of_world = [0] * len(instance.worlds)
+    for k, cell in enumerate(ordered):
+        for w in cell:
+            cell_of_world[w] = k
+    return Garbling(tuple(range(len(instance.providers))), ordered, tuple(cell_of_world))
+
+
+def pooled_benchmark(instance: Instance, user: int) -> Fraction:
+    """User i's value of learning every provider's signal at once (the join of their partitions).
+
+    ``Σ_x Σ_cell max_a Σ_{ω ∈ cell} π_i(x, ω) u_i(a, y(ω))`` over the cells of :func:`join_garbling`:
+    what one provider pooling all signals and aligned with her would give her.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        User i.
+
+    Returns
+    -------
+    Fraction
+        The pooled benchmark, exact.
+    """
+    return revelation_value(instance, user, join_garbling(instance))
+
+
+def _certified_json(instance: Instance, proof: Certified) -> dict[str, Any]:
+    return {
+        "users": [instance.users[i].label for i in proof.users],
+        "rules": proof.certificate["rules"],
+        "utilities": {instance.users[i].label: str(u) for i, u in zip(proof.users, proof.utilities)},
+        "certificate_valid": proof.valid,
+        "certificate": proof.certificate,
+    }
+
+
+def _gaps(instance: Instance, user: int, utility: Fraction) -> list[tuple[Fraction, tuple[int, ...]]]:
+    """``Bench_i(T) − u`` for every T with ``ε_i(T) > 0`` and a positive gap, largest first."""
+    gaps = []
+    for t in provider_subsets(instance):
+        gap = solve_benchmark(instance, user, t).value - utility
+        if gap > 0 and weak_alignment(instance, user, t).error > 0:
+            gaps.append((gap, t))
+    return sorted(gaps, key=lambda g: -g[0])
+
+
+def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified | None:
+    """A personalized equilibrium certified in ``full`` leaving its user below a benchmark with ε > 0.
+
+    One provider: its optimal commitment towards each user. Several: the finite class's slices
+    below such a benchmark, largest shortfall first, until one survives every mixed deviation;
+    with δ = 0 it is part of a whole-game equilibrium when every other user's game keeps one too.
+    """
+    users = range(len(instance.users))
+    if len(instance.providers) == 1:
+        for i in users:
+            proof = certify_commitment(instance, (i,))
+            if proof is not None and proof.valid and _gaps(instance, i, proof.utilities[0]):
+                return proof
+        return None
+    game = Game(instance, Mode.PERSONALIZED, parse_class(options.class_name, instance), limit=options.limit)
+    finite = solve_equilibria(game, ZERO, TiePolicy.FAVOURABLE)
+    if finite.count == 0:
+        return None
+    slices = {s.users[0]: s for s in game.split()}
+    scored = []
+    for e in finite.equilibria:
+        gaps = _gaps(instance, e.users[0], e.outcomes[0].utility)
+        if gaps:
+            scored.append((gaps[0][0], e))
+    scored.sort(key=lambda pair: -pair[0])
+    surviving: dict[int, bool] = {}
+
+    def keeps_one(user: int) -> bool:
+        if user not in surviving:
+            surviving[user] = any(
+                (proof := certify_finite(slices[user], e)[1]) is not None and proof.valid
+                for e in finite.equilibria
+                if e.users[0] == user
+            )
+        return surviving[user]
+
+    for _, e in scored:
+        _, proof = certify_finite(slices[e.users[0]], e)
+        if proof is not None and proof.valid:
+            surviving[e.users[0]] = True
+            if all(keeps_one(k) for k in users):
+                return proof
+    return None
+
+
+def check_part_a(instance: Instance, options: CheckOptions) -> ClaimResult:
+    """C5 (a): a certified personalized equilibrium with ``u_i < Bench_i(T)`` while ``ε_i(T) > 0``.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    options : CheckOptions
+        The finite class whose equilibria are certified (several providers); δ = 0 and
+        deviator-favourable ties are used.
+
+    Returns
+    -------
+    ClaimResult
+        HOLDS with the equilibrium (largest shortfall), its certificate and ``ε_i(T)``; VACUOUS when
+        no certified equilibrium leaves a user below a benchmark with positive alignment error.
+    """
+    method = "optimal commitment" if len(instance.providers) == 1 else f"from {options.class_name}"
+    setting = Setting(Mode.PERSONALIZED, f"full ({method})", TiePolicy.FAVOURABLE, ZERO, True)
+    try:
+        proof = _part_a_equilibrium(instance, options)
+    except PluralisError as problem:
+        return ClaimResult("C5a", Status.EXISTENCE, Verdict.VACUOUS, setting, reasons=(f"(a) {problem}",))
+    if proof is None:
+        return ClaimResult(
+            "C5a",
+            Status.EXISTENCE,
+            Verdict.VACUOUS,
+            setting,
+            reasons=(
+                "(a) no personalized equilibrium certified in full leaves a user below Bench_i(T) "
+                "with ε_i(T) > 0",
+            ),
+        )
+    i = proof.users[0]
+    gap, t = _gaps(instance, i, proof.utilities[0])[0]
+    bench, epsilon = gap + proof.utilities[0], weak_alignment(instance, i, t).error
+    label, t_label = instance.users[i].label, subset_label(instance, t)
+    row = Row(label, t_label, bench, proof.utilities[0], Verdict.HOLDS, f"ε_i(T) = {epsilon}")
+    reasons = (
+        f"(a) a personalized equilibrium certified in full gives {label} {proof.utilities[0]} < "
+        f"Bench({t_label}) = {bench} while ε({t_label}) = {epsilon} > 0 (C1 only promises "
+        f"{bench - 2 * epsilon})",
+    )
+    witness = {
+        "part": "a",
+        "user": label,
+        "T": t_label,
+        "benchmark": str(bench),
+        "utility": str(proof.utilities[0]),
+        "epsilon": str(epsilon),
+        "c1_bound": str(bench - 2 * epsilon),
+        **_certified_json(instance, proof),
+    }
+    return ClaimResult("C5a", Status.EXISTENCE, Verdict.HOLDS, setting, (row,), reasons, witness)
+
+
+def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
+    """C5 (b): every equilibrium meets ``Bench_i(K)``, one certified equilibrium misses the pooled value.
+
+    The shortfall must be forced by complementary information: for that user the pooled benchmark
+    exceeds ``OPT_i``, the most any single provider's rule can give her.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    options : CheckOptions
+        The finite class of the personalized game's equilibria (with ``full``, quantify only over
+        those certified in full); δ = 0.
+
+    Returns
+    -------
+    ClaimResult
+        HOLDS with rows ``Bench_i(K)`` against the worst equilibrium utility and the pooled
+        benchmark against the certified equilibrium's utility; VACUOUS naming what fails.
+    """
+    options = replace(options, delta=ZERO, policy=TiePolicy.FAVOURABLE)
+    setting = Setting(Mode.PERSONALIZED, options.class_name, TiePolicy.FAVOURABLE, ZERO, options.full)
+
+    def vacuous(reason: str) -> ClaimResult:
+        return ClaimResult("C5b", Status.EXISTENCE, Verdict.VACUOUS, setting, reasons=(f"(b) {reason}",))
+
+    if len(instance.providers) < 2:
+        return vacuous("one provider: nothing to pool")
+    if not contains_shared_rules(options.class_name):
+        return vacuous(f"class {options.class_name} does not contain the shared rules")
+    users = range(len(instance.users))
+    everyone = tuple(range(len(instance.providers)))
+    k_label = subset_label(instance, everyone)
+    pooled = [pooled_benchmark(instance, i) for i in users]
+    optima = [optimum(instance, i) for i in users]
+    complementary = [i for i in users if pooled[i] > optima[i]]
+    if not complementary:
+        return vacuous("no user values the pooled signals above what a single provider can give her")
+    benchmarks = [solve_benchmark(instance, i, everyone).value for i in users]
+    try:
+        quantified = quantify(instance, Mode.PERSONALIZED, options)
+    except PluralisError as error:
+        return vacuous(str(error))
+    setting = quantified.setting
+    if quantified.count == 0:
+        return vacuous("the personalized game has no equilibrium in this class")
+    short = [i for i in users if (w := quantified.worst[i]) is not None and w < benchmarks[i]]
+    if short:
+        return vacuous(
+            f"an equilibrium leaves {instance.users[short[0]].label} below Bench_i({k_label})"
+        )
+    slices = {s.users[0]: s for s in quantified.game.split()}
+    candidates = sorted(
+        (
+            e
+            for e in quantified.equilibria
+            if e.users[0] in complementary and e.outcomes[0].utility < pooled[e.users[0]]
+        ),
+        key=lambda e: e.outcomes[0].utility - pooled[e.users[0]],
+    )
+    found: Certified | None = None
+    for e in candidates:
+        try:
+            _, proof = certify_finite(slices[e.users[0]], e)
+        except PluralisError as error:
+            return vacuous(str(error))
+        if proof is not None and proof.valid:
+            found = proof
+            break
+    if found is None:
+        return vacuous("no equilibrium below the pooled benchmark survives every mixed deviation")
+    i, utility = found.users[0], found.utilities[0]
+    rows = []
+    for k, user in enumerate(instance.users):
+        rows.append(Row(user.label, k_label, benchmarks[k], quantified.worst[k], Verdict.HOLDS, "Bench_i(K)"))
+    label = instance.users[i].label
+    rows.append(
+        Row(label, "pooled", pooled[i], utility, Verdict.HOLDS, f"pooled benchmark; OPT_i = {optima[i]}")
+    )
+    reasons = (
+        f"(b) every personalized equilibrium gives every user Bench_i({k_label}) "
+        f"({quantified.count} profile(s))",
+        f"(b) a personalized equilibrium certified in full gives {label} {utility} < pooled benchmark "
+        f"{pooled[i]} (no single provider can give her more than {optima[i]})",
+    )
+    witness = {
+        "part": "b",
+        "user": label,
+        "T": k_label,
+        "benchmarks": {u.label: str(b) for u, b in zip(instance.users, benchmarks)},
+        "pooled": {u.label: str(p) for u, p in zip(instance.users, pooled)},
+        "optima": {u.label: str(o) for u, o in zip(instance.users, optima)},
+        "utility": str(utility),
+        **_certified_json(instance, found),
+    }
+    return ClaimResult("C5b", Status.EXISTENCE, Verdict.HOLDS, setting, tuple(rows), reasons, witness)
+
+
+def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+    """Check whether an instance witnesses C5 (a), (b) or both.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    options : CheckOptions
+        The finite class; δ = 0 and deviator-favourable ties are used.
+
+    Returns
+    -------
+    ClaimResult
+        HOLDS when some part is witnessed (rows and reasons of both parts, witnesses by part),
+        VACUOUS otherwise.
+    """
+    parts = {"a": check_part_a(instance, options), "b": check_part_b(instance, options)}
+    holding = [p for p, r in parts.items() if r.verdict is Verdict.HOLDS]
+    verdict = Verdict.HOLDS if holding else Verdict.VACUOUS
+    setting = parts[holding[0]].setting if holding else parts["a"].setting
+    rows = tuple(replace(r, note=f"({p}) {r.note}") for p, result in parts.items() for r in result.rows)
+    reasons = tuple(reason for result in parts.values() for reason in result.reasons)
+    witness = {p: parts[p].witness for p in holding} or None
+    return ClaimResult(ID, Status.EXISTENCE, verdict, setting, rows, reasons, witness)
+
+
+PARTS = {"C5a": check_part_a, "C5b": check_part_b}
+"""The two parts, by the names the counterexample search uses."""
+
+CLAIM = Claim(ID, TITLE, Status.EXISTENCE, STATEMENT, check, (Mode.PERSONALIZED,))
