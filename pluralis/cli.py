@@ -412,9 +412,11 @@ from pluralis.batch import batch_command  # noqa: E402
 from pluralis.claims import check as check_command  # noqa: E402
 from pluralis.fit import fit_command, synthesize_command  # noqa: E402
 from pluralis.generate import generate_command  # noqa: E402
+from pluralis.search import search_command  # noqa: E402
 
 cli.add_command(fit_command)
 cli.add_command(synthesize_command)
 cli.add_command(generate_command)
 cli.add_command(batch_command)
 cli.add_command(check_command)
+cli.add_command(search_command)

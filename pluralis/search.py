@@ -1,0 +1,188 @@
+"""``pluralis search``: look for counterexamples and witnesses of the claims of SPEC.md §8."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from instances.generators import FAMILIES, Sizes
+from proofs.claim import CheckOptions
+from proofs.search import DEFAULT_BUDGET, TARGETS, RunState, SearchRequest, find_target, run_search
+from solver.numbers import parse_number
+
+def _sizes(base: Sizes, given: dict[str, Any]) -> Sizes:
+    changes = {k: v for k, v in given.items() if v is not None}
+    return replace(base, **changes)
+
+
+def _command(
+    name: str, method: str, family: str, budget: int, seed: int, sizes: Sizes, default: Sizes
+) -> str:
+    parts = ["pluralis search", f"--claim {name}", f"--method {method}"]
+    if method != "hypothesis":
+        parts.append(f"--family {family}")
+    parts += [f"--budget {budget}", f"--seed {seed}"]
+    for f in fields(Sizes):
+        value = getattr(sizes, f.name)
+        if value != getattr(default, f.name):
+            parts.append(f"--{f.name.replace('_', '-')} {value}")
+    return " ".join(parts)
+
+
+@click.command("search")
+@click.option(
+    "--claim",
+    "claim_name",
+    required=True,
+    help=f"What to look for: {', '.join(TARGETS)} (C5a and C5b are the two parts of C5).",
+)
+@click.option(
+    "--family", type=click.Choice(list(FAMILIES)), default=None, help="Seeded family (default: per claim)."
+)
+@click.option(
+    "--method",
+    type=click.Choice(["random", "hypothesis", "both"]),
+    default="both",
+    show_default=True,
+    help="Seeded family instances, hypothesis examples with shrinking, or the first then the second.",
+)
+@click.option(
+    "--budget",
+    type=click.IntRange(min=0),
+    default=DEFAULT_BUDGET,
+    show_default=True,
+    help="Family instances examined (random); examples per hypothesis round.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the family and of hypothesis.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("search-results"),
+    show_default=True,
+    help="Folder for the instances kept and the resumable state.",
+)
+@click.option(
+    "--max-found",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Stop after this many hits (counting those of a resumed run).",
+)
+@click.option("--time-limit", type=float, default=None, help="Seconds after which nothing new is started.")
+@click.option(
+    "--class",
+    "class_text",
+    default="deterministic",
+    show_default=True,
+    help="Finite class of the equilibria: deterministic or grid:Q.",
+)
+@click.option("--delta", default="0", show_default=True, help="δ of δ-equilibrium, exact.")
+@click.option("--no-shrink", is_flag=True, help="Keep hits as found, without shrinking.")
+@click.option("--states", type=int, default=None)
+@click.option("--providers", type=int, default=None)
+@click.option("--users", type=int, default=None)
+@click.option("--actions", type=int, default=None)
+@click.option("--signals", type=int, default=None)
+@click.option("--worlds-per-state", type=int, default=None)
+@click.option("--messages", type=int, default=None)
+@click.option("--denominator", type=int, default=None)
+@click.option("--epsilon", default=None, help="near-aligned: the target ε, exact.")
+def search_command(
+    claim_name: str,
+    family: str | None,
+    method: str,
+    budget: int,
+    seed: int,
+    out: Path,
+    max_found: int,
+    time_limit: float | None,
+    class_text: str,
+    delta: str,
+    no_shrink: bool,
+    epsilon: str | None,
+    **size_options: int | None,
+) -> None:
+    """Search instances on which a claim fails, or, for an existence claim, a witness.
+
+    Every instance kept is written at once into OUT (instance with provenance, certificate,
+    verdict record); running the same command again resumes where it stopped.
+    """
+    target = find_target(claim_name)
+    family = family or target.family
+    given: dict[str, Any] = dict(size_options)
+    if epsilon is not None:
+        given["epsilon"] = parse_number(epsilon, "--epsilon")
+    sizes = _sizes(target.sizes, given)
+    options = CheckOptions(class_text, parse_number(delta, "--delta"))
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+    console = Console(highlight=False)
+    methods = ["random", "hypothesis"] if method == "both" else [method]
+    states: list[tuple[str, RunState]] = []
+    try:
+        for m in methods:
+            found_before = sum(len(s.found) for _, s in states)
+            if found_before >= max_found:
+                break
+            request = SearchRequest(
+                target,
+                m,
+                family,
+                sizes,
+                seed,
+                budget,
+                options,
+                max_found=max_found - found_before,
+                deadline=deadline,
+                shrink=not no_shrink,
+                command=_command(target.name, m, family, budget, seed, sizes, target.sizes),
+            )
+            label = f"{target.name} {m}" + (f" {family}" if m == "random" else "") + f" seed {seed}"
+            with Progress(
+                TextColumn(label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[found]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            ) as bar:
+                task = bar.add_task(label, total=budget, found="")
+
+                def progress(examined: int, state: RunState, task: Any = task, bar: Progress = bar) -> None:
+                    text = f"found {len(state.found)}" + (f", record {state.record}" if state.record else "")
+                    bar.update(task, completed=min(examined, budget), found=text)
+
+                states.append((m, run_search(request, out, progress)))
+    except KeyboardInterrupt:
+        console.print(f"interrupted: everything found so far is in {out}; run the same command to resume")
+        raise
+    _print_summary(console, target.name, family, states, out)
+
+
+def _print_summary(
+    console: Console, name: str, family: str, states: list[tuple[str, RunState]], out: Path
+) -> None:
+    table = Table(title=f"pluralis search --claim {name}", title_justify="left")
+    for column in ("method", "family", "tried", "skipped", "verdicts", "found", "record", "seconds"):
+        table.add_column(column)
+    for method, s in states:
+        verdicts = ", ".join(f"{k} {v}" for k, v in sorted(s.verdicts.items()))
+        table.add_row(
+            method,
+            family if method == "random" else "hypothesis",
+            str(s.tried),
+            str(s.skipped),
+            verdicts,
+            ", ".join(s.found) or "-",
+            "-" if s.record is None else f"{s.record} ({s.record_name})",
+            f"{s.seconds:.1f}",
+        )
+    console.print(table)
+    console.print(f"kept instances and search-state.json are in {out}")

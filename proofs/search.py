@@ -1,0 +1,873 @@
+"""Counterexample and witness search for the claims of SPEC.md §8.
+
+A *target* names what is looked for: a counterexample to a theorem (C1, C3, C6) or to an open
+question (C4), a witness of an existence claim (C2, C5a, C5b), or, for C7, instances that raise
+the record ratio ``(Bench_i(T) − u_i)/ε_i(T)`` (found when it reaches 2). Two methods:
+
+- **random**: instances ``0, 1, …, budget − 1`` of a seeded family of
+  :mod:`instances.generators`; a hit is written at once, then shrunk greedily
+  (:mod:`proofs.shrink`) and written again, smaller;
+- **hypothesis**: examples of :mod:`proofs.strategies` (C7 guided by ``hypothesis.target``), a
+  hit shrunk by hypothesis itself.
+
+Every kept instance is written as three files in the output folder: ``NAME.yaml`` (the instance,
+with ``provenance``: claim, target, method, family, seed, index, verdict, a note on what it shows
+and the command), ``NAME.certificate.yaml`` when the verdict carries an equilibrium certificate
+(checked by :func:`solver.verify.verify_certificate` before it is written), and
+``NAME.verdict.json`` (the verdict record that CI re-runs). ``search-state.json`` records, per run
+(target, method, family, seed, sizes, options), how far it got, what it found and the record, so an
+interrupted search keeps everything and the same command resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from instances.generators import FAMILIES, Sizes, generate_instance
+from proofs import (
+    c1_personalized,
+    c2_anonymous_failure,
+    c3_strong_alignment,
+    c4_tie_sensitivity,
+    c5_conditions,
+    c6_single_user,
+    c7_tightness,
+)
+from proofs.claim import CheckOptions, ClaimResult, Verdict
+from proofs.shrink import shrink_instance
+from proofs.strategies import search_instances
+from solver.certificates import dumps_certificate
+from solver.errors import ModelError, PluralisError
+from solver.model import Instance
+from solver.response import TiePolicy
+from solver.serialization import content_hash, dumps, instance_from_dict, instance_to_dict
+
+STATE_FILE = "search-state.json"
+DEFAULT_BUDGET = 100
+DEFAULT_SHRINK_EVALUATIONS = 200
+DEFAULT_SHRINK_SECONDS = 90.0
+
+
+class Kind(enum.Enum):
+    """What a target looks for."""
+
+    WITNESS = "witness"
+    """An instance on which an existence claim's checker says HOLDS."""
+    COUNTEREXAMPLE = "counterexample"
+    """An instance on which the checker says COUNTEREXAMPLE."""
+    RECORD = "record"
+    """An instance that raises the record of an open claim's measured quantity (C7's ratio)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the search looks for and where it looks by default.
+
+    Attributes
+    ----------
+    name : str
+        The target's name (``C1`` … ``C7``, ``C5a``, ``C5b``).
+    claim : str
+        The claim of SPEC.md §8.
+    kind : Kind
+        Witness, counterexample or record.
+    check : callable
+        The checker run on every instance.
+    family : str
+        The default seeded family.
+    sizes : Sizes
+        The default sizes of that family.
+    strategy : dict
+        Keyword arguments of :func:`proofs.strategies.search_instances`.
+    description : str
+        One line on what a kept instance shows.
+    """
+
+    name: str
+    claim: str
+    kind: Kind
+    check: Callable[[Instance, CheckOptions], ClaimResult]
+    family: str
+    sizes: Sizes = field(default_factory=Sizes)
+    strategy: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    def hit(self, result: ClaimResult) -> bool:
+        """Whether a result is what this target looks for (a record counts only at ratio 2).
+
+        Parameters
+        ----------
+        result : ClaimResult
+            The checker's result.
+
+        Returns
+        -------
+        bool
+            True for a witness (HOLDS), a counterexample, or a ratio of at least 2.
+        """
+        if self.kind is Kind.WITNESS:
+            return result.verdict is Verdict.HOLDS
+        if self.kind is Kind.COUNTEREXAMPLE:
+            return result.verdict is Verdict.COUNTEREXAMPLE
+        ratio = c7_tightness.ratio_of(result)
+        return result.verdict is Verdict.COUNTEREXAMPLE or (
+            ratio is not None and ratio >= c7_tightness.CONSTANT
+        )
+
+
+TARGETS: dict[str, Target] = {
+    "C1": Target(
+        "C1",
+        "C1",
+        Kind.COUNTEREXAMPLE,
+        c1_personalized.check,
+        "uniform",
+        strategy={"report": True},
+        description="a personalized equilibrium below the C1 bound",
+    ),
+    "C2": Target(
+        "C2",
+        "C2",
+        Kind.WITNESS,
+        c2_anonymous_failure.check,
+        "divided",
+        strategy={
+            "min_providers": 2,
+            "min_users": 2,
+            "min_states": 2,
+            "min_signals": 2,
+            "min_messages": 2,
+            "informative": True,
+            "stake_kinds": ("aligned", "opposed"),
+        },
+        description="anonymous failure under exact Weak Market Alignment",
+    ),
+    "C3": Target(
+        "C3",
+        "C3",
+        Kind.COUNTEREXAMPLE,
+        c3_strong_alignment.check,
+        "divided",
+        strategy={"informative": True, "report": True},
+        description="an anonymous equilibrium below the C3 bound",
+    ),
+    "C4": Target(
+        "C4",
+        "C4",
+        Kind.COUNTEREXAMPLE,
+        c4_tie_sensitivity.check,
+        "uniform",
+        strategy={"min_providers": 2},
+        description="C1 or C3 failing when deviations get canonical or adversarial ties",
+    ),
+    "C5a": Target(
+        "C5a",
+        "C5",
+        Kind.WITNESS,
+        c5_conditions.check_part_a,
+        "persuader",
+        Sizes(providers=1),
+        strategy={"max_providers": 1, "stake_kinds": ("table", "aligned", "opposed")},
+        description="a certified personalized equilibrium below Bench_i(T) with ε_i(T) > 0",
+    ),
+    "C5b": Target(
+        "C5b",
+        "C5",
+        Kind.WITNESS,
+        c5_conditions.check_part_b,
+        "complementary",
+        strategy={"min_providers": 2, "min_states": 2},
+        description="every equilibrium meets Bench_i(K), a certified one misses the pooled benchmark",
+    ),
+    "C6": Target(
+        "C6",
+        "C6",
+        Kind.COUNTEREXAMPLE,
+        c6_single_user.check,
+        "uniform",
+        Sizes(users=1),
+        strategy={"max_users": 1, "report": True},
+        description="a single-user equilibrium below Bench(T) − 2ε(T)",
+    ),
+    "C7": Target(
+        "C7",
+        "C7",
+        Kind.RECORD,
+        c7_tightness.check,
+        "near-aligned",
+        Sizes(epsilon=Fraction(1, 4)),
+        strategy={"max_users": 1},
+        description="the largest ratio (Bench_i(T) − u_i)/ε_i(T) over personalized equilibria",
+    ),
+}
+"""Every target, by name."""
+
+
+def find_target(name: str) -> Target:
+    """The target of a name (``C2``, ``c5a`` …), case-insensitive.
+
+    Parameters
+    ----------
+    name : str
+        The name.
+
+    Returns
+    -------
+    Target
+        The target.
+    """
+    for key, target in TARGETS.items():
+        if key.lower() == name.lower():
+            return target
+    raise ModelError(f"unknown claim {name!r}; search targets: {', '.join(TARGETS)}")
+
+
+# -- notes -------------------------------------------------------------------------------------------
+
+
+def describe(target: Target, result: ClaimResult) -> str:
+    """A note saying what an instance kept by the search shows, with its exact numbers.
+
+    Parameters
+    ----------
+    target : Target
+        The target.
+    result : ClaimResult
+        The checker's result on the instance.
+
+    Returns
+    -------
+    str
+        The note recorded in the instance's provenance.
+    """
+    w = result.witness or {}
+    if target.name == "C2" and result.verdict is Verdict.HOLDS:
+        fits = "; ".join(
+            f"{user}: weights "
+            + ", ".join(f"{p} {v}" for p, v in fit["weights"].items())
+            + f", 1/λ* = {fit['transfer_factor']}"
+            for user, fit in w["alignment"].items()
+        )
+        outcomes = ", ".join(
+            f"{user} gets {o['utility']} (Bench {w['benchmarks'][user]})"
+            for user, o in w["anonymous_equilibrium"]["users"].items()
+        )
+        worst = ", ".join(f"{user} {u}" for user, u in w["personalized"]["worst"].items())
+        return (
+            f"C2 witness. Weak Market Alignment for T = {w['T']} holds with zero error and finite "
+            f"transfer factors ({fits}). The anonymous game has an equilibrium, certified in full, in "
+            f"which every provider's rule ignores its signal: {outcomes}. In the personalized game all "
+            f"{w['personalized']['count']} equilibrium profiles give every user her benchmark (worst: "
+            f"{worst}): personalization restores what anonymity loses."
+        )
+    if target.name in ("C5a", "C5b"):
+        parts = (r.removeprefix("(a) ").removeprefix("(b) ") for r in result.reasons)
+        return f"{target.name} witness: " + " ".join(parts)
+    if target.kind is Kind.RECORD:
+        return f"C7 record: {result.reasons[0]}" if result.reasons else "C7 record"
+    return f"{target.name} {result.verdict.value}: " + "; ".join(result.reasons)
+
+
+# -- files -------------------------------------------------------------------------------------------
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def _take_certificates(value: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """The witness with every embedded certificate taken out (replaced by its number), and them."""
+    found: list[dict[str, Any]] = []
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, dict):
+            result = {}
+            for key, sub in item.items():
+                if key == "certificate" and isinstance(sub, dict):
+                    found.append(sub)
+                    result[key] = len(found) - 1
+                else:
+                    result[key] = walk(sub)
+            return result
+        if isinstance(item, list):
+            return [walk(x) for x in item]
+        return item
+
+    return walk(value), found
+
+
+def options_json(options: CheckOptions) -> dict[str, Any]:
+    """Check options as exact strings (recorded with every verdict).
+
+    Parameters
+    ----------
+    options : CheckOptions
+        The options.
+
+    Returns
+    -------
+    dict
+        ``{"class", "delta", "tie_policy", "full", "limit"}``.
+    """
+    return {
+        "class": options.class_name,
+        "delta": str(options.delta),
+        "tie_policy": options.policy.value,
+        "full": options.full,
+        "limit": options.limit,
+    }
+
+
+def options_from_json(document: dict[str, Any]) -> CheckOptions:
+    """Read check options written by :func:`options_json`.
+
+    Parameters
+    ----------
+    document : dict
+        The recorded options.
+
+    Returns
+    -------
+    CheckOptions
+        The options.
+    """
+    return CheckOptions(
+        document["class"],
+        Fraction(document["delta"]),
+        TiePolicy(document["tie_policy"]),
+        bool(document["full"]),
+        int(document["limit"]),
+    )
+
+
+def with_provenance(instance: Instance, title: str, description: str, provenance: dict[str, str]) -> Instance:
+    """The instance with a new title, description and provenance (the game itself unchanged).
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance.
+    title, description : str
+        Its new title and description.
+    provenance : dict
+        Fields added to (or replacing) its provenance.
+
+    Returns
+    -------
+    Instance
+        The instance, validated again.
+    """
+    document = instance_to_dict(instance)
+    document["title"] = title
+    document["description"] = description
+    document["provenance"] = {**document.get("provenance", {}), **provenance}
+    return instance_from_dict(document)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What was written for one kept instance."""
+
+    name: str
+    verdict: str
+    certificate_valid: bool | None
+    shrunk: bool
+
+
+def write_witness(
+    out: Path,
+    name: str,
+    target: Target,
+    instance: Instance,
+    options: CheckOptions,
+    provenance: dict[str, str],
+) -> Written:
+    """Check an instance once more with its provenance and write its three files.
+
+    The certificate inside the verdict embeds the instance exactly as written (same content
+    hash); it is verified before it is written.
+
+    Parameters
+    ----------
+    out : Path
+        The output folder.
+    name : str
+        The file stem.
+    target : Target
+        The target.
+    instance : Instance
+        The instance (without the search provenance).
+    options : CheckOptions
+        The check options.
+    provenance : dict
+        Search provenance (method, family, seed, index, …); the claim, verdict and note are added.
+
+    Returns
+    -------
+    Written
+        What was written.
+    """
+    from solver.verify import verify_certificate
+
+    first = target.check(instance, options)
+    note = describe(target, first)
+    fields = {
+        "claim": target.claim,
+        "target": target.name,
+        "kind": target.kind.value,
+        "verdict": first.verdict.value,
+        "note": note,
+        "class": options.class_name,
+        "delta": str(options.delta),
+        "tie_policy": options.policy.value,
+        **provenance,
+    }
+    title = f"{target.name} {target.kind.value}: {target.description}"
+    final = with_provenance(instance, title, note, fields)
+    result = target.check(final, options)
+    if result.verdict is not first.verdict:
+        raise AssertionError(f"{name}: the verdict changed when provenance was added")
+    witness, certificates = _take_certificates(result.witness)
+    certificate_name = None
+    valid: bool | None = None
+    if certificates:
+        valid = all(verify_certificate(c).valid for c in certificates)
+        certificate_name = f"{name}.certificate.yaml"
+        # One certificate per witness; a combined C5 result keeps the first.
+        _write_atomically(out / certificate_name, dumps_certificate(certificates[0]))
+    _write_atomically(out / f"{name}.yaml", dumps(final))
+    document = result.to_json()
+    document["details"]["witness"] = witness
+    record = {
+        "claim": target.claim,
+        "target": target.name,
+        "kind": target.kind.value,
+        "verdict": result.verdict.value,
+        "instance": f"{name}.yaml",
+        "instance_hash": content_hash(final),
+        "certificate": certificate_name,
+        "certificate_valid": valid,
+        "options": options_json(options),
+        "note": note,
+        "result": document,
+    }
+    _write_atomically(out / f"{name}.verdict.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    return Written(name, result.verdict.value, valid, provenance.get("shrunk", "no") != "no")
+
+
+# -- state -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunState:
+    """How far one run got (saved after every instance).
+
+    Attributes
+    ----------
+    next_index : int
+        Random method: the next family index to examine.
+    rounds : int
+        Hypothesis method: rounds finished.
+    tried : int
+        Instances examined.
+    skipped : int
+        Instances the checker refused (a class or search space too large).
+    verdicts : dict
+        Count of each verdict.
+    found : list of str
+        Names of the kept instances that hit the target.
+    record : str or None
+        C7: the largest ratio seen, exact.
+    record_name : str or None
+        C7: the instance holding the record.
+    seconds : float
+        Time spent.
+    finished : bool
+        Whether the run ended by exhausting its budget or finding enough.
+    hashes : list of str
+        Content hashes of kept instances (before provenance), to keep nothing twice.
+    """
+
+    next_index: int = 0
+    rounds: int = 0
+    tried: int = 0
+    skipped: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+    found: list[str] = field(default_factory=list)
+    record: str | None = None
+    record_name: str | None = None
+    seconds: float = 0.0
+    finished: bool = False
+    hashes: list[str] = field(default_factory=list)
+
+
+class SearchState:
+    """The state file of an output folder: every run's :class:`RunState`, by key."""
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / STATE_FILE
+        self.runs: dict[str, dict[str, Any]] = {}
+        if self.path.exists():
+            self.runs = json.loads(self.path.read_text(encoding="utf-8")).get("runs", {})
+
+    def get(self, key: str, description: dict[str, Any]) -> RunState:
+        """The state of a run (new if absent)."""
+        entry = self.runs.setdefault(key, {"run": description, "state": asdict(RunState())})
+        return RunState(**entry["state"])
+
+    def put(self, key: str, state: RunState) -> None:
+        """Record a run's state and save the file atomically."""
+        self.runs[key]["state"] = asdict(state)
+        _write_atomically(self.path, json.dumps({"runs": self.runs}, indent=2, ensure_ascii=False) + "\n")
+
+
+# -- the search ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search: what, how, where, and how much.
+
+    Attributes
+    ----------
+    target : Target
+        What is looked for.
+    method : str
+        ``random`` or ``hypothesis``.
+    family : str
+        The seeded family (random method).
+    sizes : Sizes
+        Its sizes.
+    seed : int
+        The seed.
+    budget : int
+        Random: family indices ``0 … budget − 1``; hypothesis: examples per round.
+    options : CheckOptions
+        The checker's options.
+    max_found : int
+        Stop after this many hits (counting those of earlier, resumed runs).
+    deadline : float or None
+        ``time.monotonic()`` after which nothing new is started.
+    shrink : bool
+        Shrink hits (and records).
+    command : str
+        The command line, recorded in provenance.
+    """
+
+    target: Target
+    method: str
+    family: str
+    sizes: Sizes
+    seed: int
+    budget: int
+    options: CheckOptions
+    max_found: int = 1
+    deadline: float | None = None
+    shrink: bool = True
+    command: str = ""
+
+    def key(self) -> str:
+        """The run's key in the state file: everything that determines its instances and verdicts."""
+        return json.dumps(self.description(), sort_keys=True)
+
+    def description(self) -> dict[str, Any]:
+        """The run as JSON."""
+        entry: dict[str, Any] = {
+            "target": self.target.name,
+            "method": self.method,
+            "seed": self.seed,
+            "options": options_json(self.options),
+        }
+        if self.method == "random":
+            entry["family"] = self.family
+            entry["sizes"] = self.sizes.describe()
+        else:
+            entry["budget"] = self.budget
+        return entry
+
+    def out_of_time(self) -> bool:
+        """Whether the deadline has passed."""
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+
+Progress = Callable[[int, RunState], None]
+"""Called after every instance with the number examined in this call and the run's state."""
+
+
+def _evaluate(target: Target, instance: Instance, options: CheckOptions) -> ClaimResult | None:
+    try:
+        return target.check(instance, options)
+    except PluralisError:
+        return None
+
+
+def _is_record(target: Target, result: ClaimResult, state: RunState) -> bool:
+    if target.kind is not Kind.RECORD:
+        return False
+    ratio = c7_tightness.ratio_of(result)
+    return ratio is not None and (state.record is None or ratio > Fraction(state.record))
+
+
+def _keeps(target: Target, options: CheckOptions, floor: Fraction | None) -> Callable[[Instance], bool]:
+    """The predicate a shrink keeps: the hit, or for a record a ratio at least the record."""
+
+    def predicate(instance: Instance) -> bool:
+        result = _evaluate(target, instance, options)
+        if result is None:
+            return False
+        if target.kind is Kind.RECORD and floor is not None:
+            ratio = c7_tightness.ratio_of(result)
+            return ratio is not None and ratio >= floor
+        return target.hit(result)
+
+    return predicate
+
+
+def _keep(
+    request: SearchRequest,
+    out: Path,
+    state: RunState,
+    instance: Instance,
+    name: str,
+    provenance: dict[str, str],
+    record: Fraction | None,
+) -> Written | None:
+    """Write a hit (or record) at once, then shrink it and write it again under the same name."""
+    original = content_hash(instance)
+    if original in state.hashes:
+        return None
+    by = provenance.pop("shrunk_by", None)
+    base = {**provenance, "search": request.command, "shrunk": by or "no"}
+    written = write_witness(out, name, request.target, instance, request.options, base)
+    state.hashes.append(original)
+    if not request.shrink:
+        return written
+    shrunk = shrink_instance(
+        instance,
+        _keeps(request.target, request.options, record),
+        DEFAULT_SHRINK_EVALUATIONS,
+        DEFAULT_SHRINK_SECONDS,
+    )
+    if not shrunk.steps:
+        return written
+    greedy = f"greedy, {len(shrunk.steps)} edits: " + "; ".join(shrunk.steps)
+    smaller = {
+        **base,
+        "shrunk": f"{by}, then {greedy}" if by else greedy,
+        "shrunk_from": original,
+    }
+    written = write_witness(out, name, request.target, shrunk.instance, request.options, smaller)
+    state.hashes.append(content_hash(shrunk.instance))
+    return written
+
+
+def _account(state: RunState, result: ClaimResult | None) -> None:
+    state.tried += 1
+    if result is None:
+        state.skipped += 1
+    else:
+        state.verdicts[result.verdict.value] = state.verdicts.get(result.verdict.value, 0) + 1
+
+
+def _name(target: Target, middle: str) -> str:
+    return f"{target.name}-{middle}"
+
+
+def _remove(out: Path, name: str) -> None:
+    for suffix in (".yaml", ".certificate.yaml", ".verdict.json"):
+        (out / f"{name}{suffix}").unlink(missing_ok=True)
+
+
+def _consider(
+    request: SearchRequest,
+    out: Path,
+    state: RunState,
+    instance: Instance,
+    result: ClaimResult,
+    name: str,
+    provenance: dict[str, str],
+) -> bool:
+    """Keep an instance that hits the target or raises the record; return whether it was a new hit."""
+    target = request.target
+    ratio = c7_tightness.ratio_of(result) if target.kind is Kind.RECORD else None
+    hit = target.hit(result)
+    if not hit and not _is_record(target, result, state):
+        return False
+    written = _keep(request, out, state, instance, name, provenance, ratio)
+    if written is None:
+        return False
+    if hit:
+        state.found.append(written.name)
+    if ratio is not None and (state.record is None or ratio > Fraction(state.record)):
+        # A superseded record is removed unless it is also a hit.
+        if state.record_name is not None and state.record_name not in state.found:
+            _remove(out, state.record_name)
+        state.record, state.record_name = str(ratio), written.name
+    return hit
+
+
+def _random_run(request: SearchRequest, out: Path, state: RunState, save: Progress) -> None:
+    target = request.target
+    for examined, index in enumerate(range(state.next_index, request.budget), start=1):
+        if request.out_of_time() or len(state.found) >= request.max_found:
+            return
+        instance = generate_instance(request.family, request.seed, index, request.sizes)
+        result = _evaluate(target, instance, request.options)
+        _account(state, result)
+        provenance = {
+            "method": "random",
+            "family": request.family,
+            "seed": str(request.seed),
+            "index": str(index),
+        }
+        name = _name(target, f"{request.family}-s{request.seed}-{index:04d}")
+        if result is not None:
+            _consider(request, out, state, instance, result, name, provenance)
+        state.next_index = index + 1
+        save(examined, state)
+    state.finished = True
+
+
+class _Hit(Exception):
+    """Raised inside a hypothesis example that hits the target, so that hypothesis shrinks it."""
+
+
+def _round_seed(seed: int, round_number: int) -> int:
+    digest = hashlib.sha256(f"pluralis-search:{seed}:{round_number}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def _hypothesis_round(
+    request: SearchRequest, state: RunState, round_number: int, examined: list[int], save: Progress
+) -> tuple[Instance | None, tuple[Fraction, Instance] | None]:
+    """One hypothesis run: its smallest hit (hypothesis shrinks it) and, for C7, its best ratio."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as seeded
+    from hypothesis import target as observe
+
+    target = request.target
+    hits: list[Instance] = []
+    best: list[tuple[Fraction, Instance]] = []
+
+    @settings(
+        max_examples=request.budget,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate, Phase.target, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    @seeded(_round_seed(request.seed, round_number))
+    @given(search_instances(**target.strategy))
+    def run(instance: Instance) -> None:
+        if request.out_of_time():
+            return
+        result = _evaluate(target, instance, request.options)
+        if not hits:
+            # Examples tried while shrinking are not counted.
+            _account(state, result)
+            examined[0] += 1
+            save(examined[0], state)
+        if result is None:
+            return
+        if target.kind is Kind.RECORD:
+            ratio = c7_tightness.ratio_of(result)
+            if ratio is not None:
+                observe(float(ratio), label="ratio")
+                if not best or ratio > best[0][0]:
+                    best[:] = [(ratio, instance)]
+        if target.hit(result):
+            hits.append(instance)
+            raise _Hit
+
+    with contextlib.suppress(_Hit):
+        run()
+    # Hypothesis replays the smallest failing example last.
+    return (hits[-1] if hits else None), (best[0] if best else None)
+
+
+def _hypothesis_run(request: SearchRequest, out: Path, state: RunState, save: Progress) -> None:
+    target = request.target
+    examined = [0]
+    while len(state.found) < request.max_found and not request.out_of_time():
+        round_number = state.rounds
+        hit, best = _hypothesis_round(request, state, round_number, examined, save)
+        name = _name(target, f"hypothesis-s{request.seed}-r{round_number:02d}")
+        provenance = {"method": "hypothesis", "seed": str(request.seed), "round": str(round_number)}
+        new_hit = False
+        chosen = hit if hit is not None else (best[1] if best is not None else None)
+        if chosen is not None:
+            result = _evaluate(target, chosen, request.options)
+            if result is not None:
+                extra = {"shrunk_by": "by hypothesis"} if hit is not None else {}
+                new_hit = _consider(request, out, state, chosen, result, name, {**provenance, **extra})
+        state.rounds += 1
+        save(examined[0], state)
+        if not new_hit:
+            break
+    state.finished = not request.out_of_time()
+
+
+def run_search(request: SearchRequest, out: Path, progress: Progress | None = None) -> RunState:
+    """Run (or resume) one search, writing every kept instance at once.
+
+    Parameters
+    ----------
+    request : SearchRequest
+        What to search.
+    out : Path
+        The output folder (created if needed); its state file makes the run resumable.
+    progress : callable, optional
+        Called after every instance with the count examined in this call and the state.
+
+    Returns
+    -------
+    RunState
+        The run's state at the end (also in the state file). Ctrl-C saves it and re-raises.
+    """
+    if request.method not in ("random", "hypothesis"):
+        raise ModelError(f"unknown search method {request.method!r}; use random or hypothesis")
+    if request.method == "random" and request.family not in FAMILIES:
+        raise ModelError(f"unknown family {request.family!r}; families: {', '.join(FAMILIES)}")
+    out.mkdir(parents=True, exist_ok=True)
+    store = SearchState(out)
+    key = request.key()
+    state = store.get(key, request.description())
+    started = time.monotonic()
+    spent = state.seconds
+
+    def save(examined: int, current: RunState) -> None:
+        current.seconds = spent + time.monotonic() - started
+        store.put(key, current)
+        if progress is not None:
+            progress(examined, current)
+
+    more = request.method == "random" and state.next_index < request.budget
+    if state.finished and (len(state.found) >= request.max_found or not more):
+        return state
+    state.finished = False
+    try:
+        if request.method == "random":
+            _random_run(request, out, state, save)
+        else:
+            _hypothesis_run(request, out, state, save)
+    finally:
+        state.seconds = spent + time.monotonic() - started
+        store.put(key, state)
+    return state
+

@@ -1,0 +1,172 @@
+"""Hypothesis strategies for the counterexample search: small valid instances, built by construction.
+
+Each instance is written as a document (SPEC.md §11) and read by
+:func:`solver.serialization.instance_from_dict`; nothing is filtered, so shrinking lands on small,
+readable instances: one state, one provider, utilities 0 or 1 (users who match the state),
+providers aligned with their users, weights 1, the protocol ``[P]`` with one message.
+
+The k-th world's state and signals are the options ``k + offset`` (mod their number), offsets
+drawn, so shrinking spreads worlds over states and signals instead of collapsing them (with
+``informative``, the offsets are 0 and every provider tells worlds apart as far as its signals
+allow). A provider's utility from a user is hers (*aligned*), one minus hers (*opposed*) or a
+table of its own: the first shrinks furthest, and the first two make Weak Market Alignment exact.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import strategies as st
+
+from solver.model import Instance
+from solver.numbers import format_number
+from solver.serialization import instance_from_dict
+
+DENOMINATORS = (1, 2, 4, 3)
+"""Utility denominators ``q``; the first is where shrinking ends (utilities 0 or 1)."""
+MAX_PROBABILITY_WEIGHT = 4
+STAKE_KINDS = ("aligned", "opposed", "table")
+
+
+def _spell(value: Fraction) -> int | str:
+    return format_number(value)
+
+
+@st.composite
+def search_documents(
+    draw: st.DrawFn,
+    *,
+    min_states: int = 1,
+    max_states: int = 3,
+    min_providers: int = 1,
+    max_providers: int = 2,
+    min_signals: int = 1,
+    max_signals: int = 3,
+    min_users: int = 1,
+    max_users: int = 2,
+    max_actions: int = 3,
+    max_worlds: int = 4,
+    min_messages: int = 1,
+    max_messages: int = 3,
+    informative: bool = False,
+    stake_kinds: tuple[str, ...] = STAKE_KINDS,
+    report: bool = False,
+) -> dict[str, Any]:
+    """A valid instance document for the search (SPEC.md §11).
+
+    Parameters
+    ----------
+    draw : DrawFn
+        Hypothesis' draw.
+    min_states, max_states, min_providers, max_providers, min_signals, max_signals : int
+        Size ranges.
+    min_users, max_users, max_actions, max_worlds, min_messages, max_messages : int
+        Size ranges (at least two actions per user; at least as many worlds as states).
+    informative : bool
+        Zero offsets: the k-th world has the k-th state and the k-th signal of every provider.
+    stake_kinds : tuple of str
+        The kinds of provider utility drawn: ``aligned``, ``opposed``, ``table``.
+    report : bool
+        Also draw the protocol ``[U, P]`` (the user reports first).
+
+    Returns
+    -------
+    dict
+        The document.
+    """
+    q = draw(st.sampled_from(DENOMINATORS))
+
+    def unit() -> Fraction:
+        return Fraction(draw(st.integers(0, q)), q)
+
+    states = [f"y{k + 1}" for k in range(draw(st.integers(min_states, max_states)))]
+    providers = {
+        f"P{j + 1}": [f"s{k + 1}" for k in range(draw(st.integers(min_signals, max_signals)))]
+        for j in range(draw(st.integers(min_providers, max_providers)))
+    }
+    count = draw(st.integers(len(states), max(len(states), max_worlds)))
+    weights = [draw(st.integers(1, MAX_PROBABILITY_WEIGHT)) for _ in range(count)]
+
+    def cyclic(options: list[str], k: int) -> str:
+        offset = 0 if informative else draw(st.integers(0, len(options) - 1))
+        return options[(k + offset) % len(options)]
+
+    worlds = {
+        f"w{k + 1}": {
+            "prob": _spell(Fraction(weight, sum(weights))),
+            # The first len(states) worlds cover every state, so no state is without a world.
+            "state": states[k] if k < len(states) else cyclic(states, k),
+            "signals": {p: cyclic(signals, k) for p, signals in providers.items()},
+        }
+        for k, weight in enumerate(weights)
+    }
+    def user_body() -> dict[str, Any]:
+        actions = [f"a{k + 1}" for k in range(draw(st.integers(2, max_actions)))]
+        if draw(st.booleans()):
+            utility = {a: {y: unit() for y in states} for a in actions}
+        else:
+            # Matching the state: the k-th action is right in the k-th state, cyclically.
+            utility = {
+                a: {y: Fraction(int(k % len(actions) == n)) for k, y in enumerate(states)}
+                for n, a in enumerate(actions)
+            }
+        return {"actions": actions, "utility": utility}
+
+    count_users = draw(st.integers(min_users, max_users))
+    # Users share one utility unless drawn otherwise (sharing is where shrinking ends).
+    independent = draw(st.booleans())
+    shared = user_body()
+    users = {f"U{i + 1}": user_body() if independent and i else shared for i in range(count_users)}
+    stakes: dict[str, Any] = {}
+    for p in providers:
+        stakes[p] = {}
+        for u, body in users.items():
+            kind = draw(st.sampled_from(stake_kinds))
+            if kind == "aligned":
+                table = {a: dict(row) for a, row in body["utility"].items()}
+            elif kind == "opposed":
+                table = {a: {y: 1 - v for y, v in row.items()} for a, row in body["utility"].items()}
+            else:
+                table = {a: {y: unit() for y in states} for a in body["actions"]}
+            stakes[p][u] = {"weight": Fraction(draw(st.integers(1, 2 * q)), q), "utility": table}
+    turns = ["U", "P"] if report and draw(st.booleans()) else ["P"]
+    protocol: dict[str, Any] = {
+        "turns": turns,
+        "provider_messages": [f"m{k + 1}" for k in range(draw(st.integers(min_messages, max_messages)))],
+        "user_messages": ["r1", "r2"] if turns[0] == "U" else [],
+    }
+
+    def spell(value: Any) -> Any:
+        if isinstance(value, Fraction):
+            return _spell(value)
+        if isinstance(value, dict):
+            return {k: spell(v) for k, v in value.items()}
+        return value
+
+    return {
+        "schema_version": 1,
+        "title": "hypothesis search instance",
+        "states": states,
+        "providers": {p: {"signals": signals} for p, signals in providers.items()},
+        "users": {u: {"actions": b["actions"], "utility": spell(b["utility"])} for u, b in users.items()},
+        "worlds": worlds,
+        "stakes": spell(stakes),
+        "protocol": protocol,
+    }
+
+
+def search_instances(**bounds: Any) -> st.SearchStrategy[Instance]:
+    """Instances for the search, read by the loader from :func:`search_documents`.
+
+    Parameters
+    ----------
+    **bounds
+        Passed to :func:`search_documents`.
+
+    Returns
+    -------
+    SearchStrategy
+        Valid instances.
+    """
+    return search_documents(**bounds).map(instance_from_dict)
