@@ -17,6 +17,7 @@ from proofs.claim import CheckOptions
 from proofs.search import DEFAULT_BUDGET, TARGETS, RunState, SearchRequest, find_target, run_search
 from solver.numbers import parse_number
 
+
 def _sizes(base: Sizes, given: dict[str, Any]) -> Sizes:
     changes = {k: v for k, v in given.items() if v is not None}
     return replace(base, **changes)
