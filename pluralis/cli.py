@@ -337,10 +337,19 @@ def library_files(directory: Path | None = None) -> list[Path]:
     Returns
     -------
     list of Path
-        ``*.yaml``, ``*.yml`` and ``*.json`` files, recursively, excluding catalogs.
+        ``*.yaml``, ``*.yml`` and ``*.json`` files, recursively, excluding catalogs and the
+        certificates, verdict records and state of a search.
     """
     root = Path(str(resources.files("instances"))) if directory is None else directory
-    files = [p for p in root.rglob("*") if p.suffix in {".yaml", ".yml", ".json"} and p.stem != "catalog"]
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.suffix in {".yaml", ".yml", ".json"}
+        and p.stem != "catalog"
+        and p.name != "search-state.json"
+        and not p.name.endswith((".certificate.yaml", ".verdict.json"))
+        and not p.name.startswith(".")
+    ]
     return sorted(files)
 
 

@@ -4,7 +4,7 @@
     ``Bench_i(T)``: an equilibrium certified in ``full`` with ``u_i < Bench_i(T)`` while
     ``ε_i(T) > 0`` (a single self-interested persuader suffices: the prosecutor and the judge).
 (b) Competition guarantees the *shared* benchmark, not the pooled one: providers with complementary
-    signals (pooling them tells some user more than any single provider can) where every
+    signals (learning all of them is worth more to some user than learning any one) where every
     personalized equilibrium gives every user ``Bench_i(K)``, yet some equilibrium, certified in
     ``full``, gives a user less than the *pooled benchmark*, the value of learning the join of all
     providers' partitions.
@@ -29,7 +29,15 @@ from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
 from solver.errors import PluralisError
 from solver.games import Game, Mode
-from solver.information import Garbling, optimum, provider_subsets, revelation_value, solve_benchmark
+from solver.information import (
+    Garbling,
+    common_garbling,
+    optimum,
+    provider_subsets,
+    revealing_rule,
+    revelation_value,
+    solve_benchmark,
+)
 from solver.inspection import subset_label
 from solver.model import Instance
 from solver.numbers import ZERO
@@ -88,6 +96,26 @@ def pooled_benchmark(instance: Instance, user: int) -> Fraction:
         The pooled benchmark, exact.
     """
     return revelation_value(instance, user, join_garbling(instance))
+
+
+def single_value(instance: Instance, user: int, provider: int) -> Fraction:
+    """User i's value of learning provider j's signal (its own partition, whatever the alphabet).
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        User i.
+    provider : int
+        Provider j.
+
+    Returns
+    -------
+    Fraction
+        The value of revealing j's signal to her.
+    """
+    return revelation_value(instance, user, common_garbling(instance, (provider,)))
 
 
 def _certified_json(instance: Instance, proof: Certified) -> dict[str, Any]:
@@ -215,8 +243,9 @@ def check_part_a(instance: Instance, options: CheckOptions) -> ClaimResult:
 def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
     """C5 (b): every equilibrium meets ``Bench_i(K)``, one certified equilibrium misses the pooled value.
 
-    The shortfall must be forced by complementary information: for that user the pooled benchmark
-    exceeds ``OPT_i``, the most any single provider's rule can give her.
+    The shortfall must come with complementary information: every provider's alphabet can spell
+    out its signal, yet for that user the pooled benchmark exceeds the value of learning any single
+    provider's signal.
 
     Parameters
     ----------
@@ -245,11 +274,14 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
     users = range(len(instance.users))
     everyone = tuple(range(len(instance.providers)))
     k_label = subset_label(instance, everyone)
+    if any(revealing_rule(instance, common_garbling(instance, (j,))) is None for j in everyone):
+        return vacuous("the alphabet cannot spell out some provider's signal")
     pooled = [pooled_benchmark(instance, i) for i in users]
-    optima = [optimum(instance, i) for i in users]
-    complementary = [i for i in users if pooled[i] > optima[i]]
+    alone = [max(single_value(instance, i, j) for j in everyone) for i in users]
+    complementary = [i for i in users if pooled[i] > alone[i]]
     if not complementary:
-        return vacuous("no user values the pooled signals above what a single provider can give her")
+        return vacuous("the signals are not complementary: for every user some provider alone knows enough")
+    optima = [optimum(instance, i) for i in users]
     benchmarks = [solve_benchmark(instance, i, everyone).value for i in users]
     try:
         quantified = quantify(instance, Mode.PERSONALIZED, options)
@@ -295,7 +327,8 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
         f"(b) every personalized equilibrium gives every user Bench_i({k_label}) "
         f"({quantified.count} profile(s))",
         f"(b) a personalized equilibrium certified in full gives {label} {utility} < pooled benchmark "
-        f"{pooled[i]} (no single provider can give her more than {optima[i]})",
+        f"{pooled[i]}; the signals are complementary: learning any one provider's signal is worth at "
+        f"most {alone[i]} to her (OPT_i = {optima[i]})",
     )
     witness = {
         "part": "b",
@@ -304,6 +337,7 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
         "benchmarks": {u.label: str(b) for u, b in zip(instance.users, benchmarks)},
         "pooled": {u.label: str(p) for u, p in zip(instance.users, pooled)},
         "optima": {u.label: str(o) for u, o in zip(instance.users, optima)},
+        "single_provider_values": {u.label: str(a) for u, a in zip(instance.users, alone)},
         "utility": str(utility),
         **_certified_json(instance, found),
     }

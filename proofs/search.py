@@ -45,7 +45,6 @@ from proofs import (
 )
 from proofs.claim import CheckOptions, ClaimResult, Verdict
 from proofs.shrink import shrink_instance
-from proofs.strategies import search_instances
 from solver.certificates import dumps_certificate
 from solver.errors import ModelError, PluralisError
 from solver.model import Instance
@@ -167,7 +166,15 @@ TARGETS: dict[str, Target] = {
         Kind.COUNTEREXAMPLE,
         c4_tie_sensitivity.check,
         "uniform",
-        strategy={"min_providers": 2},
+        strategy={
+            "min_providers": 2,
+            "min_states": 2,
+            "min_signals": 2,
+            "min_messages": 2,
+            "min_actions": 3,
+            "informative": True,
+            "mirrored": True,
+        },
         description="C1 or C3 failing when deviations get canonical or adversarial ties",
     ),
     "C5a": Target(
@@ -206,7 +213,17 @@ TARGETS: dict[str, Target] = {
         c7_tightness.check,
         "near-aligned",
         Sizes(epsilon=Fraction(1, 4)),
-        strategy={"max_users": 1},
+        strategy={
+            "max_users": 1,
+            "max_providers": 1,
+            "min_states": 2,
+            "max_states": 2,
+            "min_signals": 2,
+            "min_messages": 2,
+            "informative": True,
+            "stake_kinds": ("table",),
+            "hedge": True,
+        },
         description="the largest ratio (Bench_i(T) − u_i)/ε_i(T) over personalized equilibria",
     ),
 }
@@ -275,6 +292,13 @@ def describe(target: Target, result: ClaimResult) -> str:
         return f"{target.name} witness: " + " ".join(parts)
     if target.kind is Kind.RECORD:
         return f"C7 record: {result.reasons[0]}" if result.reasons else "C7 record"
+    if target.name == "C4" and result.verdict is Verdict.COUNTEREXAMPLE:
+        failing = next(r for r in result.reasons if ": counterexample" in r)
+        return (
+            f"C4 counterexample: {failing}. Evaluating deviations with {w['tie_policy']} ties breaks "
+            f"{w['claim']}'s proof, which credits the deviator with the user's response best for it; "
+            f"the other runs: " + "; ".join(r for r in result.reasons if r != failing)
+        )
     return f"{target.name} {result.verdict.value}: " + "; ".join(result.reasons)
 
 
@@ -385,6 +409,7 @@ class Written:
     verdict: str
     certificate_valid: bool | None
     shrunk: bool
+    ratio: Fraction | None = None
 
 
 def write_witness(
@@ -465,7 +490,8 @@ def write_witness(
         "result": document,
     }
     _write_atomically(out / f"{name}.verdict.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
-    return Written(name, result.verdict.value, valid, provenance.get("shrunk", "no") != "no")
+    shrunk = provenance.get("shrunk", "no") != "no"
+    return Written(name, result.verdict.value, valid, shrunk, c7_tightness.ratio_of(result))
 
 
 # -- state -------------------------------------------------------------------------------------------
@@ -712,10 +738,10 @@ def _consider(
     if hit:
         state.found.append(written.name)
     if ratio is not None and (state.record is None or ratio > Fraction(state.record)):
-        # A superseded record is removed unless it is also a hit.
+        # A superseded record is removed unless it is also a hit; shrinking keeps the ratio or raises it.
         if state.record_name is not None and state.record_name not in state.found:
             _remove(out, state.record_name)
-        state.record, state.record_name = str(ratio), written.name
+        state.record, state.record_name = str(written.ratio or ratio), written.name
     return hit
 
 
@@ -757,6 +783,8 @@ def _hypothesis_round(
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as seeded
     from hypothesis import target as observe
+
+    from proofs.strategies import search_instances
 
     target = request.target
     hits: list[Instance] = []

@@ -45,6 +45,7 @@ def search_documents(
     max_signals: int = 3,
     min_users: int = 1,
     max_users: int = 2,
+    min_actions: int = 2,
     max_actions: int = 3,
     max_worlds: int = 4,
     min_messages: int = 1,
@@ -52,6 +53,8 @@ def search_documents(
     informative: bool = False,
     stake_kinds: tuple[str, ...] = STAKE_KINDS,
     report: bool = False,
+    hedge: bool = False,
+    mirrored: bool = False,
 ) -> dict[str, Any]:
     """A valid instance document for the search (SPEC.md §11).
 
@@ -61,14 +64,20 @@ def search_documents(
         Hypothesis' draw.
     min_states, max_states, min_providers, max_providers, min_signals, max_signals : int
         Size ranges.
-    min_users, max_users, max_actions, max_worlds, min_messages, max_messages : int
-        Size ranges (at least two actions per user; at least as many worlds as states).
+    min_users, max_users, min_actions, max_actions, max_worlds, min_messages, max_messages : int
+        Size ranges (at least as many worlds as states).
     informative : bool
         Zero offsets: the k-th world has the k-th state and the k-th signal of every provider.
     stake_kinds : tuple of str
         The kinds of provider utility drawn: ``aligned``, ``opposed``, ``table``.
     report : bool
         Also draw the protocol ``[U, P]`` (the user reports first).
+    hedge : bool
+        Give every user one more action, ``safe``, worth the same in every state.
+    mirrored : bool
+        Providers in pairs whose average utility from each user is exactly hers: the first is her
+        utility moved by ``d`` with ``|d| ≤ min(u, 1 − u)``, the second ``2u`` minus the first, so
+        Weak Market Alignment holds for the pair with zero error while neither is aligned alone.
 
     Returns
     -------
@@ -102,7 +111,7 @@ def search_documents(
         for k, weight in enumerate(weights)
     }
     def user_body() -> dict[str, Any]:
-        actions = [f"a{k + 1}" for k in range(draw(st.integers(2, max_actions)))]
+        actions = [f"a{k + 1}" for k in range(draw(st.integers(min_actions, max_actions)))]
         if draw(st.booleans()):
             utility = {a: {y: unit() for y in states} for a in actions}
         else:
@@ -111,6 +120,11 @@ def search_documents(
                 a: {y: Fraction(int(k % len(actions) == n)) for k, y in enumerate(states)}
                 for n, a in enumerate(actions)
             }
+        if hedge:
+            # A safe action worth the same in every state: the hedge of a user who is unsure.
+            worth = Fraction(draw(st.integers(1, q)), q) if q > 1 else Fraction(1, 2)
+            utility["safe"] = dict.fromkeys(states, worth)
+            actions = [*actions, "safe"]
         return {"actions": actions, "utility": utility}
 
     count_users = draw(st.integers(min_users, max_users))
@@ -119,11 +133,25 @@ def search_documents(
     shared = user_body()
     users = {f"U{i + 1}": user_body() if independent and i else shared for i in range(count_users)}
     stakes: dict[str, Any] = {}
-    for p in providers:
+    names = list(providers)
+    for position, p in enumerate(names):
         stakes[p] = {}
         for u, body in users.items():
-            kind = draw(st.sampled_from(stake_kinds))
-            if kind == "aligned":
+            partner = names[position - 1] if mirrored and position % 2 == 1 else None
+            kind = "mirror" if partner is not None else draw(st.sampled_from(stake_kinds))
+            if partner is not None:
+                # The pair's average is exactly her utility: 2u − U of the partner.
+                table = {
+                    a: {y: 2 * v - stakes[partner][u]["utility"][a][y] for y, v in row.items()}
+                    for a, row in body["utility"].items()
+                }
+            elif mirrored and position % 2 == 0 and position + 1 < len(names):
+                # Her utility moved by d with |d| ≤ min(u, 1 − u), so that the mirror stays in [0, 1].
+                table = {
+                    a: {y: v + min(v, 1 - v) * draw(st.integers(-2, 2)) / 2 for y, v in row.items()}
+                    for a, row in body["utility"].items()
+                }
+            elif kind == "aligned":
                 table = {a: dict(row) for a, row in body["utility"].items()}
             elif kind == "opposed":
                 table = {a: {y: 1 - v for y, v in row.items()} for a, row in body["utility"].items()}
