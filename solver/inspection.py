@@ -1,4 +1,5 @@
-"""A summary of one instance: its parts, the common garblings and every benchmark (SPEC.md §6).
+"""A summary of one instance: its parts, the common garblings, every benchmark (SPEC.md §6) and
+the alignment conditions of every set of providers (SPEC.md §7).
 
 This is what ``pluralis inspect`` shows; :func:`summary_to_json` is its JSON form, every number
 an exact string.
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from solver.alignment import StrongAlignment, WeakAlignment, strong_alignment, weak_alignment
 from solver.information import common_garbling, optimum, provider_subsets, solve_benchmark
 from solver.model import Instance
 from solver.protocol import ConversationTree
@@ -18,13 +20,19 @@ from solver.serialization import content_hash
 
 @dataclass(frozen=True)
 class SubsetSummary:
-    """One set T of providers: its label, its cells and every user's benchmark."""
+    """One set T of providers: its label, its cells, every user's benchmark and alignment.
+
+    ``alignment[i]`` is user i's Weak Market Alignment with T; ``strong`` is strong alignment for T
+    with each user's C3 bound term at δ = 0 (SPEC.md §7, §8).
+    """
 
     label: str
     providers: tuple[int, ...]
     cells: tuple[str, ...]
     benchmarks: tuple[Fraction, ...]
     rules: tuple[str, ...]
+    alignment: tuple[WeakAlignment, ...] = ()
+    strong: StrongAlignment | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ def subset_label(instance: Instance, providers: tuple[int, ...]) -> str:
 
 
 def summarize(instance: Instance) -> InstanceSummary:
-    """Compute the garbling and benchmarks of every non-empty T, and every ``OPT_i``.
+    """Compute the garbling, benchmarks and alignment of every non-empty T, and every ``OPT_i``.
 
     Parameters
     ----------
@@ -81,6 +89,8 @@ def summarize(instance: Instance) -> InstanceSummary:
                 cells,
                 tuple(b.value for b in found),
                 tuple(b.rule.describe(cells, tree) for b in found),
+                tuple(weak_alignment(instance, i, t) for i in range(len(instance.users))),
+                strong_alignment(instance, t),
             )
         )
     optima = tuple(optimum(instance, i) for i in range(len(instance.users)))
@@ -99,7 +109,12 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
     -------
     dict
         ``{"title", "hash", "states", "providers", "protocol", "garblings", "users": {USER:
-        {"opt": "p/q", "benchmarks": {"P1,P2": "p/q"}, "benchmark_rules": {...}}}}``.
+        {"opt": "p/q", "benchmarks": {"P1,P2": "p/q"}, "benchmark_rules": {...}, "alignment":
+        {"P1,P2": {"error": "p/q", "transfer_factor": "p/q" or null, "weights": {P: "p/q"},
+        "offset": "p/q", "certified": bool}}}}, "strong_alignment": {"P1,P2": {"holds": bool,
+        "margin": "p/q" or null, "weights": {P: "p/q"} or null, "bound_terms": {USER: "p/q"},
+        "certified": bool}}}``; a transfer factor of null is infinite, and a bound term is
+        C3's ``min (δ + 2 Σ_k ε'_k(T)) / μ_i`` at δ = 0.
     """
     instance = summary.instance
     protocol = instance.protocol
@@ -111,6 +126,9 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
             "opt": str(summary.optima[i]),
             "benchmarks": {s.label: str(s.benchmarks[i]) for s in summary.subsets},
             "benchmark_rules": {s.label: s.rules[i] for s in summary.subsets},
+            "alignment": {
+                s.label: _weak_to_json(instance, s.alignment[i]) for s in summary.subsets if s.alignment
+            },
         }
     return {
         "title": instance.title,
@@ -125,4 +143,34 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
         },
         "garblings": {s.label: list(s.cells) for s in summary.subsets},
         "users": users,
+        "strong_alignment": {
+            s.label: _strong_to_json(instance, s.strong) for s in summary.subsets if s.strong is not None
+        },
+    }
+
+
+def _exact(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _weak_to_json(instance: Instance, result: WeakAlignment) -> dict[str, Any]:
+    return {
+        "error": str(result.error),
+        "transfer_factor": _exact(result.transfer_factor),
+        "weights": {instance.providers[j].label: str(w) for j, w in zip(result.providers, result.weights)},
+        "offset": str(result.offset),
+        "certified": result.certified,
+    }
+
+
+def _strong_to_json(instance: Instance, result: StrongAlignment) -> dict[str, Any]:
+    weights = result.weights
+    return {
+        "holds": result.holds,
+        "margin": _exact(result.margin),
+        "weights": None
+        if weights is None
+        else {instance.providers[j].label: str(w) for j, w in zip(result.providers, weights)},
+        "bound_terms": {instance.users[b.user].label: str(b.bound_term) for b in result.bounds},
+        "certified": result.certified,
     }
