@@ -4,10 +4,12 @@ A :class:`LinearProgram` is solved by HiGHS in floating point only to *choose a 
 solution and its duals are then recomputed from that basis in exact rational arithmetic
 (python-flint) and accepted once :func:`check_optimality` has verified them with integers and
 :class:`fractions.Fraction`. When the float basis is not exactly optimal (degeneracy, rounding),
-an exact revised simplex with Bland's rule pivots from it (primal simplex from a primal feasible
-basis, dual simplex from a dual feasible one, cost shifting otherwise); only when that basis is
-unusable does the exact simplex start from a phase-1 basis. Infeasibility is proved by a Farkas
-certificate, checked by :func:`check_infeasibility`.
+an exact revised simplex pivots from it (primal simplex from a primal feasible basis, dual simplex
+from a dual feasible one, cost shifting otherwise; Bland's smallest-index rule takes over on
+degenerate stretches, so it never cycles); only when that basis is unusable does the exact
+simplex start from a phase-1 basis. Infeasibility is proved by a Farkas certificate (the exact
+optimal dual of the elastic phase-1 program), checked by :func:`check_infeasibility`;
+unboundedness by a feasible point and an improving ray, checked by :func:`check_unboundedness`.
 
 The ``check_*`` functions use only integers and fractions, never a solver or python-flint, so that
 an independent verifier may import them.
@@ -483,6 +485,8 @@ def _exact_row(row: Sequence[Any], n: int, place: str) -> Row:
     seen: set[int] = set()
     entries = []
     for entry in row:
+        if not isinstance(entry, tuple) or len(entry) != 2:
+            raise ModelError(f"{place}: entry {entry!r} is not a pair (variable, coefficient)")
         variable, coefficient = entry
         if isinstance(variable, bool) or not isinstance(variable, int) or not 0 <= variable < n:
             raise ModelError(f"{place}: variable {variable!r} is not an index in 0..{n - 1}")

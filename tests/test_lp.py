@@ -290,6 +290,11 @@ def test_names_appear_in_messages() -> None:
             id="repeated-variable",
         ),
         pytest.param({"objective": (F(1),), "upper_rows": (((0, F(1)),),)}, "upper_rhs", id="missing-rhs"),
+        pytest.param(
+            {"objective": (F(1),), "upper_rows": ((F(1),),), "upper_rhs": (F(1),)},
+            "not a pair",
+            id="bare-entry",
+        ),
         pytest.param({"objective": (F(1),), "free": (True, False)}, "one per variable", id="free-length"),
     ],
 )
