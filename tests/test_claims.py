@@ -259,9 +259,8 @@ def test_search_finds_the_c2_witness_from_the_documented_command(tmp_path: Path)
     # The command in the README: pluralis search --claim C2 --budget 100 --seed 0 --out DIR.
     out = tmp_path / "witnesses"
     runner = CliRunner()
-    outcome = runner.invoke(
-        cli, ["search", "--claim", "C2", "--budget", "100", "--seed", "0", "--out", str(out)]
-    )
+    command = ["search", "--claim", "C2", "--budget", "100", "--seed", "0", "--out", str(out)]
+    outcome = runner.invoke(cli, command)
     assert outcome.exit_code == 0, outcome.output
     records = sorted(out.glob("C2-*.verdict.json"))
     assert len(records) == 1
@@ -273,7 +272,7 @@ def test_search_finds_the_c2_witness_from_the_documented_command(tmp_path: Path)
     assert c2_anonymous_failure.check(instance, CheckOptions()).verdict is Verdict.HOLDS
     # Running the same command again resumes a finished search: nothing is recomputed.
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "search-state.json"}
-    again = runner.invoke(cli, ["search", "--claim", "C2", "--budget", "100", "--seed", "0", "--out", str(out)])
+    again = runner.invoke(cli, command)
     assert again.exit_code == 0
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "search-state.json"} == before
 
