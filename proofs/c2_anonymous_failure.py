@@ -23,6 +23,7 @@ from typing import Any
 
 from proofs.certified import certify_finite, is_uninformative
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
+from proofs.equilibria import quantify
 from solver.alignment import weak_alignment
 from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
@@ -112,9 +113,7 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         )
 
     # (c) the personalized game: no equilibrium leaves anybody below Bench_i(K).
-    personalized = solve_equilibria(
-        Game(instance, Mode.PERSONALIZED, strategy_class, limit=options.limit), ZERO, TiePolicy.FAVOURABLE
-    )
+    personalized = quantify(instance, Mode.PERSONALIZED, replace(options, full=False))
     if personalized.count == 0:
         return _vacuous(setting, [f"(c) the personalized game has no equilibrium in {options.class_name}"])
     below = [

@@ -324,3 +324,18 @@ def test_search_strategies_build_valid_instances(instance: Instance) -> None:
     for i in range(len(instance.users)):
         assert weak_alignment(instance, i, (0, 1)).error == 0
         assert "safe" in instance.users[i].actions
+
+
+def test_negative_regrets_do_not_offset_positive_ones() -> None:
+    # Found by the C7 search while personalized regrets were added without positive parts: P1's
+    # regret in U2's game is −5/48 and in U1's game (pooling) +1/16. A deviation for U1 alone
+    # leaves U2's response unchanged, so pooling towards U1 is no equilibrium: of the profiles the
+    # raw sum admits (224), 192 remain, U1 gets 1/2 in all of them and C1's bound
+    # Bench({P1}) − 2ε({P1}) = 1/2 − 1/16 = 7/16 holds.
+    instance = load(INSTANCES / "regressions" / "negative_regret.yaml")
+    quantified = quantify(instance, Mode.PERSONALIZED, CheckOptions())
+    assert quantified.count == 192
+    assert quantified.worst[0] == Fraction(1, 2)
+    assert c1_personalized.check(instance, CheckOptions()).verdict is Verdict.HOLDS
+    ratio = c7_tightness.ratio_of(c7_tightness.check(instance, CheckOptions()))
+    assert ratio is not None and ratio <= 2
