@@ -377,7 +377,9 @@ def options_from_json(document: dict[str, Any]) -> CheckOptions:
     )
 
 
-def with_provenance(instance: Instance, title: str, description: str, provenance: dict[str, str]) -> Instance:
+def with_provenance(
+    instance: Instance, title: str, description: str, provenance: dict[str, str], source: str | None = None
+) -> Instance:
     """The instance with a new title, description and provenance (the game itself unchanged).
 
     Parameters
@@ -388,6 +390,8 @@ def with_provenance(instance: Instance, title: str, description: str, provenance
         Its new title and description.
     provenance : dict
         Fields added to (or replacing) its provenance.
+    source : str, optional
+        Its new source (default: unchanged).
 
     Returns
     -------
@@ -397,6 +401,8 @@ def with_provenance(instance: Instance, title: str, description: str, provenance
     document = instance_to_dict(instance)
     document["title"] = title
     document["description"] = description
+    if source is not None:
+        document["source"] = source
     document["provenance"] = {**document.get("provenance", {}), **provenance}
     return instance_from_dict(document)
 
@@ -461,7 +467,8 @@ def write_witness(
         **provenance,
     }
     title = f"{target.name} {target.kind.value}: {target.description}"
-    final = with_provenance(instance, title, note, fields)
+    origin = provenance.get("search", "pluralis search")
+    final = with_provenance(instance, title, note, fields, f"found by {origin}")
     result = target.check(final, options)
     if result.verdict is not first.verdict:
         raise AssertionError(f"{name}: the verdict changed when provenance was added")
