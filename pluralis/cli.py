@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Sequence
 from fractions import Fraction
 from importlib import resources
@@ -360,18 +361,72 @@ def library_files(directory: Path | None = None) -> list[Path]:
     default=None,
     help="Folder of instance files (default: the bundled library).",
 )
-def reproduce(library: Path | None) -> None:
-    """Run over the instance library and print, per instance, every result computable so far."""
-    console = _console()
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("reports/reproduce.md"),
+    show_default=True,
+    help="Where the Markdown report is written.",
+)
+@click.option(
+    "--details", is_flag=True, help="Also print each instance's summary and extreme equilibria."
+)
+def reproduce(library: Path | None, report: Path, details: bool) -> None:
+    """Check every claim of SPEC §8 on the instance library: verdicts, margins and a Markdown report."""
+    from pluralis.reproduce import Entry, cell, markdown_report, run_library
+
+    console = Console(highlight=False, soft_wrap=False, width=max(160, Console().width))
     files = library_files(library)
     if not files:
         raise click.ClickException(f"no instance files in {library}")
+    root = Path(str(resources.files("instances"))) if library is None else library
     console.print(f"pluralis reproduce: {len(files)} instance(s)")
-    for path in files:
-        console.rule(str(path.name))
-        instance = load(path)
-        _print_summary(console, summarize(instance))
-        _print_extremes(console, instance)
+    started = time.perf_counter()
+
+    def show(entry: Entry) -> None:
+        console.rule(entry.name)
+        instance = entry.instance
+        console.print(f"[bold]{instance.title or '(untitled instance)'}[/bold]")
+        if details:
+            _print_summary(console, summarize(instance))
+            _print_extremes(console, instance)
+        table = Table(box=None, pad_edge=False)
+        for column in ("claim", "status", "verdict", "margin", "setting", "seconds", "what"):
+            table.add_column(column)
+        for claim_id, result in entry.results.items():
+            s = result.setting
+            table.add_row(
+                claim_id,
+                result.status.value,
+                result.verdict.value,
+                cell(result).removeprefix(result.verdict.value).strip(" ,") or "-",
+                f"{s.class_name}, δ = {s.delta}" + (", certified in full" if s.certified_in_full else ""),
+                f"{entry.seconds.get(claim_id, 0):.1f}",
+                result.reasons[0] if result.reasons else "",
+            )
+        for claim_id, why in entry.skipped.items():
+            table.add_row(claim_id, "", "skipped", "-", "", "", why)
+        console.print(table)
+
+    entries = run_library(files, root, load, show)
+    seconds = time.perf_counter() - started
+    ids = sorted({c for e in entries for c in (*e.results, *e.skipped)}, key=lambda c: int(c[1:]))
+    summary = Table(title="claims, verdicts and margins", title_justify="left")
+    summary.add_column("instance")
+    for claim_id in ids:
+        summary.add_column(claim_id)
+    for entry in entries:
+        summary.add_row(entry.name, *(cell(entry.results.get(c), entry.skipped.get(c)) for c in ids))
+    console.rule("summary")
+    console.print(summary)
+    console.print(
+        "margin: smallest worst − bound over a verdict's rows (negative where a witness falls below a "
+        "benchmark); C7: the ratio (Bench_i(T) − u_i)/ε_i(T)",
+        style="dim",
+    )
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(markdown_report(entries, seconds), encoding="utf-8")
+    console.print(f"report written to {report} ({seconds:.1f} s)")
 
 
 def _print_extremes(console: Console, instance: Instance) -> None:
