@@ -339,3 +339,36 @@ def test_negative_regrets_do_not_offset_positive_ones() -> None:
     assert c1_personalized.check(instance, CheckOptions()).verdict is Verdict.HOLDS
     ratio = c7_tightness.ratio_of(c7_tightness.check(instance, CheckOptions()))
     assert ratio is not None and ratio <= 2
+
+
+def test_ctrl_c_keeps_the_state_and_the_same_command_resumes(tmp_path: Path) -> None:
+    target = TARGETS["C1"]
+    request = SearchRequest(target, "random", "uniform", target.sizes, 5, 6, CheckOptions())
+
+    def interrupt(examined: int, state: object) -> None:
+        if examined == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_search(request, tmp_path, interrupt)
+    saved = json.loads((tmp_path / "search-state.json").read_text(encoding="utf-8"))
+    (entry,) = saved["runs"].values()
+    assert entry["state"]["next_index"] == 3 and not entry["state"]["finished"]
+    state = run_search(request, tmp_path)
+    assert state.finished and state.next_index == 6 and state.tried == 6
+
+
+def test_reproduce_prints_verdicts_and_writes_a_report(tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    for name in ("prosecutor_judge.yaml", "complementary_halves.yaml"):
+        (library / name).write_bytes((INSTANCES / name).read_bytes())
+    report = tmp_path / "report.md"
+    outcome = CliRunner().invoke(cli, ["reproduce", "--library", str(library), "--report", str(report)])
+    assert outcome.exit_code == 0, outcome.output
+    assert "claims, verdicts and margins" in outcome.output
+    text = report.read_text(encoding="utf-8")
+    assert "| instance | C1 | C2 | C3 | C4 | C5 | C6 | C7 |" in text
+    # The judge's persuasion shortfall: 7/10 against Bench 1 (margin −3/10), C1 with margin 2.
+    assert "| prosecutor_judge.yaml | holds 2 | vacuous |" in text
+    assert "holds -3/10" in text
