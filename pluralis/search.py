@@ -24,12 +24,29 @@ def _sizes(base: Sizes, given: dict[str, Any]) -> Sizes:
 
 
 def _command(
-    name: str, method: str, family: str, budget: int, seed: int, sizes: Sizes, default: Sizes
+    name: str,
+    method: str,
+    family: str,
+    budget: int,
+    seed: int,
+    sizes: Sizes,
+    default: Sizes,
+    options: CheckOptions,
+    max_found: int,
+    shrink: bool,
 ) -> str:
     parts = ["pluralis search", f"--claim {name}", f"--method {method}"]
     if method != "hypothesis":
         parts.append(f"--family {family}")
     parts += [f"--budget {budget}", f"--seed {seed}"]
+    if max_found != 1:
+        parts.append(f"--max-found {max_found}")
+    if options.class_name != "deterministic":
+        parts.append(f"--class {options.class_name}")
+    if options.delta:
+        parts.append(f"--delta {options.delta}")
+    if not shrink:
+        parts.append("--no-shrink")
     for f in fields(Sizes):
         value = getattr(sizes, f.name)
         if value != getattr(default, f.name):
@@ -123,7 +140,7 @@ def search_command(
     sizes = _sizes(target.sizes, given)
     options = CheckOptions(class_text, parse_number(delta, "--delta"))
     deadline = None if time_limit is None else time.monotonic() + time_limit
-    console = Console(highlight=False)
+    console = Console(highlight=False, width=max(140, Console().width))
     methods = ["random", "hypothesis"] if method == "both" else [method]
     states: list[tuple[str, RunState]] = []
     try:
@@ -142,7 +159,18 @@ def search_command(
                 max_found=max_found - found_before,
                 deadline=deadline,
                 shrink=not no_shrink,
-                command=_command(target.name, m, family, budget, seed, sizes, target.sizes),
+                command=_command(
+                    target.name,
+                    m,
+                    family,
+                    budget,
+                    seed,
+                    sizes,
+                    target.sizes,
+                    options,
+                    max_found,
+                    not no_shrink,
+                ),
             )
             label = f"{target.name} {m}" + (f" {family}" if m == "random" else "") + f" seed {seed}"
             with Progress(
