@@ -348,7 +348,7 @@ def library_files(directory: Path | None = None) -> list[Path]:
         if p.suffix in {".yaml", ".yml", ".json"}
         and p.stem != "catalog"
         and p.name != "search-state.json"
-        and not p.name.endswith((".certificate.yaml", ".verdict.json"))
+        and not p.name.endswith((".certificate.yml", ".verdict.json"))
         and not p.name.startswith(".")
     ]
     return sorted(files)

@@ -12,7 +12,7 @@ the record ratio ``(Bench_i(T) − u_i)/ε_i(T)`` (found when it reaches 2). Two
 
 Every kept instance is written as three files in the output folder: ``NAME.yaml`` (the instance,
 with ``provenance``: claim, target, method, family, seed, index, verdict, a note on what it shows
-and the command), ``NAME.certificate.yaml`` when the verdict carries an equilibrium certificate
+and the command), ``NAME.certificate.yml`` when the verdict carries an equilibrium certificate
 (checked by :func:`solver.verify.verify_certificate` before it is written), and
 ``NAME.verdict.json`` (the verdict record that CI re-runs). ``search-state.json`` records, per run
 (target, method, family, seed, sizes, options), how far it got, what it found and the record, so an
@@ -477,7 +477,8 @@ def write_witness(
     valid: bool | None = None
     if certificates:
         valid = all(verify_certificate(c).valid for c in certificates)
-        certificate_name = f"{name}.certificate.yaml"
+        # ``.yml``: a certificate is YAML but not an instance, and instance globs look for ``*.yaml``.
+        certificate_name = f"{name}.certificate.yml"
         # One certificate per witness; a combined C5 result keeps the first.
         _write_atomically(out / certificate_name, dumps_certificate(certificates[0]))
     _write_atomically(out / f"{name}.yaml", dumps(final))
@@ -720,7 +721,7 @@ def _name(target: Target, middle: str) -> str:
 
 
 def _remove(out: Path, name: str) -> None:
-    for suffix in (".yaml", ".certificate.yaml", ".verdict.json"):
+    for suffix in (".yaml", ".certificate.yml", ".verdict.json"):
         (out / f"{name}{suffix}").unlink(missing_ok=True)
 
 

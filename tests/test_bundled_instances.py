@@ -36,8 +36,7 @@ from solver.rules import Rule
 from solver.serialization import dumps, load, loads, substitute
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
-# Certificates of the witness library sit beside their instances; they are not instances.
-BUNDLED = sorted(p for p in INSTANCES.rglob("*.yaml") if not p.name.endswith(".certificate.yaml"))
+BUNDLED = sorted(INSTANCES.rglob("*.yaml"))
 
 # A message, or a distribution over messages (message -> probability).
 Said = str | Mapping[str, str]

@@ -240,7 +240,7 @@ def test_uninformative_rules() -> None:
 
 
 def _c2_witnesses() -> list[Path]:
-    return sorted(p for p in WITNESSES.glob("C2-*.yaml") if not p.name.endswith(".certificate.yaml"))
+    return sorted(p for p in WITNESSES.glob("C2-*.yaml") if not p.name.endswith(".certificate.yml"))
 
 
 def test_the_library_has_a_c2_witness_that_verifies() -> None:
@@ -251,7 +251,7 @@ def test_the_library_has_a_c2_witness_that_verifies() -> None:
         result = c2_anonymous_failure.check(instance, CheckOptions())
         assert result.verdict is Verdict.HOLDS
         assert result.witness is not None and result.witness["certificate_valid"] is True
-        certificate = path.with_name(path.stem + ".certificate.yaml")
+        certificate = path.with_name(path.stem + ".certificate.yml")
         assert verify_file(certificate).valid
 
 
