@@ -59,6 +59,17 @@ def _candidates(equilibria: tuple[Equilibrium, ...], benchmarks: list[Fraction])
     return sorted(chosen, key=lambda e: min(o.utility - benchmarks[o.user] for o in e.outcomes))
 
 
+def _loyalty(instance: Instance, provider: int, user: int) -> str:
+    """``aligned`` when ``U_{j,i} = u_i``, ``opposed`` when ``U_{j,i} = 1 − u_i``, else ``other``."""
+    stake = instance.stakes[provider][user].utility
+    utility = instance.users[user].utility
+    if stake == utility:
+        return "aligned with"
+    if all(s == 1 - u for row_s, row_u in zip(stake, utility) for s, u in zip(row_s, row_u)):
+        return "opposed to"
+    return "other towards"
+
+
 def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     """Check whether an instance witnesses C2.
 
@@ -187,6 +198,13 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
                 "transfer_factor": str(f.transfer_factor),
             }
             for f in fits
+        },
+        "stakes": {
+            provider.label: {
+                user.label: (_loyalty(instance, j, i), str(instance.stakes[j][i].weight))
+                for i, user in enumerate(instance.users)
+            }
+            for j, provider in enumerate(instance.providers)
         },
         "anonymous_equilibrium": equilibrium_to_json(instance, equilibrium),
         "personalized": {

@@ -280,8 +280,13 @@ def describe(target: Target, result: ClaimResult) -> str:
             for user, o in w["anonymous_equilibrium"]["users"].items()
         )
         worst = ", ".join(f"{user} {u}" for user, u in w["personalized"]["worst"].items())
+        loyalties = "; ".join(
+            f"{provider}: " + ", ".join(f"{kind} {user} (λ = {λ})" for user, (kind, λ) in row.items())
+            for provider, row in w["stakes"].items()
+        )
         return (
-            f"C2 witness. Weak Market Alignment for T = {w['T']} holds with zero error and finite "
+            f"C2 witness. Stakes: {loyalties}. "
+            f"Weak Market Alignment for T = {w['T']} holds with zero error and finite "
             f"transfer factors ({fits}). The anonymous game has an equilibrium, certified in full, in "
             f"which every provider's rule ignores its signal: {outcomes}. In the personalized game all "
             f"{w['personalized']['count']} equilibrium profiles give every user her benchmark (worst: "
@@ -563,8 +568,13 @@ class SearchState:
         return RunState(**entry["state"])
 
     def put(self, key: str, state: RunState) -> None:
-        """Record a run's state and save the file atomically."""
+        """Record a run's state and save the file atomically, keeping other runs' latest entries."""
         self.runs[key]["state"] = asdict(state)
+        if self.path.exists():
+            # Another search into the same folder may have saved its runs meanwhile.
+            current = json.loads(self.path.read_text(encoding="utf-8")).get("runs", {})
+            current[key] = self.runs[key]
+            self.runs = current
         _write_atomically(self.path, json.dumps({"runs": self.runs}, indent=2, ensure_ascii=False) + "\n")
 
 
