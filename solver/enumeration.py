@@ -354,46 +354,53 @@ def _scan_slice(
     for count, profile in enumerate(_profiles(game)):
         if bar is not None and task is not None and count % _PROGRESS_STEP == 0:
             bar.update(task, completed=count)
-        options, _ = scanner.options(0, profile)
-        deviations = tuple(scanner.deviation(j, profile) for j in range(m))
-        regrets = tuple(tuple(deviations[j] - o[1][j] for j in range(m)) for o in options)
-        for regret in regrets:
+        candidate = _candidate(scanner, profile)
+        for regret in candidate.regrets:
             for j in range(m):
                 lowest[j] = min(lowest[j], regret[j])
-        if any(all(r[j] <= limit[j] for j in range(m)) for r in regrets):
-            candidates.append(_Candidate(profile, options, regrets, deviations))
+        if _within(candidate, limit):
+            candidates.append(candidate)
     return candidates, lowest
 
 
-def _solve_personalized(
-    game: Game, delta: Fraction, policy: TiePolicy, progress: bool, limit: int
-) -> SolveResult:
+def _candidate(scanner: _Scanner, profile: tuple[int, ...]) -> _Candidate:
+    """A profile of a one-user game with every selection's payoffs and regrets ``Dev_j − Π_j``."""
+    options, _ = scanner.options(0, profile)
+    deviations = tuple(scanner.deviation(j, profile) for j in range(scanner.m))
+    regrets = tuple(tuple(deviations[j] - o[1][j] for j in range(scanner.m)) for o in options)
+    return _Candidate(profile, options, regrets, deviations)
+
+
+def _within(candidate: _Candidate, bound: Sequence[int]) -> bool:
+    """Whether some selection of a candidate has every regret within ``bound``."""
+    return any(all(r[j] <= bound[j] for j in range(len(bound))) for r in candidate.regrets)
+
+
+def _slice_scanners(
+    game: Game, policy: TiePolicy, delta: Fraction
+) -> tuple[tuple[Game, ...], list[_Scanner], int]:
+    """The personalized game's one-user games, their scanners on one common scale, and δ scaled."""
     slices = game.split()
     scanners = [_Scanner(s, policy, delta) for s in slices]
     # One common scale so that regrets of different users add up exactly.
     scale = math.lcm(*(s.scale for s in scanners))
     for scanner in scanners:
         _rescale(scanner, scale)
-    m = len(game.instance.providers)
-    delta_scaled = int(delta * scale)
+    return slices, scanners, int(delta * scale)
+
+
+def _solve_personalized(
+    game: Game, delta: Fraction, policy: TiePolicy, progress: bool, limit: int
+) -> SolveResult:
+    slices, scanners, _ = _slice_scanners(game, policy, delta)
     complete = True
     candidates: list[list[_Candidate]] = []
     with _progress(0, "personalized game", progress) as bar:
         try:
-            lowest = []
+            # A regret above δ for one user cannot be offset by another user (positive parts add
+            # up, see _recombine), so each user's candidates are her profiles within δ.
             for part, scanner in zip(slices, scanners):
-                found, low = _scan_slice(part, scanner, None, bar)
-                candidates.append(found)
-                lowest.append(low)
-            negative = any(v < 0 for low in lowest for v in low)
-            if negative:
-                # Another user's negative regret can make room: rescan with the widened bounds.
-                for u, (part, scanner) in enumerate(zip(slices, scanners)):
-                    bound = [
-                        delta_scaled - sum(lowest[k][j] for k in range(len(slices)) if k != u)
-                        for j in range(m)
-                    ]
-                    candidates[u] = _scan_slice(part, scanner, bound, bar)[0]
+                candidates.append(_scan_slice(part, scanner, None, bar)[0])
         except KeyboardInterrupt:
             complete = False
     if not complete:
@@ -411,7 +418,29 @@ def _solve_personalized(
             (None,) * len(game.instance.users),
             ("interrupted before the users' games were recombined",),
         )
-    admissible, count = _recombine(candidates, delta_scaled, m, limit, separable=not negative)
+    return _personalized_result(
+        game, slices, scanners, candidates, delta, policy, limit, separable=True
+    )
+
+
+def _personalized_result(
+    game: Game,
+    slices: Sequence[Game],
+    scanners: Sequence[_Scanner],
+    candidates: list[list[_Candidate]],
+    delta: Fraction,
+    policy: TiePolicy,
+    limit: int,
+    separable: bool,
+    method: str = "enumerate",
+    exact: bool = True,
+    complete: bool = True,
+    notes: tuple[str, ...] = (),
+) -> SolveResult:
+    """Recombine the users' candidates (on the scanners' common scale) into the whole game's result."""
+    m = len(game.instance.providers)
+    delta_scaled = int(delta * scanners[0].scale) if scanners else 0
+    admissible, count = _recombine(candidates, delta_scaled, m, limit, separable=separable)
     equilibria = []
     for u, (part, scanner) in enumerate(zip(slices, scanners)):
         for c, selected in zip(candidates[u], admissible[u]):
@@ -427,13 +456,14 @@ def _solve_personalized(
         game.strategy_class.name,
         policy,
         delta,
-        "enumerate",
-        True,
-        True,
+        method,
+        exact,
+        complete,
         tuple(equilibria),
         count,
         worst,
         best,
+        notes,
     )
 
 
@@ -454,18 +484,27 @@ def _rescale(scanner: _Scanner, scale: int) -> None:
 def _recombine(
     candidates: list[list[_Candidate]], delta: int, m: int, limit: int, separable: bool
 ) -> tuple[list[list[set[int]]], int]:
-    """Whole-game equilibria from the users' candidates: Σ_i regret_{j,i} ≤ δ for every provider j.
+    """Whole-game equilibria from the users' candidates: Σ_i max(regret_{j,i}, 0) ≤ δ for every j.
+
+    A deviation that changes provider j's rules for some users leaves the other users' games, and
+    so their responses, as they were: j's whole-game gain is the sum over the users it deviates on
+    of its gains there, and it deviates exactly where it gains. So the whole game's regret of j is
+    the sum of the positive parts of its regrets in the users' games, and with δ = 0 the game
+    splits into the users' games (SPEC.md §5).
 
     Returns, per user and candidate, the selections used in some whole-game equilibrium, and the
     number of whole-game equilibrium profiles.
     """
     if separable and delta == 0:
-        # Regrets are non-negative, so the sum is ≤ 0 exactly when every user's regrets are 0.
+        # Positive parts add up to 0 exactly when every user's regrets are ≤ 0.
         admissible = [
             [{k for k, r in enumerate(c.regrets) if all(v <= 0 for v in r)} for c in user]
             for user in candidates
         ]
         count = math.prod(sum(1 for s in user if s) for user in admissible)
+        if count == 0:
+            # Some user's game has no equilibrium, so no slice takes part in a whole-game one.
+            admissible = [[set() for _ in user] for user in candidates]
         return admissible, count
     size = math.prod(len(user) for user in candidates)
     if size > limit:
@@ -476,7 +515,8 @@ def _recombine(
         chosen = [candidates[u][c] for u, c in enumerate(combination)]
         found = False
         for selection in itertools.product(*(range(len(c.regrets)) for c in chosen)):
-            if all(sum(c.regrets[k][j] for c, k in zip(chosen, selection)) <= delta for j in range(m)):
+            clipped = [sum(max(c.regrets[k][j], 0) for c, k in zip(chosen, selection)) for j in range(m)]
+            if all(v <= delta for v in clipped):
                 found = True
                 for u, (c, k) in enumerate(zip(combination, selection)):
                     admissible[u][c].add(k)
