@@ -119,6 +119,7 @@ def game_id(game: Game) -> str:
 class Case:
     """One exported game of a bundled instance."""
 
+    name: str
     game: Game
 
 
@@ -126,13 +127,14 @@ def bundled_cases() -> list[Any]:
     cases = []
     for path in BUNDLED:
         instance = load(path)
+        name = path.relative_to(INSTANCES).with_suffix("").as_posix()
         for strategy_class in (Deterministic(), Grid(2)):
             for game in exported_games(instance, strategy_class):
                 if strategy_class.name != "deterministic" and game.profile_count() > SMALL_GAME:
                     continue
                 marks = [pytest.mark.slow] if game.profile_count() > FAST_GAME else []
-                name = f"{path.stem}-{strategy_class.name}-{game_id(game)}"
-                cases.append(pytest.param(Case(game), id=name, marks=marks))
+                label = f"{name}-{strategy_class.name}-{game_id(game)}"
+                cases.append(pytest.param(Case(name, game), id=label, marks=marks))
     return cases
 
 
@@ -162,8 +164,8 @@ def game_profiles(game: Game) -> list[Profile]:
 
 
 def test_every_bundled_instance_is_covered() -> None:
-    covered = {param.id.split("-")[0] for param in CASES}
-    assert covered == {path.stem for path in BUNDLED}
+    covered = {param.values[0].name for param in CASES}
+    assert covered == {path.relative_to(INSTANCES).with_suffix("").as_posix() for path in BUNDLED}
 
 
 @pytest.mark.parametrize("case", CASES)
