@@ -46,7 +46,9 @@ from proofs import (
 from proofs.claim import CheckOptions, ClaimResult, Verdict
 from proofs.shrink import shrink_instance
 from solver.certificates import dumps_certificate
+from solver.classes import parse_class
 from solver.errors import ModelError, PluralisError
+from solver.games import Game, Mode
 from solver.model import Instance
 from solver.response import TiePolicy
 from solver.serialization import content_hash, dumps, instance_from_dict, instance_to_dict
@@ -55,6 +57,8 @@ STATE_FILE = "search-state.json"
 DEFAULT_BUDGET = 100
 DEFAULT_SHRINK_EVALUATIONS = 200
 DEFAULT_SHRINK_SECONDS = 90.0
+PROFILE_LIMIT = 20_000
+"""Instances whose games have more profiles than this (per user's game) are skipped."""
 
 
 class Kind(enum.Enum):
@@ -652,7 +656,11 @@ Progress = Callable[[int, RunState], None]
 
 
 def _evaluate(target: Target, instance: Instance, options: CheckOptions) -> ClaimResult | None:
+    """The checker's result, or None when the instance is refused or too large for a quick check."""
     try:
+        game = Game(instance, Mode.ANONYMOUS, parse_class(options.class_name, instance), limit=options.limit)
+        if game.profile_count() > PROFILE_LIMIT:
+            return None
         return target.check(instance, options)
     except PluralisError:
         return None

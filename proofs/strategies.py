@@ -159,9 +159,11 @@ def search_documents(
                 table = {a: {y: unit() for y in states} for a in body["actions"]}
             stakes[p][u] = {"weight": Fraction(draw(st.integers(1, 2 * q)), q), "utility": table}
     turns = ["U", "P"] if report and draw(st.booleans()) else ["P"]
+    # After a report, two provider messages keep the rule sets small enough to enumerate.
+    top = max_messages if turns == ["P"] else min(max_messages, max(2, min_messages))
     protocol: dict[str, Any] = {
         "turns": turns,
-        "provider_messages": [f"m{k + 1}" for k in range(draw(st.integers(min_messages, max_messages)))],
+        "provider_messages": [f"m{k + 1}" for k in range(draw(st.integers(min(min_messages, top), top)))],
         "user_messages": ["r1", "r2"] if turns[0] == "U" else [],
     }
 
