@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from proofs.claim import CheckOptions, Setting
-from solver.certification import certify_result, selections
+from solver.certification import certify_result
 from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
 from solver.errors import ClassTooLargeError
@@ -121,8 +121,11 @@ def whole_game_slices(
     options: dict[int, list[tuple[Equilibrium, list[tuple[Fraction, ...]]]]] = {i: [] for i in game.users}
     for e in slices:
         user = e.users[0]
-        vectors = selections(parts[user], e.rules, (user,))[0]
-        regrets = [tuple(max(e.deviations[j] - v[j], ZERO) for j in range(m)) for _, v in vectors]
+        # Every best-response selection at the profile, from the slice's response table.
+        responses = [parts[user].table.responses[0][k][r] for k, r in enumerate(e.profile)]
+        top = max(r.value for r in responses)
+        vectors = {v for r in responses if r.value == top for v in r.payoffs}
+        regrets = [tuple(max(e.deviations[j] - v[j], ZERO) for j in range(m)) for v in vectors]
         regrets = [r for r in regrets if all(x <= delta for x in r)]
         if regrets:
             options[user].append((e, regrets))
