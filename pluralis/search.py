@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import fields, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from rich.table import Table
 
 from instances.generators import FAMILIES, Sizes
 from proofs.claim import CheckOptions
-from proofs.search import DEFAULT_BUDGET, TARGETS, RunState, SearchRequest, find_target, run_search
+from proofs.search import DEFAULT_BUDGET, TARGETS, Kind, RunState, SearchRequest, find_target, run_search
 from solver.numbers import parse_number
 
 
@@ -193,6 +194,12 @@ def search_command(
         console.print(f"interrupted: everything found so far is in {out}; run the same command to resume")
         raise
     _print_summary(console, target.name, family, states, out)
+    if target.kind is Kind.RECORD:
+        records = [Fraction(s.record) for _, s in states if s.record is not None]
+        if records:
+            best = max(records)
+            verdict = "attained" if best >= 2 else "not attained"
+            console.print(f"largest ratio (Bench_i(T) − u_i)/ε_i(T) observed: {best}; 2 is {verdict}")
 
 
 def _print_summary(

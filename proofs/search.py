@@ -567,12 +567,33 @@ class SearchState:
             self.runs = json.loads(self.path.read_text(encoding="utf-8")).get("runs", {})
 
     def get(self, key: str, description: dict[str, Any]) -> RunState:
-        """The state of a run (new if absent)."""
+        """The state of a run (new if absent).
+
+        Parameters
+        ----------
+        key : str
+            The run's key (:meth:`SearchRequest.key`).
+        description : dict
+            The run as JSON, recorded with a new entry.
+
+        Returns
+        -------
+        RunState
+            Its state.
+        """
         entry = self.runs.setdefault(key, {"run": description, "state": asdict(RunState())})
         return RunState(**entry["state"])
 
     def put(self, key: str, state: RunState) -> None:
-        """Record a run's state and save the file atomically, keeping other runs' latest entries."""
+        """Record a run's state and save the file atomically, keeping other runs' latest entries.
+
+        Parameters
+        ----------
+        key : str
+            The run's key.
+        state : RunState
+            Its state.
+        """
         self.runs[key]["state"] = asdict(state)
         if self.path.exists():
             # Another search into the same folder may have saved its runs meanwhile.
