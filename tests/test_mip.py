@@ -1,0 +1,384 @@
+"""One contract suite run against both equilibrium engines (SPEC.md §5, §9).
+
+The enumeration (:func:`solver.enumeration.solve_equilibria`) and the MIP
+(:func:`solver.mip.solve_equilibria_mip`) must return the same equilibria, with the same exact
+numbers, on every bundled instance and on generated ones; the MIP's extreme-equilibrium search must
+find the enumeration's worst and best utilities. Like PuLP's own tests, the same assertions run
+against each engine, and a solver's "Optimal" is only ever a candidate: the last tests make the
+solver fail or lie and check that the result says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pulp
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from solver.classes import parse_class
+from solver.enumeration import solve_equilibria, verify_profile
+from solver.errors import ModelError
+from solver.games import Game, Mode
+from solver.mip import find_extreme_equilibrium_mip, solve_equilibria_mip
+from solver.model import Instance
+from solver.response import TiePolicy
+from solver.results import SolveResult
+from solver.serialization import instance_from_dict, load
+from tests import strategies as S
+
+INSTANCES = Path(__file__).resolve().parent.parent / "instances"
+
+Engine = Callable[[Game, Fraction, TiePolicy], SolveResult]
+ENGINES: dict[str, Engine] = {
+    "enumerate": lambda game, delta, policy: solve_equilibria(game, delta, policy),
+    "mip": lambda game, delta, policy: solve_equilibria_mip(game, delta, policy),
+}
+OTHER = {"enumerate": "mip", "mip": "enumerate"}
+
+NAMES = (
+    "prosecutor_judge",
+    "noisy_witness",
+    "report_signal_features",
+    "complementary_halves",
+    "two_providers_two_users",
+)
+POLICIES = (TiePolicy.FAVOURABLE, TiePolicy.CANONICAL)
+DELTAS = (Fraction(0), Fraction(1, 10))
+
+SLOW = {
+    # The MIP solves once per equilibrium of the anonymous game and once per candidate of a user's
+    # slice: these take from several seconds to minutes each.
+    ("two_providers_two_users", "deterministic", Mode.PERSONALIZED),
+    ("complementary_halves", "grid:2", Mode.PERSONALIZED),
+    ("two_providers_two_users", "grid:2", Mode.ANONYMOUS),
+}
+TOO_LARGE = {
+    # Thousands of slice candidates, one MIP solve each; with δ = 1/10 their combinations also
+    # exceed the recombination limit, for both engines.
+    ("two_providers_two_users", "grid:2", Mode.PERSONALIZED),
+}
+
+
+@cache
+def bundled(name: str) -> Instance:
+    return load(INSTANCES / f"{name}.yaml")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A game (bundled instance, mode, class) with a δ and a tie policy for deviations."""
+
+    name: str
+    mode: Mode
+    class_name: str
+    policy: TiePolicy
+    delta: Fraction
+
+    def game(self) -> Game:
+        return Game(bundled(self.name), self.mode, parse_class(self.class_name))
+
+    def __str__(self) -> str:
+        return (
+            f"{self.name}-{self.mode.value}-{self.class_name}-{self.policy.name.lower()}-delta={self.delta}"
+        )
+
+
+def cases() -> list[Any]:
+    result = []
+    for name in NAMES:
+        for class_name in ("deterministic", "grid:2"):
+            for mode in Mode:
+                if (name, class_name, mode) in TOO_LARGE:
+                    continue
+                marks = [pytest.mark.slow] if (name, class_name, mode) in SLOW else []
+                for policy in POLICIES:
+                    for delta in DELTAS:
+                        case = Case(name, mode, class_name, policy, delta)
+                        result.append(pytest.param(case, id=str(case), marks=marks))
+    return result
+
+
+CASES = cases()
+
+
+@cache
+def solve(engine: str, case: Case) -> SolveResult:
+    return ENGINES[engine](case.game(), case.delta, case.policy)
+
+
+def summary(result: SolveResult) -> dict[str, Any]:
+    """Everything two engines must agree on, in exact numbers."""
+    return {
+        "mode": result.mode,
+        "class": result.class_name,
+        "policy": result.policy,
+        "delta": result.delta,
+        "count": result.count,
+        "worst": result.worst,
+        "best": result.best,
+        "equilibria": sorted(
+            (e.key(), e.outcomes, e.payoffs, e.deviations, e.canonical) for e in result.equilibria
+        ),
+    }
+
+
+# -- the contract, run against each engine ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("case", CASES)
+def test_result_honours_the_contract(engine: str, case: Case) -> None:
+    result = solve(engine, case)
+    game = case.game()
+    assert result.method == engine
+    assert (result.mode, result.class_name, result.policy, result.delta) == (
+        case.mode,
+        case.class_name,
+        case.policy,
+        case.delta,
+    )
+    assert result.exact and result.complete and result.notes == ()
+    keys = [e.key() for e in result.equilibria]
+    assert len(keys) == len(set(keys))
+    n = len(game.instance.users)
+    for user in range(n):
+        utilities = [o.utility for e in result.equilibria for o in e.outcomes if o.user == user]
+        assert result.worst[user] == (min(utilities) if utilities else None)
+        assert result.best[user] == (max(utilities) if utilities else None)
+    if case.mode is Mode.ANONYMOUS:
+        assert result.count == len(result.equilibria)
+        for equilibrium in result.equilibria:
+            assert verify_profile(game, equilibrium.profile, case.delta, case.policy) == equilibrium
+    else:
+        # Each listed slice equilibrium takes part in a whole-game equilibrium: every user has one.
+        users = {e.users for e in result.equilibria}
+        assert (result.count > 0) == (users == {(i,) for i in range(n)})
+        assert all(len(e.users) == 1 for e in result.equilibria)
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("case", CASES)
+def test_engines_find_the_same_equilibria(engine: str, case: Case) -> None:
+    assert summary(solve(engine, case)) == summary(solve(OTHER[engine], case))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.values[0].delta == 0])
+def test_extreme_equilibria_match_the_enumeration(case: Case) -> None:
+    reference = solve("enumerate", case)
+    game = case.game()
+    for user in range(len(game.instance.users)):
+        for sense, expected in (("min", reference.worst[user]), ("max", reference.best[user])):
+            extreme = find_extreme_equilibrium_mip(game, user, sense, case.delta, case.policy)
+            assert extreme.exact and extreme.notes == ()
+            assert extreme.utility == expected
+            if expected is None:
+                assert extreme.witness == ()
+                continue
+            # The witness is one of the enumerated equilibria and attains the extreme.
+            listed = {e.key(): e for e in reference.equilibria}
+            for equilibrium in extreme.witness:
+                assert listed[equilibrium.key()].outcomes == equilibrium.outcomes
+            utilities = [o.utility for e in extreme.witness for o in e.outcomes if o.user == user]
+            assert utilities == [expected]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, id=str(case))
+        for name in NAMES
+        for mode in Mode
+        if (name, "deterministic", mode) not in SLOW
+        for case in [Case(name, mode, "deterministic", TiePolicy.ADVERSARIAL, Fraction(1, 10))]
+    ],
+)
+def test_engines_agree_under_adversarial_ties(case: Case) -> None:
+    assert summary(solve("mip", case)) == summary(solve("enumerate", case))
+
+
+# -- generated instances -------------------------------------------------------------------------------
+
+SMALL_GAMES = st.one_of(
+    # Up to three providers that each send one of two messages.
+    S.small_instances(
+        max_providers=3, max_signals=2, max_states=2, max_worlds=3, shapes=(S.Shape(("P",), 0, 2),)
+    ),
+    # Two providers answering a report: at most 16 deterministic rules each.
+    S.small_instances(
+        max_providers=2, max_signals=2, max_states=2, max_worlds=3, shapes=(S.Shape(("U", "P"), 2, 2),)
+    ),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    instance=SMALL_GAMES,
+    mode=st.sampled_from(Mode),
+    policy=st.sampled_from(TiePolicy),
+    delta=st.sampled_from((Fraction(0), Fraction(1, 10), Fraction(1, 2))),
+    data=st.data(),
+)
+def test_engines_agree_on_generated_games(
+    instance: Instance, mode: Mode, policy: TiePolicy, delta: Fraction, data: st.DataObject
+) -> None:
+    game = Game(instance, mode, parse_class("deterministic"))
+    reference = solve_equilibria(game, delta, policy)
+    result = solve_equilibria_mip(game, delta, policy)
+    assert result.exact and result.complete, result.notes
+    assert summary(result) == summary(reference)
+    user = data.draw(st.integers(0, len(instance.users) - 1), label="user")
+    sense = data.draw(st.sampled_from(("min", "max")), label="sense")
+    extreme = find_extreme_equilibrium_mip(game, user, sense, delta, policy)
+    assert extreme.exact, extreme.notes
+    assert extreme.utility == (reference.worst if sense == "min" else reference.best)[user]
+
+
+def zero_table(actions: list[str]) -> dict[str, dict[str, int]]:
+    return {a: {"y0": 0, "y1": 0} for a in actions}
+
+
+# Found by the property test above (shrunk): user U1 is indifferent between two actions, one of which
+# each provider prefers, so her game has no equilibrium; U0's game has one. The personalized game has
+# none, and U0's slice equilibrium must not be listed (it takes part in no whole-game equilibrium).
+NO_WHOLE_GAME_EQUILIBRIUM = {
+    "schema_version": 1,
+    "states": ["y0", "y1"],
+    "providers": {"P0": {"signals": ["s0"]}, "P1": {"signals": ["s0", "s1"]}},
+    "users": {
+        "U0": {"actions": ["a0", "a1", "a2"], "utility": zero_table(["a0", "a1", "a2"])},
+        "U1": {"actions": ["a0", "a1"], "utility": zero_table(["a0", "a1"])},
+    },
+    "worlds": {
+        "w0": {"prob": "1/2", "state": "y0", "signals": {"P0": "s0", "P1": "s0"}},
+        "w1": {"prob": "1/2", "state": "y1", "signals": {"P0": "s0", "P1": "s0"}},
+    },
+    "stakes": {
+        "P0": {
+            "U0": {"weight": 0, "utility": zero_table(["a0", "a1", "a2"])},
+            "U1": {"weight": 1, "utility": {"a0": {"y0": 0, "y1": 0}, "a1": {"y0": 0, "y1": 1}}},
+        },
+        "P1": {
+            "U0": {"weight": 0, "utility": zero_table(["a0", "a1", "a2"])},
+            "U1": {"weight": 1, "utility": {"a0": {"y0": 0, "y1": 1}, "a1": {"y0": 0, "y1": 0}}},
+        },
+    },
+    "protocol": {"turns": ["P"], "provider_messages": ["m0"]},
+}
+
+
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+def test_a_user_without_equilibrium_leaves_the_personalized_game_without_any(engine: str) -> None:
+    game = Game(
+        instance_from_dict(NO_WHOLE_GAME_EQUILIBRIUM), Mode.PERSONALIZED, parse_class("deterministic")
+    )
+    assert [len(solve_equilibria(part).equilibria) for part in game.split()] == [1, 0]
+    result = ENGINES[engine](game, Fraction(0), TiePolicy.FAVOURABLE)
+    assert (result.count, result.equilibria, result.worst, result.best) == (0, (), (None, None), (None, None))
+    for user in (0, 1):
+        assert find_extreme_equilibrium_mip(game, user, "max").utility is None
+
+
+# -- the solver is a source of candidates, never of proofs ------------------------------------------------
+
+
+class FailingSolver:
+    """A pulp solver that never solves anything."""
+
+    def actualSolve(self, lp: Any, **kwargs: Any) -> int:
+        return int(pulp.LpStatusNotSolved)
+
+
+class LyingSolver:
+    """CBC, except that its first answer is a made-up profile declared optimal."""
+
+    def __init__(self, lie: tuple[int, ...]) -> None:
+        self.lie = lie
+        self.calls = 0
+
+    def actualSolve(self, lp: Any, **kwargs: Any) -> int:
+        self.calls += 1
+        if self.calls > 1:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                cbc = pulp.PULP_CBC_CMD(msg=False)
+            return int(cbc.actualSolve(lp, **kwargs))
+        for variable in lp.variables():
+            variable.varValue = 0.0
+            parts = variable.name.split("_")
+            if parts[0] == "x" and self.lie[int(parts[1])] == int(parts[2]):
+                variable.varValue = 1.0
+        return int(pulp.LpStatusOptimal)
+
+
+PROSECUTOR = Case("prosecutor_judge", Mode.ANONYMOUS, "deterministic", TiePolicy.FAVOURABLE, Fraction(0))
+
+
+def test_prosecutor_has_a_profile_that_is_no_equilibrium() -> None:
+    game = PROSECUTOR.game()
+    assert verify_profile(game, (0,)) is None
+    assert solve("enumerate", PROSECUTOR).equilibria
+
+
+@pytest.mark.parametrize("mode", Mode)
+def test_a_rejected_candidate_is_reported_and_the_answer_stays_exact(mode: Mode) -> None:
+    game = Game(bundled("prosecutor_judge"), mode, parse_class("deterministic"))
+    solver = LyingSolver((0,))
+    result = solve_equilibria_mip(game, solver=solver)
+    assert not result.exact
+    assert any(note.startswith("DISAGREEMENT") for note in result.notes)
+    assert summary(result) == summary(solve_equilibria(game))
+
+
+@pytest.mark.parametrize("mode", Mode)
+def test_a_solver_that_fails_makes_the_result_incomplete(mode: Mode) -> None:
+    game = Game(bundled("prosecutor_judge"), mode, parse_class("deterministic"))
+    result = solve_equilibria_mip(game, solver=FailingSolver())
+    assert not result.exact and not result.complete
+    assert any(note.startswith("INCOMPLETE") and "Not Solved" in note for note in result.notes)
+    extreme = find_extreme_equilibrium_mip(game, 0, solver=FailingSolver())
+    assert extreme.utility is None and not extreme.exact and extreme.notes
+
+
+def test_a_rejected_optimum_does_not_stop_the_extreme_search() -> None:
+    game = PROSECUTOR.game()
+    extreme = find_extreme_equilibrium_mip(game, 0, "min", solver=LyingSolver((0,)))
+    assert not extreme.exact
+    assert extreme.utility == solve("enumerate", PROSECUTOR).worst[0]
+
+
+def test_the_time_limit_is_honoured() -> None:
+    game = Game(bundled("complementary_halves"), Mode.ANONYMOUS, parse_class("deterministic"))
+    result = solve_equilibria_mip(game, time_limit=1e-9)
+    assert not result.complete and not result.exact
+    assert any("time limit" in note for note in result.notes)
+
+
+def test_another_pulp_solver_can_be_used() -> None:
+    pytest.importorskip("highspy")
+    case = Case("complementary_halves", Mode.ANONYMOUS, "deterministic", TiePolicy.CANONICAL, Fraction(0))
+    result = solve_equilibria_mip(case.game(), case.delta, case.policy, solver=pulp.HiGHS(msg=False))
+    assert summary(result) == summary(solve("enumerate", case))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda game: solve_equilibria_mip(game, Fraction(-1)),
+        lambda game: solve_equilibria_mip(game, time_limit=0),
+        lambda game: find_extreme_equilibrium_mip(game, 0, "median"),  # type: ignore[arg-type]
+        lambda game: find_extreme_equilibrium_mip(game, 5),
+        lambda game: find_extreme_equilibrium_mip(game, 0, "min", Fraction(-1, 2)),
+    ],
+    ids=["negative-delta", "zero-time", "bad-sense", "unknown-user", "negative-delta-extreme"],
+)
+def test_bad_requests_are_refused(call: Callable[[Game], object]) -> None:
+    with pytest.raises(ModelError):
+        call(PROSECUTOR.game())
