@@ -17,7 +17,7 @@ from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
 from solver.games import Game, Mode
 from solver.model import Instance
-from solver.oracle import DEFAULT_CHOICE_LIMIT, solve_deviation
+from solver.oracle import solve_commitment
 from solver.protocol import ConversationTree
 from solver.response import TiePolicy
 from solver.results import equilibrium_to_json
@@ -149,7 +149,7 @@ def _commitment(
     )
     results = []
     for users in groups:
-        bound = solve_deviation(instance, 0, users, [[_placeholder()] for _ in users], DEFAULT_CHOICE_LIMIT)
+        bound = solve_commitment(instance, users)
         document = build_certificate(instance, users, [bound.rule], [bound]) if bound.certified else None
         results.append((users, bound, document))
         if certificates is not None and document is not None:
@@ -188,12 +188,6 @@ def _commitment(
         console.print(f"  rule: {b.rule.describe(provider.signals, tree)}")
         if d is not None:
             console.print("  users: " + ", ".join(f"{k} {v['utility']}" for k, v in d["responses"].items()))
-
-
-def _placeholder() -> Any:
-    from solver.rules import Rule
-
-    return Rule(((),))
 
 
 def print_verification(console: Console, path: Path, verification: Verification) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, Status, Step, Verdict
 from proofs.equilibria import Quantified, quantify
 from solver.alignment import best_bound_weights
-from solver.games import Game, Mode
+from solver.games import Game, Mode, respond_to_rules
 from solver.information import provider_subsets, solve_benchmark
 from solver.inspection import subset_label
 from solver.model import Instance
@@ -249,14 +249,9 @@ def instantiate(
 
 def selections_with_laws(instance: Instance, rules: list[Any], user: int) -> list[Any]:
     """Every outcome law of the user's best responses at a profile (canonical first)."""
-    from solver.games import respond_to_rule
-
-    responses = [respond_to_rule(instance, user, k, r) for k, r in enumerate(rules)]
-    top = max(r.value for r in responses)
     laws: list[Any] = []
-    for r in responses:
-        if r.value == top:
-            laws.extend(law for law in r.laws if law not in laws)
+    for _, response in respond_to_rules(instance, user, rules):
+        laws.extend(law for law in response.laws if law not in laws)
     return laws
 
 

@@ -16,6 +16,7 @@ from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, S
 from proofs.equilibria import quantify
 from solver.alignment import strong_alignment
 from solver.errors import ClassTooLargeError
+from solver.games import Mode
 from solver.information import (
     Garbling,
     common_garbling,
@@ -106,8 +107,6 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
             setting,
             reasons=(f"class {options.class_name} does not contain the T-shared rules",),
         )
-    from solver.games import Mode
-
     quantified = quantify(instance, Mode.ANONYMOUS, options)
     if quantified.count == 0:
         return ClaimResult(

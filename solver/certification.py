@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from solver.games import Game, Mode, respond_to_rule
+from solver.games import Game, Mode, respond_to_rules
 from solver.numbers import ZERO
 from solver.oracle import DEFAULT_CHOICE_LIMIT, DeviationBound, solve_deviation
 from solver.results import Equilibrium, SolveResult
+from solver.rules import Rule
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class FullCertification:
 
 
 def selections(
-    game: Game, rules: Sequence[object], users: Sequence[int]
+    game: Game, rules: Sequence[Rule], users: Sequence[int]
 ) -> list[list[tuple[int, tuple[Fraction, ...]]]]:
     """Every best-response selection of each user at a profile: (provider used, payoff vector).
 
@@ -65,14 +66,9 @@ def selections(
     """
     result = []
     for i in users:
-        responses = [respond_to_rule(game.instance, i, k, rule) for k, rule in enumerate(rules)]  # type: ignore[arg-type]
-        top = max(r.value for r in responses)
         options: list[tuple[int, tuple[Fraction, ...]]] = []
-        for k, r in enumerate(responses):
-            if r.value == top:
-                for vector in r.payoffs:
-                    if (k, vector) not in options:
-                        options.append((k, vector))
+        for k, response in respond_to_rules(game.instance, i, rules):
+            options.extend((k, v) for v in response.payoffs if (k, v) not in options)
         result.append(options)
     return result
 

@@ -90,6 +90,28 @@ def respond_to_rule(instance: Instance, user: int, provider: int, rule: Rule) ->
     return RuleResponse(canonical.value, laws, payoffs)
 
 
+def respond_to_rules(instance: Instance, user: int, rules: Sequence[Rule]) -> list[tuple[int, RuleResponse]]:
+    """The user's responses to the providers she finds optimal at a profile (SPEC.md §4).
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        Index of the user.
+    rules : sequence of Rule
+        One rule per provider.
+
+    Returns
+    -------
+    list of (int, RuleResponse)
+        Each maximising provider, in file order, with her response to its rule.
+    """
+    responses = [respond_to_rule(instance, user, k, rule) for k, rule in enumerate(rules)]
+    top = max(r.value for r in responses)
+    return [(k, r) for k, r in enumerate(responses) if r.value == top]
+
+
 @dataclass(frozen=True)
 class Game:
     """The personalized or anonymous game of an instance over one strategy class.

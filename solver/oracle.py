@@ -517,13 +517,18 @@ def solve_deviation(
     return DeviationBound(provider, value, Rule(table), program.choices, certified, tuple(solutions))
 
 
-def solve_commitment(instance: Instance, limit: int = DEFAULT_CHOICE_LIMIT) -> DeviationBound:
+def solve_commitment(
+    instance: Instance, users: Sequence[int] | None = None, limit: int = DEFAULT_CHOICE_LIMIT
+) -> DeviationBound:
     """A single provider's optimal commitment over all mixed rules: the persuasion optimum.
 
     Parameters
     ----------
     instance : Instance
-        A game with one provider (anonymous: one rule for every user).
+        A game with one provider.
+    users : sequence of int, optional
+        The users the rule is offered to (default: all, the anonymous game; one user for a
+        personalized game's slice).
     limit : int
         The largest number of linear programs accepted.
 
@@ -534,6 +539,7 @@ def solve_commitment(instance: Instance, limit: int = DEFAULT_CHOICE_LIMIT) -> D
     """
     if len(instance.providers) != 1:
         raise ModelError("an optimal commitment is defined here for a single provider; use solve_deviation")
-    users = tuple(range(len(instance.users)))
+    users = tuple(range(len(instance.users))) if users is None else tuple(users)
+    # The deviator's own current rule is never read: any placeholder stands for it.
     placeholder = Rule(((),))
     return solve_deviation(instance, 0, users, [[placeholder] for _ in users], limit)
