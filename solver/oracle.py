@@ -12,14 +12,14 @@ instances; larger ones are refused with the count unless the caller raises the l
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from solver.errors import ClassTooLargeError, ModelError
 from solver.games import respond_to_rule
 from solver.lp import LinearProgram, LPSolution, LPStatus, solve_lp
-from solver.model import PROVIDER_TURN, USER_TURN, Instance
+from solver.model import PROVIDER_TURN, USER_TURN, Instance, User
 from solver.numbers import ONE, ZERO
 from solver.protocol import ConversationTree
 from solver.rules import Rule
@@ -218,6 +218,31 @@ def count_choices(instance: Instance, provider: int, users: Sequence[int], has_r
     return total
 
 
+def _report_value(
+    context: _Context,
+    weights: list[list[list[Fraction]]],
+    user: User,
+    x: int,
+    h: int,
+    new_variable: Callable[[str], int],
+    upper: list[tuple[dict[int, Fraction], Fraction, str]],
+) -> dict[int, Fraction]:
+    """``Σ_m z`` with rows ``z ≥ W(x, h, m, a)`` for every action: her best value after report h."""
+    tree = context.tree
+    messages = context.instance.protocol.provider_messages
+    feature = user.features[x]
+    node = tree.spell(tree.provider_nodes[h])
+    total: dict[int, Fraction] = {}
+    for m in range(context.messages):
+        z = new_variable(f"z[{user.label}][{feature}][{node}][{messages[m]}]")
+        total[z] = ONE
+        for a in range(len(user.actions)):
+            row = _term(context, weights, x, h, m, a)
+            row[z] = row.get(z, ZERO) - ONE
+            upper.append((row, ZERO, f"max|{user.label}|{feature}|{node}|{messages[m]}|{user.actions[a]}"))
+    return total
+
+
 def build_program(
     instance: Instance,
     provider: int,
@@ -274,6 +299,7 @@ def build_program(
         stake = instance.stakes[provider][i]
         paid = context.weights(i, stake.utility)
         n_actions = len(user.actions)
+
         if not choice.consults:
             if best_other is None:
                 raise ModelError(f"user {label} has no other provider to stay with")
@@ -282,22 +308,9 @@ def build_program(
                 value = new_variable(f"v[{label}][{user.features[x]}]")
                 total[value] = ONE
                 for h in range(context.nodes):
-                    node = tree.spell(tree.provider_nodes[h])
-                    maxima: dict[int, Fraction] = {}
-                    for m in range(context.messages):
-                        z = new_variable(f"z[{label}][{user.features[x]}][{node}][{messages[m]}]")
-                        maxima[z] = ONE
-                        for a in range(n_actions):
-                            row = _term(context, u, x, h, m, a)
-                            row[z] = row.get(z, ZERO) - ONE
-                            upper.append(
-                                (
-                                    row,
-                                    ZERO,
-                                    f"max|{label}|{user.features[x]}|{node}|{messages[m]}|{user.actions[a]}",
-                                )
-                            )
+                    maxima = _report_value(context, u, user, x, h, new_variable, upper)
                     maxima[value] = -ONE
+                    node = tree.spell(tree.provider_nodes[h])
                     upper.append((maxima, ZERO, f"value|{label}|{user.features[x]}|{node}"))
             upper.append((total, best_other, f"stays|{label}"))
             continue
@@ -318,19 +331,11 @@ def build_program(
             for h in range(context.nodes):
                 if h == r:
                     continue
-                node = tree.spell(tree.provider_nodes[h])
-                row_total: dict[int, Fraction] = {}
-                for m in range(context.messages):
-                    z = new_variable(f"z[{label}][{feature}][{node}][{messages[m]}]")
-                    row_total[z] = ONE
-                    for a in range(n_actions):
-                        row = _term(context, u, x, h, m, a)
-                        row[z] = row.get(z, ZERO) - ONE
-                        upper.append(
-                            (row, ZERO, f"max|{label}|{feature}|{node}|{messages[m]}|{user.actions[a]}")
-                        )
+                row_total = _report_value(context, u, user, x, h, new_variable, upper)
                 _add(row_total, chosen, -ONE)
-                upper.append((row_total, ZERO, f"report|{label}|{feature}|{node}"))
+                upper.append(
+                    (row_total, ZERO, f"report|{label}|{feature}|{tree.spell(tree.provider_nodes[h])}")
+                )
             _add(offered, chosen)
         if best_other is not None:
             upper.append(({k: -v for k, v in offered.items()}, -best_other, f"participates|{label}"))
