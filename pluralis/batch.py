@@ -479,7 +479,7 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
         table.add_row(row["file"], row["status"], text)
     console.print(table)
     if len(report.rows) > show:
-        console.print(f"... {len(report.rows) - show} more rows in {out / SUMMARY_CSV}")
+        console.print(f"... {len(report.rows) - show} more rows in {out / SUMMARY_CSV}", soft_wrap=True)
     rate = report.computed / report.seconds if report.seconds > 0 else 0.0
     console.print(
         f"{report.computed} computed, {report.skipped} taken from earlier results, {report.failed} in error; "

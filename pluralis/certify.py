@@ -76,7 +76,7 @@ def solve_full(
         return
     _print_full(console, instance, full, source_class)
     for name in written:
-        console.print(f"certificate written: {name}")
+        console.print(f"certificate written: {name}", soft_wrap=True)
 
 
 def _full_json(instance: Instance, full: FullResult, source_class: str, written: list[str]) -> dict[str, Any]:
@@ -203,9 +203,11 @@ def print_verification(console: Console, path: Path, verification: Verification)
         The verdict.
     """
     if verification.valid:
-        console.print(f"{path}: valid ({verification.checked_programs} deviation programs checked)")
+        console.print(
+            f"{path}: valid ({verification.checked_programs} deviation programs checked)", soft_wrap=True
+        )
     else:
-        console.print(f"{path}: INVALID")
+        console.print(f"{path}: INVALID", soft_wrap=True)
         for reason in verification.reasons:
             console.print(f"  {reason}")
 

@@ -368,9 +368,7 @@ def library_files(directory: Path | None = None) -> list[Path]:
     show_default=True,
     help="Where the Markdown report is written.",
 )
-@click.option(
-    "--details", is_flag=True, help="Also print each instance's summary and extreme equilibria."
-)
+@click.option("--details", is_flag=True, help="Also print each instance's summary and extreme equilibria.")
 def reproduce(library: Path | None, report: Path, details: bool) -> None:
     """Check every claim of SPEC §8 on the instance library: verdicts, margins and a Markdown report."""
     from pluralis.reproduce import Entry, cell, markdown_report, run_library
@@ -426,7 +424,7 @@ def reproduce(library: Path | None, report: Path, details: bool) -> None:
     )
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(markdown_report(entries, seconds), encoding="utf-8")
-    console.print(f"report written to {report} ({seconds:.1f} s)")
+    console.print(f"report written to {report} ({seconds:.1f} s)", soft_wrap=True)
 
 
 def _print_extremes(console: Console, instance: Instance) -> None:

@@ -191,7 +191,7 @@ def fit_command(
     console = Console(highlight=False, markup=False, soft_wrap=False, width=max(100, Console().width))
     _print_report(console, report)
     for path in report.get("written", []):
-        console.print(f"wrote {path}")
+        console.print(f"wrote {path}", soft_wrap=True)
 
 
 @click.command("synthesize")

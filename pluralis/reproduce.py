@@ -107,9 +107,7 @@ def _profiles(instance: Instance) -> int:
     return game.profile_count()
 
 
-def check_entry(
-    path: Path, name: str, instance: Instance, options: CheckOptions | None = None
-) -> Entry:
+def check_entry(path: Path, name: str, instance: Instance, options: CheckOptions | None = None) -> Entry:
     """Check every claim on one instance, skipping those too large to enumerate quickly.
 
     Parameters
@@ -243,13 +241,12 @@ def markdown_report(entries: list[Entry], seconds: float) -> str:
         lines += ["", "## Instances found by the search", ""]
         for e in witnesses:
             provenance = dict(e.instance.provenance)
-            lines.append(f"- `{e.name}` ({provenance['target']}, {provenance.get('verdict', '?')}): "
-                         f"{_escape(provenance.get('note', ''))}")
+            lines.append(
+                f"- `{e.name}` ({provenance['target']}, {provenance.get('verdict', '?')}): "
+                f"{_escape(provenance.get('note', ''))}"
+            )
     counterexamples = [
-        (e, c, r)
-        for e in entries
-        for c, r in e.results.items()
-        if r.verdict is Verdict.COUNTEREXAMPLE
+        (e, c, r) for e in entries for c, r in e.results.items() if r.verdict is Verdict.COUNTEREXAMPLE
     ]
     if counterexamples:
         lines += ["", "## Counterexamples", ""]

@@ -191,7 +191,10 @@ def search_command(
 
                 states.append((m, run_search(request, out, progress)))
     except KeyboardInterrupt:
-        console.print(f"interrupted: everything found so far is in {out}; run the same command to resume")
+        console.print(
+            f"interrupted: everything found so far is in {out}; run the same command to resume",
+            soft_wrap=True,
+        )
         raise
     _print_summary(console, target.name, family, states, out)
     if target.kind is Kind.RECORD:
@@ -221,4 +224,4 @@ def _print_summary(
             f"{s.seconds:.1f}",
         )
     console.print(table)
-    console.print(f"kept instances and search-state.json are in {out}")
+    console.print(f"kept instances and search-state.json are in {out}", soft_wrap=True)
