@@ -17,7 +17,7 @@ from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
 from solver.games import Game, Mode
 from solver.model import Instance
-from solver.oracle import solve_commitment
+from solver.oracle import OracleOptions, solve_commitment
 from solver.protocol import ConversationTree
 from solver.response import TiePolicy
 from solver.results import equilibrium_to_json
@@ -33,6 +33,8 @@ def solve_full(
     limit: int,
     as_json: bool,
     certificates: Path | None,
+    oracle: OracleOptions | None = None,
+    progress: bool = False,
 ) -> None:
     """Equilibria in ``full``: a single provider's optimal commitment, or finite equilibria certified.
 
@@ -54,13 +56,17 @@ def solve_full(
         Print JSON instead of text.
     certificates : Path, optional
         Folder where a certificate is written for each certified equilibrium.
+    oracle : OracleOptions, optional
+        How the deviation oracle covers the users' choices.
+    progress : bool
+        Show progress bars on standard error.
     """
     if len(instance.providers) == 1:
-        _commitment(console, instance, mode, as_json, certificates)
+        _commitment(console, instance, mode, as_json, certificates, oracle or OracleOptions())
         return
     game = Game(instance, mode, parse_class(source_class, instance), limit=limit)
-    finite = solve_equilibria(game, delta, TiePolicy.FAVOURABLE)
-    full = certify_result(game, finite)
+    finite = solve_equilibria(game, delta, TiePolicy.FAVOURABLE, progress=progress)
+    full = certify_result(game, finite, oracle, progress=progress)
     written = []
     if certificates is not None:
         certificates.mkdir(parents=True, exist_ok=True)
@@ -86,6 +92,11 @@ def _full_json(instance: Instance, full: FullResult, source_class: str, written:
         entry = equilibrium_to_json(instance, c.equilibrium)
         entry["survives_in_full"] = c.survives
         entry["deviation_bounds"] = {instance.providers[b.provider].label: str(b.value) for b in c.bounds}
+        entry["deviation_bound_status"] = {instance.providers[b.provider].label: b.status for b in c.bounds}
+        entry["deviation_bound_estimates"] = {
+            instance.providers[b.provider].label: str(b.estimate) for b in c.bounds if b.estimate is not None
+        }
+        entry["status"] = c.status
         entry["certified"] = c.certified
         equilibria.append(entry)
     return {
@@ -95,6 +106,8 @@ def _full_json(instance: Instance, full: FullResult, source_class: str, written:
         "tie_policy": TiePolicy.FAVOURABLE.value,
         "delta": str(full.finite.delta),
         "exact": full.certified and full.finite.exact,
+        "status": full.status,
+        "complete": full.complete,
         "count": full.count,
         "finite_count": full.finite.count,
         "worst": {label: None if v is None else str(v) for label, v in zip(labels, full.worst)},
@@ -105,12 +118,16 @@ def _full_json(instance: Instance, full: FullResult, source_class: str, written:
 
 
 def _print_full(console: Console, instance: Instance, full: FullResult, source_class: str) -> None:
-    status = "certified exact" if full.certified else "NOT certified"
     console.print(
         f"{full.finite.mode.value} game: {full.finite.count} equilibrium profile(s) in {source_class}; "
-        f"{full.count} survive every mixed deviation ({status}, deviator-favourable ties, "
+        f"{full.count} survive every mixed deviation ({full.status}, deviator-favourable ties, "
         f"δ = {full.finite.delta})"
     )
+    if not full.complete:
+        console.print(
+            f"INTERRUPTED: {len(full.certifications)} of {full.finite.count} equilibria certified; "
+            "the table holds those"
+        )
     tree = ConversationTree(instance.protocol)
     table = Table(box=None, pad_edge=False)
     for column in ("#", "rules", "utilities", "payoffs", "sup deviation", "in full"):
@@ -126,9 +143,18 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
             f"{instance.providers[j].label} {lo}" + ("" if lo == hi else f"..{hi}")
             for j, (lo, hi) in enumerate(e.payoffs)
         )
-        bounds = ", ".join(f"{instance.providers[b.provider].label} {b.value}" for b in c.bounds)
-        table.add_row(str(k + 1), rules, utilities, payoffs, bounds, "yes" if c.survives else "no")
+        bounds = ", ".join(
+            f"{instance.providers[b.provider].label} {'' if b.exhaustive else '≥ '}{b.value}"
+            for b in c.bounds
+        )
+        verdict = "yes" if c.certified and c.survives else "no" if not c.survives else "yes?"
+        table.add_row(str(k + 1), rules, utilities, payoffs, bounds, verdict)
     console.print(table)
+    if any(not b.exhaustive for c in full.certifications for b in c.bounds):
+        console.print(
+            "≥ v: a certified candidate from the MIP (an exactly attained deviation payoff, not certified "
+            "optimal); yes?: survives those candidates only"
+        )
     for i, user in enumerate(instance.users):
         if full.worst[i] is None:
             console.print(f"{user.label}: no equilibrium of {source_class} survives in full")
@@ -137,7 +163,12 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
 
 
 def _commitment(
-    console: Console, instance: Instance, mode: Mode, as_json: bool, certificates: Path | None
+    console: Console,
+    instance: Instance,
+    mode: Mode,
+    as_json: bool,
+    certificates: Path | None,
+    oracle: OracleOptions,
 ) -> None:
     """The single provider's optimal commitment over all mixed rules (the persuasion optimum)."""
     tree = ConversationTree(instance.protocol)
@@ -149,7 +180,9 @@ def _commitment(
     )
     results = []
     for users in groups:
-        bound = solve_commitment(instance, users)
+        bound = solve_commitment(
+            instance, users, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
+        )
         document = build_certificate(instance, users, [bound.rule], [bound]) if bound.certified else None
         results.append((users, bound, document))
         if certificates is not None and document is not None:
@@ -172,6 +205,8 @@ def _commitment(
                             if d is None
                             else {k: v["utility"] for k, v in d["responses"].items()},
                             "certified": b.certified,
+                            "status": b.status,
+                            "estimate": None if b.estimate is None else str(b.estimate),
                         }
                         for users, b, d in results
                     ],
@@ -183,8 +218,9 @@ def _commitment(
         return
     for users, b, d in results:
         who = ", ".join(instance.users[i].label for i in users)
-        status = "certified exact" if b.certified else "NOT certified"
-        console.print(f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({status})")
+        console.print(f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({b.status})")
+        if b.estimate is not None:
+            console.print(f"  the MIP solver's estimate of the optimum: {b.estimate} (floating point)")
         console.print(f"  rule: {b.rule.describe(provider.signals, tree)}")
         if d is not None:
             console.print("  users: " + ", ".join(f"{k} {v['utility']}" for k, v in d["responses"].items()))

@@ -26,6 +26,7 @@ from solver.games import Game, Mode
 from solver.inspection import InstanceSummary, summarize, summary_to_json
 from solver.model import Instance
 from solver.numbers import parse_number
+from solver.oracle_context import DEFAULT_CHOICE_LIMIT, DEFAULT_MIP_TIME_LIMIT, METHODS, OracleOptions
 from solver.protocol import ConversationTree
 from solver.response import TiePolicy
 from solver.results import SolveResult, result_to_json
@@ -221,6 +222,28 @@ def _solve(
     default=None,
     help="With --class full: write a certificate file per certified equilibrium into this folder.",
 )
+@click.option(
+    "--oracle",
+    type=click.Choice(list(METHODS)),
+    default="auto",
+    show_default=True,
+    help="With --class full: solve every combination of the users' choices (exhaustive, exact), ask a "
+    "MIP for them (mip, a certified candidate), or exhaustive up to --choice-limit and the MIP above (auto).",
+)
+@click.option(
+    "--choice-limit",
+    type=click.IntRange(min=0),
+    default=DEFAULT_CHOICE_LIMIT,
+    show_default=True,
+    help="With --class full: the most choice combinations solved one by one per deviation.",
+)
+@click.option(
+    "--oracle-time-limit",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_MIP_TIME_LIMIT,
+    show_default=True,
+    help="With --class full: seconds the MIP solver may spend on one deviation.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def solve(
     file: Path,
@@ -233,6 +256,9 @@ def solve(
     show: int,
     source_class: str,
     certificates: Path | None,
+    oracle: str,
+    choice_limit: int,
+    oracle_time_limit: float,
     as_json: bool,
 ) -> None:
     """Find every equilibrium of the game in FILE over a strategy class.
@@ -248,7 +274,18 @@ def solve(
         if TiePolicy(tie_policy) is not TiePolicy.FAVOURABLE:
             raise click.UsageError("--class full certifies deviations with deviator-favourable ties only")
         delta_value = parse_number(delta, "--delta")
-        solve_full(_console(), instance, Mode(mode), source_class, delta_value, limit, as_json, certificates)
+        solve_full(
+            _console(),
+            instance,
+            Mode(mode),
+            source_class,
+            delta_value,
+            limit,
+            as_json,
+            certificates,
+            OracleOptions(choice_limit, oracle, oracle_time_limit),
+            progress=not as_json and sys.stderr.isatty(),
+        )
         return
     result = _solve(
         instance,

@@ -23,7 +23,8 @@ from solver.errors import ModelError
 from solver.lp import LPStatus
 from solver.model import Instance
 from solver.numbers import ZERO
-from solver.oracle import DeviationBound, UserChoice
+from solver.oracle import DeviationBound
+from solver.oracle_context import UserChoice
 from solver.protocol import ConversationTree
 from solver.response import Response, TiePolicy, provider_payoff, solve_response, user_value
 from solver.rules import Rule

@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from solver.enumeration import _progress
 from solver.games import Game, Mode, respond_to_rules
 from solver.numbers import ZERO
-from solver.oracle import DEFAULT_CHOICE_LIMIT, DeviationBound, solve_deviation
+from solver.oracle import DeviationBound, OracleOptions, solve_deviation
 from solver.results import Equilibrium, SolveResult
 from solver.rules import Rule
 
@@ -35,7 +36,7 @@ class FullCertification:
     survives : bool
         Whether some selection has every regret ≤ δ (for a personalized slice: ≤ δ on its own).
     certified : bool
-        Whether every bound was certified exactly.
+        Whether every bound was certified exactly, so that ``survives`` is exact.
     """
 
     equilibrium: Equilibrium
@@ -43,6 +44,27 @@ class FullCertification:
     regrets: tuple[tuple[Fraction, ...], ...]
     survives: bool
     certified: bool
+
+    @property
+    def refuted_exactly(self) -> bool:
+        """Whether the profile is certainly not an equilibrium of ``full``.
+
+        A bound that is only a MIP candidate is still an exactly attained payoff, a lower bound on
+        the supremum: regrets computed from it are lower bounds too, so a profile they reject is
+        rejected exactly.
+        """
+        return not self.survives and all(b.attained for b in self.bounds)
+
+    @property
+    def status(self) -> str:
+        """The verdict: ``certified``, ``refuted``, ``survives the MIP candidates …`` or ``NOT certified``."""
+        if self.certified:
+            return "certified"
+        if self.refuted_exactly:
+            return "refuted"
+        if self.survives and all(b.attained for b in self.bounds):
+            return "survives the MIP candidates (not certified)"
+        return "NOT certified"
 
 
 def selections(
@@ -74,7 +96,7 @@ def selections(
 
 
 def certify_equilibrium(
-    game: Game, equilibrium: Equilibrium, delta: Fraction = ZERO, limit: int = DEFAULT_CHOICE_LIMIT
+    game: Game, equilibrium: Equilibrium, delta: Fraction = ZERO, options: OracleOptions | None = None
 ) -> FullCertification:
     """Check one equilibrium against every mixed deviation of every provider, exactly.
 
@@ -86,8 +108,9 @@ def certify_equilibrium(
         The equilibrium.
     delta : Fraction
         δ of δ-equilibrium.
-    limit : int
-        The largest number of linear programs per provider.
+    options : OracleOptions, optional
+        How the deviation oracle covers the users' choices (default: exhaustive up to its limit,
+        the MIP candidate above it).
 
     Returns
     -------
@@ -96,12 +119,15 @@ def certify_equilibrium(
     """
     users = equilibrium.users
     rules = [list(equilibrium.rules) for _ in users]
+    oracle = options or OracleOptions()
     bounds = tuple(
-        solve_deviation(game.instance, j, users, rules, limit) for j in range(len(game.instance.providers))
+        solve_deviation(
+            game.instance, j, users, rules, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
+        )
+        for j in range(len(game.instance.providers))
     )
-    options = selections(game, equilibrium.rules, users)
     regrets = []
-    for combination in itertools.product(*options):
+    for combination in itertools.product(*selections(game, equilibrium.rules, users)):
         totals = [sum((o[1][j] for o in combination), ZERO) for j in range(len(bounds))]
         regrets.append(tuple(b.value - t for b, t in zip(bounds, totals)))
     survives = any(all(r <= delta for r in regret) for regret in regrets)
@@ -119,11 +145,15 @@ class FullResult:
     certifications : tuple of FullCertification
         One per equilibrium of ``finite``.
     count : int
-        Number of equilibrium profiles of the whole game that survive in ``full``.
+        Number of equilibrium profiles of the whole game that survive in ``full`` (0 when an
+        interrupted personalized certification leaves the users' games incomplete).
     worst, best : tuple of (Fraction or None)
         Per user, her lowest and highest utility over the surviving equilibria.
     certified : bool
         Whether every bound was certified exactly.
+    complete : bool
+        False when certification was interrupted: ``certifications`` holds the equilibria checked
+        so far, and the counts and extremes are over those.
     """
 
     finite: SolveResult
@@ -132,9 +162,24 @@ class FullResult:
     worst: tuple[Fraction | None, ...]
     best: tuple[Fraction | None, ...]
     certified: bool
+    complete: bool = True
+
+    @property
+    def status(self) -> str:
+        """How far the survivors can be trusted, in words."""
+        if self.certified:
+            return "certified exact"
+        if all(b.attained for c in self.certifications for b in c.bounds):
+            return (
+                "not certified: some deviation bounds are MIP candidates, so every refutation is exact "
+                "but a survivor may still have a better deviation"
+            )
+        return "NOT certified"
 
 
-def certify_result(game: Game, finite: SolveResult, limit: int = DEFAULT_CHOICE_LIMIT) -> FullResult:
+def certify_result(
+    game: Game, finite: SolveResult, options: OracleOptions | None = None, progress: bool = False
+) -> FullResult:
     """Certify every equilibrium of a finite-class result in ``full`` (SPEC.md §5).
 
     In the personalized game the whole game's condition is that, for every provider, the users'
@@ -146,24 +191,35 @@ def certify_result(game: Game, finite: SolveResult, limit: int = DEFAULT_CHOICE_
         The game searched.
     finite : SolveResult
         Its equilibria in a finite class.
-    limit : int
-        The largest number of linear programs per provider.
+    options : OracleOptions, optional
+        How the deviation oracle covers the users' choices.
+    progress : bool
+        Show a progress bar on standard error.
 
     Returns
     -------
     FullResult
-        The certifications and the surviving counts and extremes.
+        The certifications and the surviving counts and extremes. Interrupted (Ctrl-C), it holds
+        the equilibria certified so far and says it is not complete.
     """
     delta = finite.delta
-    if game.mode is Mode.ANONYMOUS:
-        certifications = tuple(certify_equilibrium(game, e, delta, limit) for e in finite.equilibria)
+    slices = {} if game.mode is Mode.ANONYMOUS else {s.users[0]: s for s in game.split()}
+    done: list[FullCertification] = []
+    complete = True
+    with _progress(len(finite.equilibria), "certifying in full", progress) as bar:
+        task = None if bar is None else bar.add_task("certify", total=len(finite.equilibria))
+        try:
+            for e in finite.equilibria:
+                done.append(certify_equilibrium(slices.get(e.users[0], game), e, delta, options))
+                if bar is not None and task is not None:
+                    bar.advance(task)
+        except KeyboardInterrupt:
+            complete = False
+    certifications = tuple(done)
+    if game.mode is Mode.ANONYMOUS or not complete:
         survivors = [c for c in certifications if c.survives]
-        count = len(survivors)
+        count = len(survivors) if game.mode is Mode.ANONYMOUS else 0
     else:
-        slices = {s.users[0]: s for s in game.split()}
-        certifications = tuple(
-            certify_equilibrium(slices[e.users[0]], e, delta, limit) for e in finite.equilibria
-        )
         survivors, count = _recombine(game, certifications, delta)
     n = len(game.instance.users)
     worst: list[Fraction | None] = [None] * n
@@ -174,7 +230,13 @@ def certify_result(game: Game, finite: SolveResult, limit: int = DEFAULT_CHOICE_
             worst[o.user] = o.utility if low is None else min(low, o.utility)
             best[o.user] = o.utility if high is None else max(high, o.utility)
     return FullResult(
-        finite, certifications, count, tuple(worst), tuple(best), all(c.certified for c in certifications)
+        finite,
+        certifications,
+        count,
+        tuple(worst),
+        tuple(best),
+        complete and all(c.certified for c in certifications),
+        complete,
     )
 
 

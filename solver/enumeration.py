@@ -418,9 +418,7 @@ def _solve_personalized(
             (None,) * len(game.instance.users),
             ("interrupted before the users' games were recombined",),
         )
-    return _personalized_result(
-        game, slices, scanners, candidates, delta, policy, limit, separable=True
-    )
+    return _personalized_result(game, slices, scanners, candidates, delta, policy, limit, separable=True)
 
 
 def _personalized_result(

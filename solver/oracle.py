@@ -6,7 +6,9 @@ after each message — and provider j's payoff is linear in its mixed rule, subj
 obedience, truthful-reporting and participation constraints: a linear program, certified exactly
 (:mod:`solver.lp`). The supremum over all mixed rules, with deviator-favourable ties (SPEC.md §4),
 is the largest optimum over all choices. Enumerating the choices makes it exact on small
-instances; larger ones are refused with the count unless the caller raises the limit.
+instances; above a limit on their number, the mixed-integer program of :mod:`solver.oracle_mip`
+picks the choices, and the result is an exactly attained payoff labelled "certified candidate, not
+certified optimal".
 """
 
 from __future__ import annotations
@@ -19,53 +21,20 @@ from fractions import Fraction
 from solver.errors import ClassTooLargeError, ModelError
 from solver.games import respond_to_rule
 from solver.lp import LinearProgram, LPSolution, LPStatus, solve_lp
-from solver.model import PROVIDER_TURN, USER_TURN, Instance, User
+from solver.model import Instance, User
 from solver.numbers import ONE, ZERO
-from solver.protocol import ConversationTree
+from solver.oracle_context import (
+    DEFAULT_CHOICE_LIMIT,
+    DEFAULT_MIP_TIME_LIMIT,
+    DeviationContext,
+    OracleOptions,
+    UserChoice,
+)
+from solver.oracle_mip import solve_deviation_mip
+from solver.response import TiePolicy, provider_payoff, solve_response
 from solver.rules import Rule
 
-DEFAULT_CHOICE_LIMIT = 20_000
-
 Row = tuple[tuple[int, Fraction], ...]
-
-
-@dataclass(frozen=True)
-class UserChoice:
-    """A user's choices against the deviator's rule, fixed in one linear program.
-
-    Attributes
-    ----------
-    user : int
-        Her index.
-    consults : bool
-        Whether she consults the deviator (else she stays with her best other provider).
-    reports : tuple of int
-        For each of her features, the provider node (her report history) she creates.
-    actions : tuple of tuple of int
-        For each feature and each provider message, her action.
-    """
-
-    user: int
-    consults: bool
-    reports: tuple[int, ...] = ()
-    actions: tuple[tuple[int, ...], ...] = ()
-
-    def describe(self, instance: Instance, tree: ConversationTree) -> str:
-        """One readable line, e.g. ``judge: consults; m1→acquit, m2→convict``."""
-        user = instance.users[self.user]
-        if not self.consults:
-            return f"{user.label}: stays with another provider"
-        parts = []
-        for x, feature in enumerate(user.features):
-            report = tree.spell(tree.provider_nodes[self.reports[x]])
-            acts = ", ".join(
-                f"{message}→{user.actions[a]}"
-                for message, a in zip(instance.protocol.provider_messages, self.actions[x])
-            )
-            where = "" if len(user.features) == 1 else f"{feature}: "
-            says = "" if report == "∅" else f"reports {report}; "
-            parts.append(f"{where}{says}{acts}")
-        return f"{user.label}: consults; " + " | ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -86,70 +55,53 @@ class DeviationBound:
     provider : int
         The deviator j.
     value : Fraction
-        The supremum (deviator-favourable ties).
+        The supremum (deviator-favourable ties) when ``certified``; otherwise the best payoff found,
+        which ``attained`` says is exactly attained by ``rule``.
     rule : Rule
-        A mixed rule attaining it (for j's signals).
-    choices : tuple of UserChoice
-        The users' choices under that rule.
+        A mixed rule attaining ``value`` (for j's signals).
+    choices : tuple of UserChoice or None
+        The users' choices under that rule (None when ``value`` comes from evaluating the MIP's own
+        rule rather than from a linear program).
     certified : bool
-        Whether every linear program was certified exactly (so ``value`` is exact).
+        Whether ``value`` is the exact supremum: every combination of choices was solved
+        (``exhaustive``) and every linear program was certified exactly.
     solutions : tuple of (DeviationProgram, LPSolution)
-        For every combination of choices: its program and the program's certified solution.
+        For every combination of choices solved: its program and the program's solution.
+    exhaustive : bool
+        Whether every combination of the users' choices was solved (else the MIP chose one).
+    attained : bool
+        Whether ``rule`` is certified, in exact arithmetic, to pay j exactly ``value``; then
+        ``value`` is at least an exact lower bound on the supremum.
+    estimate : Fraction or None
+        The MIP solver's objective value, rationalised: a floating-point estimate of the supremum,
+        never certified (None for the exhaustive oracle).
+    notes : tuple of str
+        What the MIP path did, for the record.
     """
 
     provider: int
     value: Fraction
     rule: Rule
-    choices: tuple[UserChoice, ...]
+    choices: tuple[UserChoice, ...] | None
     certified: bool
     solutions: tuple[tuple[DeviationProgram, LPSolution], ...]
+    exhaustive: bool = True
+    attained: bool = True
+    estimate: Fraction | None = None
+    notes: tuple[str, ...] = ()
 
-
-class _Context:
-    """Coefficients of one deviation problem."""
-
-    def __init__(self, instance: Instance, provider: int) -> None:
-        turns = instance.protocol.turns
-        if turns.count(PROVIDER_TURN) != 1 or turns[-1] != PROVIDER_TURN:
-            raise ModelError(
-                "the deviation oracle needs a protocol with one provider turn, last, after any user "
-                f"turns (got {list(turns)}); use grid(q) classes for other protocols"
-            )
-        if any(t != USER_TURN for t in turns[:-1]):
-            raise ModelError("the deviation oracle needs user turns only before the provider turn")
-        self.instance = instance
-        self.provider = provider
-        self.tree = ConversationTree(instance.protocol)
-        self.signals = len(instance.providers[provider].signals)
-        self.nodes = len(self.tree.provider_nodes)
-        self.messages = len(instance.protocol.provider_messages)
-
-    def sigma(self, s: int, h: int, m: int) -> int:
-        """Column of σ(m | s, h)."""
-        return (s * self.nodes + h) * self.messages + m
-
-    def sigma_count(self) -> int:
-        return self.signals * self.nodes * self.messages
-
-    def weights(self, user: int, utility: Sequence[Sequence[Fraction]]) -> list[list[list[Fraction]]]:
-        """``w[x][s][a] = Σ_{ω: x_j(ω) = s} π_i(x, ω) · utility(a, y(ω))``."""
-        instance = self.instance
-        signal_of = instance.world_signals[self.provider]
-        states = instance.world_states
-        actions = len(instance.users[user].actions)
-        result = []
-        for prior in instance.joint_prior(user):
-            table = [[ZERO] * actions for _ in range(self.signals)]
-            for w, p in enumerate(prior):
-                if p:
-                    for a in range(actions):
-                        table[signal_of[w]][a] += p * utility[a][states[w]]
-            result.append(table)
-        return result
+    @property
+    def status(self) -> str:
+        """``certified exact``, ``certified candidate, not certified optimal`` or ``NOT certified``."""
+        if self.certified:
+            return "certified exact"
+        if not self.exhaustive and self.attained:
+            return "certified candidate, not certified optimal"
+        return "NOT certified"
 
 
 def _term(
-    context: _Context, weights: list[list[list[Fraction]]], x: int, h: int, m: int, a: int
+    context: DeviationContext, weights: list[list[list[Fraction]]], x: int, h: int, m: int, a: int
 ) -> dict[int, Fraction]:
     """The linear form ``W(x, h, m, a) = Σ_s σ(m | s, h) w[x][s][a]``."""
     return {context.sigma(s, h, m): weights[x][s][a] for s in range(context.signals) if weights[x][s][a]}
@@ -179,7 +131,7 @@ def user_choices(instance: Instance, provider: int, user: int, has_rivals: bool)
     UserChoice
         Staying elsewhere first (when possible), then every report and action map.
     """
-    context = _Context(instance, provider)
+    context = DeviationContext(instance, provider)
     features = len(instance.users[user].features)
     actions = len(instance.users[user].actions)
     if has_rivals:
@@ -209,7 +161,7 @@ def count_choices(instance: Instance, provider: int, users: Sequence[int], has_r
     int
         The product over users of their numbers of choices.
     """
-    context = _Context(instance, provider)
+    context = DeviationContext(instance, provider)
     total = 1
     for i in users:
         features = len(instance.users[i].features)
@@ -219,7 +171,7 @@ def count_choices(instance: Instance, provider: int, users: Sequence[int], has_r
 
 
 def _report_value(
-    context: _Context,
+    context: DeviationContext,
     weights: list[list[list[Fraction]]],
     user: User,
     x: int,
@@ -274,7 +226,7 @@ def build_program(
     LinearProgram
         With named variables and rows.
     """
-    context = _Context(instance, provider)
+    context = DeviationContext(instance, provider)
     tree = context.tree
     messages = instance.protocol.provider_messages
     signals = instance.providers[provider].signals
@@ -414,6 +366,15 @@ def _no_information_value(instance: Instance, user: int) -> Fraction:
     return total
 
 
+def _may_stay(instance: Instance, users: Sequence[int], outside: Sequence[Fraction | None]) -> list[bool]:
+    """Whether each user can stay elsewhere under some rule of j.
+
+    Only when her best other value beats acting on her prior: then some rule of j is strictly worse
+    for her, the closure of the strict constraint is the LP row, and its optimum is the supremum.
+    """
+    return [o is not None and o > _no_information_value(instance, i) for i, o in zip(users, outside)]
+
+
 def deviation_programs(
     instance: Instance,
     provider: int,
@@ -422,10 +383,6 @@ def deviation_programs(
     limit: int = DEFAULT_CHOICE_LIMIT,
 ) -> Iterator[DeviationProgram]:
     """Every linear program of provider j's deviation, one per combination of the users' choices.
-
-    A user may stay elsewhere only when some rule of j is strictly worse for her than her best other
-    provider, i.e. when that provider beats acting on her prior: then the closure of the strict
-    constraint is the LP row, and its optimum is the supremum.
 
     Parameters
     ----------
@@ -444,6 +401,11 @@ def deviation_programs(
     ------
     DeviationProgram
         The programs.
+
+    Raises
+    ------
+    ClassTooLargeError
+        With the number of combinations, when it exceeds ``limit``.
     """
     has_rivals = len(instance.providers) > 1
     count = count_choices(instance, provider, users, has_rivals)
@@ -454,16 +416,83 @@ def deviation_programs(
             limit,
         )
     outside, staying = outside_options(instance, provider, users, rules)
-    per_user = []
-    for u, i in enumerate(users):
-        best_other = outside[u]
-        allowed = best_other is not None and best_other > _no_information_value(instance, i)
-        per_user.append([c for c in user_choices(instance, provider, i, has_rivals) if c.consults or allowed])
+    may_stay = _may_stay(instance, users, outside)
+    per_user = [
+        [c for c in user_choices(instance, provider, i, has_rivals) if c.consults or may_stay[u]]
+        for u, i in enumerate(users)
+    ]
     for combination in itertools.product(*per_user):
-        constant = sum((staying[u] for u, c in enumerate(combination) if not c.consults), ZERO)
-        yield DeviationProgram(
-            tuple(combination), build_program(instance, provider, combination, outside), constant
+        yield _program(instance, provider, combination, outside, staying)
+
+
+def _program(
+    instance: Instance,
+    provider: int,
+    choices: Sequence[UserChoice],
+    outside: Sequence[Fraction | None],
+    staying: Sequence[Fraction],
+) -> DeviationProgram:
+    constant = sum((staying[u] for u, c in enumerate(choices) if not c.consults), ZERO)
+    return DeviationProgram(tuple(choices), build_program(instance, provider, choices, outside), constant)
+
+
+def _rule_of(context: DeviationContext, solution: LPSolution) -> Rule:
+    """The σ columns of an optimal solution, as a rule."""
+    return Rule(
+        tuple(
+            tuple(
+                tuple(solution.primal[context.sigma(s, h, m)] for m in range(context.messages))
+                for h in range(context.nodes)
+            )
+            for s in range(context.signals)
         )
+    )
+
+
+def deviation_payoff(
+    instance: Instance,
+    provider: int,
+    users: Sequence[int],
+    rule: Rule,
+    outside: Sequence[Fraction | None],
+    staying: Sequence[Fraction],
+) -> Fraction:
+    """Provider j's exact payoff from a deviating rule, with deviator-favourable ties (SPEC.md §4).
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    provider : int
+        The deviator j.
+    users : sequence of int
+        The users.
+    rule : Rule
+        j's deviating rule.
+    outside : sequence of Fraction or None
+        Each user's best value from the other providers (None without rivals).
+    staying : sequence of Fraction
+        j's payoff from each user when she stays elsewhere.
+
+    Returns
+    -------
+    Fraction
+        The payoff: each user consults j when it is worth strictly more than her best other
+        provider, stays when strictly less, and on a tie does what is better for j; consulting j,
+        she breaks her own ties in j's favour.
+    """
+    total = ZERO
+    for u, i in enumerate(users):
+        response = solve_response(instance, i, provider, rule, TiePolicy.FAVOURABLE, provider)
+        mine = provider_payoff(instance, provider, i, response.law)
+        best_other = outside[u]
+        if best_other is None or response.value > best_other:
+            total += mine
+        elif response.value == best_other:
+            total += max(mine, staying[u])
+        else:
+            total += staying[u]
+    return total
 
 
 def solve_deviation(
@@ -472,6 +501,9 @@ def solve_deviation(
     users: Sequence[int],
     rules: Sequence[Sequence[Rule]],
     limit: int = DEFAULT_CHOICE_LIMIT,
+    *,
+    method: str = "auto",
+    time_limit: float | None = DEFAULT_MIP_TIME_LIMIT,
 ) -> DeviationBound:
     """Provider j's supremum payoff over all mixed rules, the others' rules fixed (SPEC.md §9).
 
@@ -486,15 +518,33 @@ def solve_deviation(
     rules : sequence of sequence of Rule
         ``rules[u][k]``: the rule provider k offers the u-th user.
     limit : int
-        The largest number of linear programs accepted.
+        The largest number of linear programs solved one by one.
+    method : {"auto", "exhaustive", "mip"}
+        ``exhaustive`` solves every combination of the users' choices (refused above ``limit``);
+        ``mip`` asks the mixed-integer program of :mod:`solver.oracle_mip` for the choices and
+        certifies that candidate; ``auto`` is exhaustive up to ``limit`` and the MIP above it.
+    time_limit : float or None
+        Seconds the MIP solver may spend.
 
     Returns
     -------
     DeviationBound
-        The exact supremum (when every LP is certified), a rule attaining it, and every LP's
-        certificate.
+        Exhaustive: the exact supremum (when every LP is certified), a rule attaining it, and every
+        LP's certificate. MIP: an exactly attained payoff and its rule, labelled "certified
+        candidate, not certified optimal", with the solver's estimate of the supremum.
+
+    Raises
+    ------
+    ClassTooLargeError
+        With ``method="exhaustive"``, when there are more combinations than ``limit``.
     """
-    context = _Context(instance, provider)
+    OracleOptions(limit, method, time_limit)  # validates them
+    if method == "auto":
+        count = count_choices(instance, provider, users, len(instance.providers) > 1)
+        method = "exhaustive" if count <= limit else "mip"
+    if method == "mip":
+        return _solve_by_mip(instance, provider, users, rules, time_limit)
+    context = DeviationContext(instance, provider)
     best: tuple[Fraction, DeviationProgram, LPSolution] | None = None
     solutions = []
     certified = True
@@ -512,18 +562,93 @@ def solve_deviation(
     if best is None:
         raise AssertionError("the uninformative rule is always feasible for some choice combination")
     value, program, solution = best
-    table = tuple(
-        tuple(
-            tuple(solution.primal[context.sigma(s, h, m)] for m in range(context.messages))
-            for h in range(context.nodes)
-        )
-        for s in range(context.signals)
+    return DeviationBound(
+        provider,
+        value,
+        _rule_of(context, solution),
+        program.choices,
+        certified,
+        tuple(solutions),
+        attained=solution.certified,
     )
-    return DeviationBound(provider, value, Rule(table), program.choices, certified, tuple(solutions))
+
+
+def _solve_by_mip(
+    instance: Instance,
+    provider: int,
+    users: Sequence[int],
+    rules: Sequence[Sequence[Rule]],
+    time_limit: float | None,
+) -> DeviationBound:
+    """The MIP's candidate, made exact: the LP of its choices, and its own rule evaluated exactly."""
+    context = DeviationContext(instance, provider)
+    outside, staying = outside_options(instance, provider, users, rules)
+    candidate = solve_deviation_mip(
+        instance, provider, users, outside, staying, _may_stay(instance, users, outside), time_limit
+    )
+    notes = [
+        f"MIP with {candidate.variables} variables ({candidate.binaries} binary): solver status "
+        f"{candidate.status} after {candidate.seconds:.1f} s"
+    ]
+    solutions: list[tuple[DeviationProgram, LPSolution]] = []
+    # (value, rule, choices, attained); the uninformative rule is always a valid deviation.
+    uninformative = Rule(
+        tuple(
+            tuple(
+                tuple(ONE if m == 0 else ZERO for m in range(context.messages)) for _ in range(context.nodes)
+            )
+            for _ in range(context.signals)
+        )
+    )
+    options: list[tuple[Fraction, Rule, tuple[UserChoice, ...] | None, bool]] = [
+        (
+            deviation_payoff(instance, provider, users, uninformative, outside, staying),
+            uninformative,
+            None,
+            True,
+        )
+    ]
+    if candidate.rule is not None:
+        value = deviation_payoff(instance, provider, users, candidate.rule, outside, staying)
+        options.append((value, candidate.rule, None, True))
+    if candidate.choices is not None:
+        program = _program(instance, provider, candidate.choices, outside, staying)
+        solution = solve_lp(program.program)
+        solutions.append((program, solution))
+        if solution.status is LPStatus.OPTIMAL and solution.value is not None:
+            value = solution.value + program.constant
+            options.append((value, _rule_of(context, solution), program.choices, solution.certified))
+            if not solution.certified:
+                notes.append("the linear program of the solver's choices could not be certified exactly")
+        else:
+            notes.append(
+                f"the linear program of the solver's choices is {solution.status.value} in exact "
+                "arithmetic; the solver's own rule, evaluated exactly, is used instead"
+            )
+    else:
+        notes.append("the solver returned no solution; the uninformative rule is the candidate")
+    value, rule, choices, attained = max(options, key=lambda o: (o[0], o[3], o[2] is not None))
+    return DeviationBound(
+        provider,
+        value,
+        rule,
+        choices,
+        False,
+        tuple(solutions),
+        exhaustive=False,
+        attained=attained,
+        estimate=candidate.objective,
+        notes=tuple(notes),
+    )
 
 
 def solve_commitment(
-    instance: Instance, users: Sequence[int] | None = None, limit: int = DEFAULT_CHOICE_LIMIT
+    instance: Instance,
+    users: Sequence[int] | None = None,
+    limit: int = DEFAULT_CHOICE_LIMIT,
+    *,
+    method: str = "auto",
+    time_limit: float | None = DEFAULT_MIP_TIME_LIMIT,
 ) -> DeviationBound:
     """A single provider's optimal commitment over all mixed rules: the persuasion optimum.
 
@@ -535,16 +660,39 @@ def solve_commitment(
         The users the rule is offered to (default: all, the anonymous game; one user for a
         personalized game's slice).
     limit : int
-        The largest number of linear programs accepted.
+        The largest number of linear programs solved one by one.
+    method : {"auto", "exhaustive", "mip"}
+        As in :func:`solve_deviation`.
+    time_limit : float or None
+        Seconds the MIP solver may spend.
 
     Returns
     -------
     DeviationBound
-        The optimal payoff and an optimal mixed rule.
+        The optimal payoff and an optimal mixed rule (a certified candidate above ``limit``).
     """
     if len(instance.providers) != 1:
         raise ModelError("an optimal commitment is defined here for a single provider; use solve_deviation")
     users = tuple(range(len(instance.users))) if users is None else tuple(users)
     # The deviator's own current rule is never read: any placeholder stands for it.
     placeholder = Rule(((),))
-    return solve_deviation(instance, 0, users, [[placeholder] for _ in users], limit)
+    return solve_deviation(
+        instance, 0, users, [[placeholder] for _ in users], limit, method=method, time_limit=time_limit
+    )
+
+
+__all__ = [
+    "DEFAULT_CHOICE_LIMIT",
+    "DEFAULT_MIP_TIME_LIMIT",
+    "DeviationBound",
+    "DeviationProgram",
+    "OracleOptions",
+    "build_program",
+    "count_choices",
+    "deviation_payoff",
+    "deviation_programs",
+    "outside_options",
+    "solve_commitment",
+    "solve_deviation",
+    "user_choices",
+]
