@@ -121,7 +121,8 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
     console.print(
         f"{full.finite.mode.value} game: {full.finite.count} equilibrium profile(s) in {source_class}; "
         f"{full.count} survive every mixed deviation ({full.status}, deviator-favourable ties, "
-        f"δ = {full.finite.delta})"
+        f"δ = {full.finite.delta})",
+        soft_wrap=True,
     )
     if not full.complete:
         console.print(
@@ -153,7 +154,8 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
     if any(not b.exhaustive for c in full.certifications for b in c.bounds):
         console.print(
             "≥ v: a certified candidate from the MIP (an exactly attained deviation payoff, not certified "
-            "optimal); yes?: survives those candidates only"
+            "optimal); yes?: survives those candidates only",
+            soft_wrap=True,
         )
     for i, user in enumerate(instance.users):
         if full.worst[i] is None:
@@ -218,7 +220,10 @@ def _commitment(
         return
     for users, b, d in results:
         who = ", ".join(instance.users[i].label for i in users)
-        console.print(f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({b.status})")
+        console.print(
+            f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({b.status})",
+            soft_wrap=True,
+        )
         if b.estimate is not None:
             console.print(f"  the MIP solver's estimate of the optimum: {b.estimate} (floating point)")
         console.print(f"  rule: {b.rule.describe(provider.signals, tree)}")

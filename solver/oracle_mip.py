@@ -169,7 +169,7 @@ def solve_deviation_mip(
     context = DeviationContext(instance, provider)
     problem = pulp.LpProblem(f"deviation_{provider}", pulp.LpMaximize)
     sigma = {
-        context.sigma(s, h, m): pulp.LpVariable(f"sigma_{s}_{h}_{m}", 0, 1)
+        context.sigma(s, h, m): problem.add_variable(f"sigma_{s}_{h}_{m}", 0, 1)
         for s in range(context.signals)
         for h in range(context.nodes)
         for m in range(context.messages)
@@ -190,7 +190,7 @@ def solve_deviation_mip(
         features = range(len(user.features))
         n_actions = len(user.actions)
         if outside[u] is not None and may_stay[u]:
-            kappa: Any = pulp.LpVariable(f"consults_{u}", cat="Binary")
+            kappa: Any = problem.add_variable(f"consults_{u}", cat=pulp.LpBinary)
             binaries += 1
             objective.append(_as_float(staying[u]) * (1 - kappa))
         else:
@@ -204,9 +204,9 @@ def solve_deviation_mip(
             pay_bound = _bound(paid, x)
             big = _as_float(2 * bound)
             pay_big = _as_float(pay_bound)
-            q = pulp.LpVariable(f"value_{u}_{x}", -_as_float(bound), _as_float(bound))
+            q = problem.add_variable(f"value_{u}_{x}", -_as_float(bound), _as_float(bound))
             value_terms.append(q)
-            r = [pulp.LpVariable(f"report_{u}_{x}_{h}", cat="Binary") for h in range(context.nodes)]
+            r = [problem.add_variable(f"report_{u}_{x}_{h}", cat=pulp.LpBinary) for h in range(context.nodes)]
             binaries += len(r)
             problem += pulp.lpSum(r) == kappa
             per_report = []
@@ -214,10 +214,11 @@ def solve_deviation_mip(
                 per_message = []
                 z_terms = []
                 for m in range(context.messages):
-                    z = pulp.LpVariable(f"best_{u}_{x}_{h}_{m}", -_as_float(bound), _as_float(bound))
+                    z = problem.add_variable(f"best_{u}_{x}_{h}_{m}", -_as_float(bound), _as_float(bound))
                     z_terms.append(z)
                     d = [
-                        pulp.LpVariable(f"action_{u}_{x}_{h}_{m}_{a}", cat="Binary") for a in range(n_actions)
+                        problem.add_variable(f"action_{u}_{x}_{h}_{m}_{a}", cat=pulp.LpBinary)
+                        for a in range(n_actions)
                     ]
                     binaries += len(d)
                     problem += pulp.lpSum(d) == 1
@@ -225,7 +226,7 @@ def solve_deviation_mip(
                         utility = _linear(context, sigma, w, (x, h, m, a))
                         problem += z >= utility
                         problem += z <= utility + big * (1 - d[a])
-                        g = pulp.LpVariable(f"pay_{u}_{x}_{h}_{m}_{a}", -pay_big, pay_big)
+                        g = problem.add_variable(f"pay_{u}_{x}_{h}_{m}_{a}", -pay_big, pay_big)
                         problem += g <= _linear(context, sigma, paid, (x, h, m, a)) + pay_big * (
                             2 - d[a] - r[h]
                         )
