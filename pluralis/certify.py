@@ -153,7 +153,7 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
     console.print(table)
     if any(not b.exhaustive for c in full.certifications for b in c.bounds):
         console.print(
-            "≥ v: a certified candidate from the MIP (an exactly attained deviation payoff, not certified "
+            "≥ v: a certified candidate from the MIP (an exact lower bound on the supremum, not certified "
             "optimal); yes?: survives those candidates only",
             soft_wrap=True,
         )

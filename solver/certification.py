@@ -49,11 +49,11 @@ class FullCertification:
     def refuted_exactly(self) -> bool:
         """Whether the profile is certainly not an equilibrium of ``full``.
 
-        A bound that is only a MIP candidate is still an exactly attained payoff, a lower bound on
-        the supremum: regrets computed from it are lower bounds too, so a profile they reject is
+        A bound that is only a MIP candidate is still certified as an exact lower bound on the
+        supremum: regrets computed from it are lower bounds too, so a profile they reject is
         rejected exactly.
         """
-        return not self.survives and all(b.attained for b in self.bounds)
+        return not self.survives and all(b.candidate_certified for b in self.bounds)
 
     @property
     def status(self) -> str:
@@ -62,7 +62,7 @@ class FullCertification:
             return "certified"
         if self.refuted_exactly:
             return "refuted"
-        if self.survives and all(b.attained for b in self.bounds):
+        if self.survives and all(b.candidate_certified for b in self.bounds):
             return "survives the MIP candidates (not certified)"
         return "NOT certified"
 
@@ -169,7 +169,7 @@ class FullResult:
         """How far the survivors can be trusted, in words."""
         if self.certified:
             return "certified exact"
-        if all(b.attained for c in self.certifications for b in c.bounds):
+        if all(b.candidate_certified for c in self.certifications for b in c.bounds):
             return (
                 "not certified: some deviation bounds are MIP candidates, so every refutation is exact "
                 "but a survivor may still have a better deviation"

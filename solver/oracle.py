@@ -7,8 +7,9 @@ obedience, truthful-reporting and participation constraints: a linear program, c
 (:mod:`solver.lp`). The supremum over all mixed rules, with deviator-favourable ties (SPEC.md §4),
 is the largest optimum over all choices. Enumerating the choices makes it exact on small
 instances; above a limit on their number, the mixed-integer program of :mod:`solver.oracle_mip`
-picks the choices, and the result is an exactly attained payoff labelled "certified candidate, not
-certified optimal".
+picks the choices, and the result, the certified optimum of that one combination's program (or the
+exact payoff of the solver's own rule, if larger), is labelled "certified candidate, not certified
+optimal": exactly a value the exhaustive oracle would have maximised over, so at most the supremum.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ class DeviationBound:
     provider : int
         The deviator j.
     value : Fraction
-        The supremum (deviator-favourable ties) when ``certified``; otherwise the best payoff found,
-        which ``attained`` says is exactly attained by ``rule``.
+        The supremum (deviator-favourable ties) when ``certified``; otherwise the best value found,
+        which ``candidate_certified`` says is at most the supremum, exactly.
     rule : Rule
         A mixed rule attaining ``value`` (for j's signals).
     choices : tuple of UserChoice or None
@@ -69,9 +70,12 @@ class DeviationBound:
         For every combination of choices solved: its program and the program's solution.
     exhaustive : bool
         Whether every combination of the users' choices was solved (else the MIP chose one).
-    attained : bool
-        Whether ``rule`` is certified, in exact arithmetic, to pay j exactly ``value``; then
-        ``value`` is at least an exact lower bound on the supremum.
+    candidate_certified : bool
+        Whether ``value`` is certified exactly as one of the values the supremum is taken over: the
+        certified optimum of one combination's linear program, or the exact payoff of an explicit
+        rule (users answering as in SPEC.md §4). Then ``value`` is an exact lower bound on the
+        supremum, and ``rule`` attains it or, where the program's optimum sits on a user's
+        indifference to staying elsewhere, approaches it.
     estimate : Fraction or None
         The MIP solver's objective value, rationalised: a floating-point estimate of the supremum,
         never certified (None for the exhaustive oracle).
@@ -86,7 +90,7 @@ class DeviationBound:
     certified: bool
     solutions: tuple[tuple[DeviationProgram, LPSolution], ...]
     exhaustive: bool = True
-    attained: bool = True
+    candidate_certified: bool = True
     estimate: Fraction | None = None
     notes: tuple[str, ...] = ()
 
@@ -95,7 +99,7 @@ class DeviationBound:
         """``certified exact``, ``certified candidate, not certified optimal`` or ``NOT certified``."""
         if self.certified:
             return "certified exact"
-        if not self.exhaustive and self.attained:
+        if not self.exhaustive and self.candidate_certified:
             return "certified candidate, not certified optimal"
         return "NOT certified"
 
@@ -369,8 +373,10 @@ def _no_information_value(instance: Instance, user: int) -> Fraction:
 def _may_stay(instance: Instance, users: Sequence[int], outside: Sequence[Fraction | None]) -> list[bool]:
     """Whether each user can stay elsewhere under some rule of j.
 
-    Only when her best other value beats acting on her prior: then some rule of j is strictly worse
-    for her, the closure of the strict constraint is the LP row, and its optimum is the supremum.
+    On a tie she picks the deviator (SPEC.md §4), so she stays only when j's rule is worth strictly
+    less to her than her best other provider. Some rule of j is, exactly when her best other value
+    beats acting on her prior and feature alone; then the closure ``V ≤ o`` of the strict
+    constraint is the LP row, and its optimum is the supremum.
     """
     return [o is not None and o > _no_information_value(instance, i) for i, o in zip(users, outside)]
 
@@ -477,21 +483,16 @@ def deviation_payoff(
     Returns
     -------
     Fraction
-        The payoff: each user consults j when it is worth strictly more than her best other
-        provider, stays when strictly less, and on a tie does what is better for j; consulting j,
-        she breaks her own ties in j's favour.
+        The payoff: each user consults j when it is worth at least as much to her as her best other
+        provider (on a tie she picks the deviator) and stays otherwise; consulting j, she breaks
+        her own ties in j's favour.
     """
     total = ZERO
     for u, i in enumerate(users):
         response = solve_response(instance, i, provider, rule, TiePolicy.FAVOURABLE, provider)
         mine = provider_payoff(instance, provider, i, response.law)
         best_other = outside[u]
-        if best_other is None or response.value > best_other:
-            total += mine
-        elif response.value == best_other:
-            total += max(mine, staying[u])
-        else:
-            total += staying[u]
+        total += mine if best_other is None or response.value >= best_other else staying[u]
     return total
 
 
@@ -530,7 +531,7 @@ def solve_deviation(
     -------
     DeviationBound
         Exhaustive: the exact supremum (when every LP is certified), a rule attaining it, and every
-        LP's certificate. MIP: an exactly attained payoff and its rule, labelled "certified
+        LP's certificate. MIP: an exact lower bound on the supremum and its rule, labelled "certified
         candidate, not certified optimal", with the solver's estimate of the supremum.
 
     Raises
@@ -569,7 +570,7 @@ def solve_deviation(
         program.choices,
         certified,
         tuple(solutions),
-        attained=solution.certified,
+        candidate_certified=solution.certified,
     )
 
 
@@ -591,7 +592,7 @@ def _solve_by_mip(
         f"{candidate.status} after {candidate.seconds:.1f} s"
     ]
     solutions: list[tuple[DeviationProgram, LPSolution]] = []
-    # (value, rule, choices, attained); the uninformative rule is always a valid deviation.
+    # (value, rule, choices, certified); the uninformative rule is always a valid deviation.
     uninformative = Rule(
         tuple(
             tuple(
@@ -627,7 +628,7 @@ def _solve_by_mip(
             )
     else:
         notes.append("the solver returned no solution; the uninformative rule is the candidate")
-    value, rule, choices, attained = max(options, key=lambda o: (o[0], o[3], o[2] is not None))
+    value, rule, choices, exact = max(options, key=lambda o: (o[0], o[3], o[2] is not None))
     return DeviationBound(
         provider,
         value,
@@ -636,7 +637,7 @@ def _solve_by_mip(
         False,
         tuple(solutions),
         exhaustive=False,
-        attained=attained,
+        candidate_certified=exact,
         estimate=candidate.objective,
         notes=tuple(notes),
     )

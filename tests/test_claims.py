@@ -280,9 +280,7 @@ def test_search_finds_the_c2_witness_from_the_documented_command(tmp_path: Path)
 @pytest.mark.parametrize("name", ["C2", "C5a", "C5b"])
 def test_existence_witnesses_reverify_through_the_independent_verifier(name: str, tmp_path: Path) -> None:
     target = TARGETS[name]
-    request = SearchRequest(
-        target, "random", target.family, target.sizes, 0, 60, CheckOptions(), max_found=2
-    )
+    request = SearchRequest(target, "random", target.family, target.sizes, 0, 60, CheckOptions(), max_found=2)
     state = run_search(request, tmp_path)
     assert state.found
     for found in state.found:

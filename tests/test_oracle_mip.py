@@ -1,8 +1,8 @@
 """The deviation oracle's MIP path (SPEC.md §9): certified candidates against the exhaustive oracle.
 
 The MIP's answer is made exact before it is reported: the linear program of its choices is solved
-and certified, and its own rule is evaluated exactly. So its value is always an exactly attained
-deviation payoff, at most the supremum the exhaustive oracle computes; in practice the two agree.
+and certified, and its own rule is evaluated exactly. So its value is certified as one of the values
+the exhaustive oracle maximises over, at most the supremum; in practice the two agree.
 """
 
 from __future__ import annotations
@@ -36,11 +36,13 @@ from solver.response import TiePolicy
 from solver.rules import Rule
 from solver.serialization import load
 from tests.strategies import Shape, small_instances
-from tests.test_oracle import ORACLE_CASES, PERSUASION
+from tests.test_oracle import ORACLE_CASES, PERSUASION, _best_in_class
 
 LIBRARY = Path(__file__).resolve().parent.parent / "instances"
 FORECASTERS = Path(__file__).resolve().parent / "data" / "oracle" / "two_forecasters.yaml"
+INDIFFERENT = Path(__file__).resolve().parent / "data" / "oracle" / "indifferent_investor.yaml"
 CANDIDATE = "certified candidate, not certified optimal"
+F = Fraction
 
 
 def _re_evaluated(
@@ -58,7 +60,7 @@ def test_mip_candidate_is_the_persuasion_optimum(
     # The optima are derived by hand in tests/test_oracle.py (Kamenica–Gentzkow concavification).
     candidate = solve_commitment(instance, method="mip")
     assert candidate.value == optimum > deterministic
-    assert not candidate.exhaustive and not candidate.certified and candidate.attained
+    assert not candidate.exhaustive and not candidate.certified and candidate.candidate_certified
     assert candidate.status == CANDIDATE
     assert candidate.estimate is not None
     # The reported rule pays exactly the reported value.
@@ -77,11 +79,10 @@ def test_mip_candidate_agrees_with_the_exhaustive_oracle(
     for j in range(m):
         exact = solve_deviation(instance, j, users, [others for _ in users], method="exhaustive")
         candidate = solve_deviation(instance, j, users, [others for _ in users], method="mip")
-        assert exact.certified and candidate.attained and not candidate.certified
-        # An attained payoff lies below the supremum; the rule reported attains at least the value
-        # (favourable ties can only add to what the LP of fixed choices counts).
-        attained = _re_evaluated(instance, j, users, others, candidate.rule)
-        assert candidate.value <= attained <= exact.value
+        assert exact.certified and candidate.candidate_certified and not candidate.certified
+        # Both the candidate and the payoff of the rule it reports are values the supremum is taken over.
+        assert candidate.value <= exact.value
+        assert _re_evaluated(instance, j, users, others, candidate.rule) <= exact.value
         # The two oracles agree: the MIP found a best combination of choices.
         assert candidate.value == exact.value
 
@@ -103,6 +104,24 @@ def test_auto_switches_to_the_mip_above_the_choice_limit() -> None:
             solve_deviation(instance, j, users, rules, limit=count - 1, method="exhaustive")
 
 
+def test_a_user_indifferent_between_providers_picks_the_deviator() -> None:
+    # Hand derivation (the file's note): every rule is worth 1 to the investor, so she is always
+    # indifferent between the providers, and on a tie she picks the deviator (SPEC §4). With the
+    # watcher revealing the state, the blind provider would earn 1/2 if she stayed (at "good" both
+    # actions pay her 1 and she would take the risky one), but she consults it and, without
+    # information, plays safe: its supremum is 0. Every engine must read the tie the same way.
+    instance = load(INDIFFERENT)
+    reveal = Rule((((F(1), F(0)),), ((F(0), F(1)),)))
+    silent = Rule((((F(1), F(0)),),))
+    profile = [silent, reveal]
+    for method in ("exhaustive", "mip"):
+        bound = solve_deviation(instance, 0, (0,), [profile], method=method)
+        assert bound.value == 0
+        assert bound.choices is None or bound.choices[0].consults
+    assert _re_evaluated(instance, 0, (0,), profile, silent) == 0
+    assert _best_in_class(instance, Deterministic(), (0,), profile, 0) == 0
+
+
 def test_instance_beyond_the_default_limit_gets_a_certified_candidate() -> None:
     # Two users with two hints and three actions each: 325² = 105,625 choice combinations per
     # deviator (see the file's description), above DEFAULT_CHOICE_LIMIT.
@@ -114,8 +133,13 @@ def test_instance_beyond_the_default_limit_gets_a_certified_candidate() -> None:
     for j in range(len(instance.providers)):
         assert count_choices(instance, j, users, True) == 325**2 > DEFAULT_CHOICE_LIMIT
         candidate = solve_deviation(instance, j, users, rules)
-        assert not candidate.exhaustive and candidate.attained and candidate.status == CANDIDATE
-        assert _re_evaluated(instance, j, users, list(equilibrium.rules), candidate.rule) >= candidate.value
+        assert not candidate.exhaustive and candidate.candidate_certified and candidate.status == CANDIDATE
+        # When every user consults the deviator under the candidate's choices, the rule reported
+        # attains the value (her own ties only add for j); the solver's own rule always does.
+        if candidate.choices is None or all(c.consults for c in candidate.choices):
+            assert (
+                _re_evaluated(instance, j, users, list(equilibrium.rules), candidate.rule) >= candidate.value
+            )
         # Every deterministic rule is a mixed rule: the candidate is at least the best deterministic
         # deviation the enumeration engine found.
         assert candidate.value >= equilibrium.deviations[j]
