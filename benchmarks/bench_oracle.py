@@ -9,11 +9,14 @@ deterministic profile, provider 1's best mixed deviation in the anonymous game i
   which the run stops and the total is extrapolated from the programs solved (marked ``~``);
 - the same programs in floating point only (HiGHS, model build and solve, what certification adds
   to): the ratio ``cert/float`` is the cost of exactness on the oracle's own programs;
-- by the MIP path: one program over the users' choices (CBC), then the LP of its choices certified
+- by the MIP path (``mip s``): one program over the users' choices (CBC), then the LP of its choices certified
   and its rule evaluated exactly (a certified candidate).
 
-``agree`` compares the MIP candidate with the exhaustive supremum when the latter finished. Run by
-hand, never by pytest::
+``choices`` is the oracle's count (the one its limit is compared with); ``programs`` leaves out
+staying elsewhere for users no rule of the deviator can leave worse off. ``σ vars`` counts the
+deviating rule's probabilities (signals × report nodes × messages); every program also has one
+auxiliary variable per user, feature, report and message. ``agree`` compares the MIP candidate
+with the exhaustive supremum when the latter finished. Run by hand, never by pytest::
 
     python benchmarks/bench_oracle.py
     python benchmarks/bench_oracle.py --budget 20 --only n3-a3-k2
@@ -31,7 +34,8 @@ from instances.generators import Sizes, generate_instance
 from solver.classes import Deterministic
 from solver.lp import LPStatus, _run_highs, solve_lp
 from solver.model import Instance
-from solver.oracle import count_choices, deviation_programs, solve_deviation
+from solver.oracle import _may_stay, count_choices, deviation_programs, outside_options, solve_deviation
+from solver.oracle_context import DeviationContext
 from solver.rules import Rule
 
 
@@ -56,6 +60,8 @@ LADDER = (
     Rung("n5-a2-k2", 5, 2, 2),
     Rung("n6-a2-k2", 6, 2, 2),
     Rung("n3-a3-k3", 3, 3, 3),
+    Rung("n7-a2-k2", 7, 2, 2),
+    Rung("n4-a3-k3", 4, 3, 3),
 )
 
 
@@ -71,6 +77,16 @@ def profile_of(instance: Instance, seed: int) -> list[Rule]:
     return [rng.choice(Deterministic().enumerate(instance, k)) for k in range(len(instance.providers))]
 
 
+def program_count(instance: Instance, users: tuple[int, ...], rules: list[list[Rule]]) -> int:
+    """How many programs the exhaustive oracle solves: staying elsewhere is a choice only for the
+    users some rule of the deviator leaves worse off than their best other provider."""
+    outside, _ = outside_options(instance, 0, users, rules)
+    total = 1
+    for i, may_stay in zip(users, _may_stay(instance, users, outside)):
+        total *= count_choices(instance, 0, (i,), may_stay)
+    return total
+
+
 def exhaustive(
     instance: Instance, users: tuple[int, ...], rules: list[list[Rule]], count: int, budget: float
 ) -> tuple[str, float, float, Fraction | None]:
@@ -78,6 +94,7 @@ def exhaustive(
     certified = floating = 0.0
     solved = 0
     best: Fraction | None = None
+    programs = program_count(instance, users, rules)
     for program in deviation_programs(instance, 0, users, rules, limit=count):
         start = time.perf_counter()
         _run_highs(program.program)
@@ -90,7 +107,7 @@ def exhaustive(
             value = solution.value + program.constant
             best = value if best is None else max(best, value)
         if certified > budget:
-            scale = count / solved
+            scale = programs / solved
             return f"~{certified * scale:.0f}", certified / solved, floating / solved, None
     return f"{certified:.2f}", certified / solved, floating / solved, best
 
@@ -103,7 +120,7 @@ def main() -> None:
     parser.add_argument("--only", help="Run one rung by name.")
     arguments = parser.parse_args()
     header = (
-        f"{'rung':10} {'choices':>9} {'vars':>5} {'exhaustive s':>13} {'cert ms/LP':>10} "
+        f"{'rung':10} {'choices':>9} {'programs':>9} {'σ vars':>6} {'exhaustive s':>13} {'cert ms/LP':>10} "
         f"{'float ms/LP':>11} {'cert/float':>10} {'mip s':>7} {'agree':>6}"
     )
     print(header)
@@ -114,15 +131,15 @@ def main() -> None:
         users = tuple(range(len(instance.users)))
         rules = [profile_of(instance, arguments.seed) for _ in users]
         count = count_choices(instance, 0, users, True)
-        first = next(deviation_programs(instance, 0, users, rules, limit=count))
-        variables = len(first.program.objective)
+        variables = DeviationContext(instance, 0).sigma_count()
         total, cert, flt, best = exhaustive(instance, users, rules, count, arguments.budget)
         start = time.perf_counter()
         candidate = solve_deviation(instance, 0, users, rules, method="mip")
         mip = time.perf_counter() - start
         agree = "-" if best is None else ("yes" if best == candidate.value else f"no {best}")
         print(
-            f"{rung.name:10} {count:>9,} {variables:>5} {total:>13} {cert * 1e3:>10.2f} "
+            f"{rung.name:10} {count:>9,} {program_count(instance, users, rules):>9,} {variables:>6} "
+            f"{total:>13} {cert * 1e3:>10.2f} "
             f"{flt * 1e3:>11.2f} {cert / flt:>10.1f} {mip:>7.2f} {agree:>6}",
             flush=True,
         )
