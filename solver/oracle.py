@@ -592,7 +592,8 @@ def _solve_by_mip(
         f"{candidate.status} after {candidate.seconds:.1f} s"
     ]
     solutions: list[tuple[DeviationProgram, LPSolution]] = []
-    # (value, rule, choices, certified); the uninformative rule is always a valid deviation.
+    # Every option is certified exactly: (value, rule, choices). The uninformative rule is always a
+    # valid deviation, so there is at least one.
     uninformative = Rule(
         tuple(
             tuple(
@@ -601,26 +602,23 @@ def _solve_by_mip(
             for _ in range(context.signals)
         )
     )
-    options: list[tuple[Fraction, Rule, tuple[UserChoice, ...] | None, bool]] = [
-        (
-            deviation_payoff(instance, provider, users, uninformative, outside, staying),
-            uninformative,
-            None,
-            True,
-        )
+    options: list[tuple[Fraction, Rule, tuple[UserChoice, ...] | None]] = [
+        (deviation_payoff(instance, provider, users, uninformative, outside, staying), uninformative, None)
     ]
     if candidate.rule is not None:
         value = deviation_payoff(instance, provider, users, candidate.rule, outside, staying)
-        options.append((value, candidate.rule, None, True))
+        options.append((value, candidate.rule, None))
     if candidate.choices is not None:
         program = _program(instance, provider, candidate.choices, outside, staying)
         solution = solve_lp(program.program)
         solutions.append((program, solution))
-        if solution.status is LPStatus.OPTIMAL and solution.value is not None:
-            value = solution.value + program.constant
-            options.append((value, _rule_of(context, solution), program.choices, solution.certified))
-            if not solution.certified:
-                notes.append("the linear program of the solver's choices could not be certified exactly")
+        if solution.status is LPStatus.OPTIMAL and solution.value is not None and solution.certified:
+            options.append((solution.value + program.constant, _rule_of(context, solution), program.choices))
+        elif solution.status is LPStatus.OPTIMAL:
+            notes.append(
+                "the linear program of the solver's choices could not be certified exactly and is left "
+                "out; the solver's own rule, evaluated exactly, is used instead"
+            )
         else:
             notes.append(
                 f"the linear program of the solver's choices is {solution.status.value} in exact "
@@ -628,7 +626,7 @@ def _solve_by_mip(
             )
     else:
         notes.append("the solver returned no solution; the uninformative rule is the candidate")
-    value, rule, choices, exact = max(options, key=lambda o: (o[0], o[3], o[2] is not None))
+    value, rule, choices = max(options, key=lambda o: (o[0], o[2] is not None))
     return DeviationBound(
         provider,
         value,
@@ -637,7 +635,7 @@ def _solve_by_mip(
         False,
         tuple(solutions),
         exhaustive=False,
-        candidate_certified=exact,
+        candidate_certified=True,
         estimate=candidate.objective,
         notes=tuple(notes),
     )
