@@ -12,8 +12,9 @@ deterministic profile, provider 1's best mixed deviation in the anonymous game i
 - by the MIP path (``mip s``): one program over the users' choices (CBC), then the LP of its choices certified
   and its rule evaluated exactly (a certified candidate).
 
-``choices`` is the oracle's count (the one its limit is compared with); ``programs`` leaves out
-staying elsewhere for users no rule of the deviator can leave worse off. ``σ vars`` counts the
+``choices`` is ``(1 + a^k)^n``; ``programs`` (:func:`solver.oracle.program_count`, what the
+oracle's limit is compared with) leaves out staying elsewhere for users no rule of the deviator
+can leave worse off. ``σ vars`` counts the
 deviating rule's probabilities (signals × report nodes × messages); every program also has one
 auxiliary variable per user, feature, report and message. ``agree`` compares the MIP candidate
 with the exhaustive supremum when the latter finished. Run by hand, never by pytest::
@@ -34,7 +35,7 @@ from instances.generators import Sizes, generate_instance
 from solver.classes import Deterministic
 from solver.lp import LPStatus, _run_highs, solve_lp
 from solver.model import Instance
-from solver.oracle import _may_stay, count_choices, deviation_programs, outside_options, solve_deviation
+from solver.oracle import count_choices, deviation_programs, program_count, solve_deviation
 from solver.oracle_context import DeviationContext
 from solver.rules import Rule
 
@@ -77,16 +78,6 @@ def profile_of(instance: Instance, seed: int) -> list[Rule]:
     return [rng.choice(Deterministic().enumerate(instance, k)) for k in range(len(instance.providers))]
 
 
-def program_count(instance: Instance, users: tuple[int, ...], rules: list[list[Rule]]) -> int:
-    """How many programs the exhaustive oracle solves: staying elsewhere is a choice only for the
-    users some rule of the deviator leaves worse off than their best other provider."""
-    outside, _ = outside_options(instance, 0, users, rules)
-    total = 1
-    for i, may_stay in zip(users, _may_stay(instance, users, outside)):
-        total *= count_choices(instance, 0, (i,), may_stay)
-    return total
-
-
 def exhaustive(
     instance: Instance, users: tuple[int, ...], rules: list[list[Rule]], count: int, budget: float
 ) -> tuple[str, float, float, Fraction | None]:
@@ -94,7 +85,7 @@ def exhaustive(
     certified = floating = 0.0
     solved = 0
     best: Fraction | None = None
-    programs = program_count(instance, users, rules)
+    programs = program_count(instance, 0, users, rules)
     for program in deviation_programs(instance, 0, users, rules, limit=count):
         start = time.perf_counter()
         _run_highs(program.program)
@@ -138,7 +129,7 @@ def main() -> None:
         mip = time.perf_counter() - start
         agree = "-" if best is None else ("yes" if best == candidate.value else f"no {best}")
         print(
-            f"{rung.name:10} {count:>9,} {program_count(instance, users, rules):>9,} {variables:>6} "
+            f"{rung.name:10} {count:>9,} {program_count(instance, 0, users, rules):>9,} {variables:>6} "
             f"{total:>13} {cert * 1e3:>10.2f} "
             f"{flt * 1e3:>11.2f} {cert / flt:>10.1f} {mip:>7.2f} {agree:>6}",
             flush=True,

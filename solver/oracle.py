@@ -381,6 +381,41 @@ def _may_stay(instance: Instance, users: Sequence[int], outside: Sequence[Fracti
     return [o is not None and o > _no_information_value(instance, i) for i, o in zip(users, outside)]
 
 
+def program_count(
+    instance: Instance, provider: int, users: Sequence[int], rules: Sequence[Sequence[Rule]]
+) -> int:
+    """How many linear programs the exhaustive oracle solves for provider j at a profile.
+
+    Like :func:`count_choices`, but staying elsewhere is counted only for the users some rule of j
+    can leave worse off than their best other provider (the others always consult j).
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    provider : int
+        The deviator j.
+    users : sequence of int
+        The users of the game.
+    rules : sequence of sequence of Rule
+        ``rules[u][k]``: the rule provider k offers the u-th user.
+
+    Returns
+    -------
+    int
+        The number of programs; the oracle's ``limit`` is compared with it.
+    """
+    outside, _ = outside_options(instance, provider, users, rules)
+    return _program_count(instance, provider, users, _may_stay(instance, users, outside))
+
+
+def _program_count(instance: Instance, provider: int, users: Sequence[int], may_stay: Sequence[bool]) -> int:
+    total = 1
+    for i, stays in zip(users, may_stay):
+        total *= count_choices(instance, provider, (i,), stays)
+    return total
+
+
 def deviation_programs(
     instance: Instance,
     provider: int,
@@ -414,15 +449,15 @@ def deviation_programs(
         With the number of combinations, when it exceeds ``limit``.
     """
     has_rivals = len(instance.providers) > 1
-    count = count_choices(instance, provider, users, has_rivals)
+    outside, staying = outside_options(instance, provider, users, rules)
+    may_stay = _may_stay(instance, users, outside)
+    count = _program_count(instance, provider, users, may_stay)
     if count > limit:
         raise ClassTooLargeError(
             f"the users' choice combinations against provider {instance.providers[provider].label}",
             count,
             limit,
         )
-    outside, staying = outside_options(instance, provider, users, rules)
-    may_stay = _may_stay(instance, users, outside)
     per_user = [
         [c for c in user_choices(instance, provider, i, has_rivals) if c.consults or may_stay[u]]
         for u, i in enumerate(users)
@@ -541,8 +576,7 @@ def solve_deviation(
     """
     OracleOptions(limit, method, time_limit)  # validates them
     if method == "auto":
-        count = count_choices(instance, provider, users, len(instance.providers) > 1)
-        method = "exhaustive" if count <= limit else "mip"
+        method = "exhaustive" if program_count(instance, provider, users, rules) <= limit else "mip"
     if method == "mip":
         return _solve_by_mip(instance, provider, users, rules, time_limit)
     context = DeviationContext(instance, provider)
@@ -691,6 +725,7 @@ __all__ = [
     "deviation_payoff",
     "deviation_programs",
     "outside_options",
+    "program_count",
     "solve_commitment",
     "solve_deviation",
     "user_choices",
