@@ -13,18 +13,20 @@ w_i[x][s][a]`` her unnormalised expected utility of action a after message m, re
   ``q[x] ≤ Σ_m z[x,h,m] + M (1 − r[x,h])``, so the chosen report is a best one (truthful reporting)
   and ``V = Σ_x q[x]`` is her value of j's rule;
 - ``κ ∈ {0,1}`` (consults j): ``V ≥ o − M (1 − κ)`` and ``V ≤ o + M κ`` against her best other
-  value o, the closures of "consulting is optimal" and "staying is optimal" (deviator-favourable
-  ties let j pick either side of an equality). κ is fixed to 1 without rivals, or when no rule of j
-  can be worse for her than her best other provider (as in the exhaustive oracle);
+  value o: she consults j when it is worth at least o (on a tie she picks the deviator, SPEC.md
+  §4), and ``V ≤ o`` is the closure of "staying is strictly better", exact for the supremum as in
+  the exhaustive oracle. κ is fixed to 1 without rivals, or when no rule of j can be worth less to
+  her than o;
 - ``g[x,h,m,a] ≤ P(x,h,m,a) + M (2 − d − r)``, ``g ≤ M d``, ``g ≤ M r`` with P j's stake-weighted
   payoff: j's payoff from the chosen report and action. The objective is ``Σ g + Σ (1 − κ) · p``, p
   j's payoff from her when she stays elsewhere.
 
 Every M is an exact bound computed from the data (utilities and stakes are bounded, and masses add
 up to one). The solver's answer is a candidate: :func:`solver.oracle.solve_deviation` fixes its
-choices, solves that linear program exactly, evaluates the solver's own rule exactly too, and keeps
-the better, labelled "certified candidate, not certified optimal": an exactly attainable deviation
-payoff, hence an exact lower bound on the supremum, whose optimality rests on the solver.
+choices and solves that linear program exactly, evaluates the solver's own rule exactly too, and
+keeps the best certified value, labelled "certified candidate, not certified optimal": one of the
+values the exhaustive oracle maximises over, hence an exact lower bound on the supremum, whose
+optimality rests on the solver.
 """
 
 from __future__ import annotations
