@@ -32,7 +32,7 @@ from solver.oracle_context import (
     UserChoice,
 )
 from solver.oracle_mip import solve_deviation_mip
-from solver.response import TiePolicy, provider_payoff, solve_response
+from solver.response import TiePolicy, provider_payoff, respond_to_profile
 from solver.rules import Rule
 
 Row = tuple[tuple[int, Fraction], ...]
@@ -479,26 +479,21 @@ def _program(
 
 def _rule_of(context: DeviationContext, solution: LPSolution) -> Rule:
     """The σ columns of an optimal solution, as a rule."""
-    return Rule(
-        tuple(
-            tuple(
-                tuple(solution.primal[context.sigma(s, h, m)] for m in range(context.messages))
-                for h in range(context.nodes)
-            )
-            for s in range(context.signals)
-        )
-    )
+    return context.rule(lambda s, h, m: solution.primal[context.sigma(s, h, m)])
 
 
 def deviation_payoff(
     instance: Instance,
     provider: int,
     users: Sequence[int],
+    rules: Sequence[Sequence[Rule]],
     rule: Rule,
-    outside: Sequence[Fraction | None],
-    staying: Sequence[Fraction],
 ) -> Fraction:
-    """Provider j's exact payoff from a deviating rule, with deviator-favourable ties (SPEC.md §4).
+    """Provider j's exact payoff from a deviating rule, users answering as in SPEC.md §4.
+
+    Each user's deviator-favourable response to the profile with j's rule replaced
+    (:func:`solver.response.respond_to_profile`): on a tie between providers she picks j, and
+    with j she breaks her own ties in j's favour.
 
     Parameters
     ----------
@@ -508,26 +503,22 @@ def deviation_payoff(
         The deviator j.
     users : sequence of int
         The users.
+    rules : sequence of sequence of Rule
+        ``rules[u][k]``: the rule provider k offers the u-th user (j's own is replaced).
     rule : Rule
         j's deviating rule.
-    outside : sequence of Fraction or None
-        Each user's best value from the other providers (None without rivals).
-    staying : sequence of Fraction
-        j's payoff from each user when she stays elsewhere.
 
     Returns
     -------
     Fraction
-        The payoff: each user consults j when it is worth at least as much to her as her best other
-        provider (on a tie she picks the deviator) and stays otherwise; consulting j, she breaks
-        her own ties in j's favour.
+        j's payoff, summed over the users.
     """
     total = ZERO
     for u, i in enumerate(users):
-        response = solve_response(instance, i, provider, rule, TiePolicy.FAVOURABLE, provider)
-        mine = provider_payoff(instance, provider, i, response.law)
-        best_other = outside[u]
-        total += mine if best_other is None or response.value >= best_other else staying[u]
+        profile = list(rules[u])
+        profile[provider] = rule
+        response = respond_to_profile(instance, i, profile, TiePolicy.FAVOURABLE, provider).response
+        total += provider_payoff(instance, provider, i, response.law)
     return total
 
 
@@ -628,19 +619,12 @@ def _solve_by_mip(
     solutions: list[tuple[DeviationProgram, LPSolution]] = []
     # Every option is certified exactly: (value, rule, choices). The uninformative rule is always a
     # valid deviation, so there is at least one.
-    uninformative = Rule(
-        tuple(
-            tuple(
-                tuple(ONE if m == 0 else ZERO for m in range(context.messages)) for _ in range(context.nodes)
-            )
-            for _ in range(context.signals)
-        )
-    )
+    uninformative = context.rule(lambda s, h, m: ONE if m == 0 else ZERO)
     options: list[tuple[Fraction, Rule, tuple[UserChoice, ...] | None]] = [
-        (deviation_payoff(instance, provider, users, uninformative, outside, staying), uninformative, None)
+        (deviation_payoff(instance, provider, users, rules, uninformative), uninformative, None)
     ]
     if candidate.rule is not None:
-        value = deviation_payoff(instance, provider, users, candidate.rule, outside, staying)
+        value = deviation_payoff(instance, provider, users, rules, candidate.rule)
         options.append((value, candidate.rule, None))
     if candidate.choices is not None:
         program = _program(instance, provider, candidate.choices, outside, staying)

@@ -7,7 +7,7 @@ makes the choices binaries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -15,6 +15,7 @@ from solver.errors import ModelError
 from solver.model import PROVIDER_TURN, USER_TURN, Instance
 from solver.numbers import ZERO
 from solver.protocol import ConversationTree
+from solver.rules import Rule
 
 DEFAULT_CHOICE_LIMIT = 20_000
 """The most combinations of the users' choices the oracle solves one by one (exactly)."""
@@ -128,6 +129,15 @@ class DeviationContext:
     def sigma_count(self) -> int:
         """Number of σ columns."""
         return self.signals * self.nodes * self.messages
+
+    def rule(self, probability: Callable[[int, int, int], Fraction]) -> Rule:
+        """j's rule with ``σ(m | s, h) = probability(s, h, m)``."""
+        return Rule(
+            tuple(
+                tuple(tuple(probability(s, h, m) for m in range(self.messages)) for h in range(self.nodes))
+                for s in range(self.signals)
+            )
+        )
 
     def weights(self, user: int, utility: Sequence[Sequence[Fraction]]) -> list[list[list[Fraction]]]:
         """``w[x][s][a] = Σ_{ω: x_j(ω) = s} π_i(x, ω) · utility(a, y(ω))``."""

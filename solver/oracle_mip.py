@@ -89,10 +89,6 @@ def _bound(table: Sequence[Sequence[Sequence[Fraction]]], x: int) -> Fraction:
     return sum((max(abs(v) for v in row) for row in table[x]), ZERO)
 
 
-def _as_float(value: Fraction) -> float:
-    return float(value)
-
-
 def _linear(
     context: DeviationContext,
     sigma: dict[int, Any],
@@ -102,7 +98,7 @@ def _linear(
     """``Σ_s σ(m | s, h) · table[x][s][a]`` as a pulp expression."""
     x, h, m, a = key
     return pulp.lpSum(
-        _as_float(table[x][s][a]) * sigma[context.sigma(s, h, m)]
+        float(table[x][s][a]) * sigma[context.sigma(s, h, m)]
         for s in range(context.signals)
         if table[x][s][a]
     )
@@ -110,24 +106,18 @@ def _linear(
 
 def _read_rule(context: DeviationContext, sigma: dict[int, Any]) -> Rule:
     """The solver's σ as exact fractions, clipped at 0 and renormalised on every simplex."""
-    table = []
-    for s in range(context.signals):
-        rows = []
-        for h in range(context.nodes):
-            raw = [
-                max(
-                    ZERO,
-                    Fraction(sigma[context.sigma(s, h, m)].varValue or 0.0).limit_denominator(_DENOMINATOR),
-                )
-                for m in range(context.messages)
-            ]
-            total = sum(raw, ZERO)
-            if total == 0:
-                raw = [Fraction(1)] + [ZERO] * (context.messages - 1)
-                total = Fraction(1)
-            rows.append(tuple(v / total for v in raw))
-        table.append(tuple(rows))
-    return Rule(tuple(table))
+
+    def read(s: int, h: int, m: int) -> Fraction:
+        value = Fraction(sigma[context.sigma(s, h, m)].varValue or 0.0).limit_denominator(_DENOMINATOR)
+        return max(ZERO, value)
+
+    def probability(s: int, h: int, m: int) -> Fraction:
+        total = sum((read(s, h, k) for k in range(context.messages)), ZERO)
+        if total == 0:
+            return Fraction(int(m == 0))
+        return read(s, h, m) / total
+
+    return context.rule(probability)
 
 
 def solve_deviation_mip(
@@ -194,7 +184,7 @@ def solve_deviation_mip(
         if outside[u] is not None and may_stay[u]:
             kappa: Any = problem.add_variable(f"consults_{u}", cat=pulp.LpBinary)
             binaries += 1
-            objective.append(_as_float(staying[u]) * (1 - kappa))
+            objective.append(float(staying[u]) * (1 - kappa))
         else:
             kappa = 1
         kappas.append(kappa)
@@ -204,9 +194,9 @@ def solve_deviation_mip(
         for x in features:
             bound = _bound(w, x)
             pay_bound = _bound(paid, x)
-            big = _as_float(2 * bound)
-            pay_big = _as_float(pay_bound)
-            q = problem.add_variable(f"value_{u}_{x}", -_as_float(bound), _as_float(bound))
+            big = float(2 * bound)
+            pay_big = float(pay_bound)
+            q = problem.add_variable(f"value_{u}_{x}", -float(bound), float(bound))
             value_terms.append(q)
             r = [problem.add_variable(f"report_{u}_{x}_{h}", cat=pulp.LpBinary) for h in range(context.nodes)]
             binaries += len(r)
@@ -216,7 +206,7 @@ def solve_deviation_mip(
                 per_message = []
                 z_terms = []
                 for m in range(context.messages):
-                    z = problem.add_variable(f"best_{u}_{x}_{h}_{m}", -_as_float(bound), _as_float(bound))
+                    z = problem.add_variable(f"best_{u}_{x}_{h}_{m}", -float(bound), float(bound))
                     z_terms.append(z)
                     d = [
                         problem.add_variable(f"action_{u}_{x}_{h}_{m}_{a}", cat=pulp.LpBinary)
@@ -248,12 +238,12 @@ def solve_deviation_mip(
         if best_other is not None:
             value = pulp.lpSum(value_terms)
             total_bound = sum((_bound(w, x) for x in features), ZERO)
-            big = _as_float(total_bound + abs(best_other))
+            big = float(total_bound + abs(best_other))
             if isinstance(kappa, int):
-                problem += value >= _as_float(best_other)
+                problem += value >= float(best_other)
             else:
-                problem += value >= _as_float(best_other) - big * (1 - kappa)
-                problem += value <= _as_float(best_other) + big * kappa
+                problem += value >= float(best_other) - big * (1 - kappa)
+                problem += value <= float(best_other) + big * kappa
     problem += pulp.lpSum(objective)
     started = time.perf_counter()
     with warnings.catch_warnings():

@@ -28,7 +28,6 @@ from solver.oracle import (
     OracleOptions,
     count_choices,
     deviation_payoff,
-    outside_options,
     program_count,
     solve_commitment,
     solve_deviation,
@@ -50,8 +49,7 @@ def _re_evaluated(
     instance: Instance, j: int, users: tuple[int, ...], others: list[Rule], rule: Rule
 ) -> Fraction:
     """j's exact payoff from a rule, users answering with deviator-favourable ties (SPEC §4)."""
-    outside, staying = outside_options(instance, j, users, [others for _ in users])
-    return deviation_payoff(instance, j, users, rule, outside, staying)
+    return deviation_payoff(instance, j, users, [others for _ in users], rule)
 
 
 @pytest.mark.parametrize(("instance", "optimum", "deterministic"), PERSUASION)
