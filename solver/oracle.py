@@ -381,6 +381,22 @@ def _may_stay(instance: Instance, users: Sequence[int], outside: Sequence[Fracti
     return [o is not None and o > _no_information_value(instance, i) for i, o in zip(users, outside)]
 
 
+@dataclass(frozen=True)
+class _Outside:
+    """What the users' other providers offer at a profile: computed once per deviation."""
+
+    values: list[Fraction | None]
+    staying: list[Fraction]
+    may_stay: list[bool]
+
+    @staticmethod
+    def of(
+        instance: Instance, provider: int, users: Sequence[int], rules: Sequence[Sequence[Rule]]
+    ) -> _Outside:
+        values, staying = outside_options(instance, provider, users, rules)
+        return _Outside(values, staying, _may_stay(instance, users, values))
+
+
 def program_count(
     instance: Instance, provider: int, users: Sequence[int], rules: Sequence[Sequence[Rule]]
 ) -> int:
@@ -405,8 +421,7 @@ def program_count(
     int
         The number of programs; the oracle's ``limit`` is compared with it.
     """
-    outside, _ = outside_options(instance, provider, users, rules)
-    return _program_count(instance, provider, users, _may_stay(instance, users, outside))
+    return _program_count(instance, provider, users, _Outside.of(instance, provider, users, rules).may_stay)
 
 
 def _program_count(instance: Instance, provider: int, users: Sequence[int], may_stay: Sequence[bool]) -> int:
@@ -448,22 +463,26 @@ def deviation_programs(
     ClassTooLargeError
         With the number of combinations, when it exceeds ``limit``.
     """
-    has_rivals = len(instance.providers) > 1
-    outside, staying = outside_options(instance, provider, users, rules)
-    may_stay = _may_stay(instance, users, outside)
-    count = _program_count(instance, provider, users, may_stay)
+    yield from _programs(instance, provider, users, _Outside.of(instance, provider, users, rules), limit)
+
+
+def _programs(
+    instance: Instance, provider: int, users: Sequence[int], outside: _Outside, limit: int
+) -> Iterator[DeviationProgram]:
+    count = _program_count(instance, provider, users, outside.may_stay)
     if count > limit:
         raise ClassTooLargeError(
             f"the users' choice combinations against provider {instance.providers[provider].label}",
             count,
             limit,
         )
+    has_rivals = len(instance.providers) > 1
     per_user = [
-        [c for c in user_choices(instance, provider, i, has_rivals) if c.consults or may_stay[u]]
+        [c for c in user_choices(instance, provider, i, has_rivals) if c.consults or outside.may_stay[u]]
         for u, i in enumerate(users)
     ]
     for combination in itertools.product(*per_user):
-        yield _program(instance, provider, combination, outside, staying)
+        yield _program(instance, provider, combination, outside.values, outside.staying)
 
 
 def _program(
@@ -566,15 +585,18 @@ def solve_deviation(
         With ``method="exhaustive"``, when there are more combinations than ``limit``.
     """
     OracleOptions(limit, method, time_limit)  # validates them
+    outside = _Outside.of(instance, provider, users, rules)
     if method == "auto":
-        method = "exhaustive" if program_count(instance, provider, users, rules) <= limit else "mip"
+        method = (
+            "exhaustive" if _program_count(instance, provider, users, outside.may_stay) <= limit else "mip"
+        )
     if method == "mip":
-        return _solve_by_mip(instance, provider, users, rules, time_limit)
+        return _solve_by_mip(instance, provider, users, rules, outside, time_limit)
     context = DeviationContext(instance, provider)
     best: tuple[Fraction, DeviationProgram, LPSolution] | None = None
     solutions = []
     certified = True
-    for program in deviation_programs(instance, provider, users, rules, limit):
+    for program in _programs(instance, provider, users, outside, limit):
         solution = solve_lp(program.program)
         certified = certified and solution.certified
         solutions.append((program, solution))
@@ -604,13 +626,13 @@ def _solve_by_mip(
     provider: int,
     users: Sequence[int],
     rules: Sequence[Sequence[Rule]],
+    outside: _Outside,
     time_limit: float | None,
 ) -> DeviationBound:
     """The MIP's candidate, made exact: the LP of its choices, and its own rule evaluated exactly."""
     context = DeviationContext(instance, provider)
-    outside, staying = outside_options(instance, provider, users, rules)
     candidate = solve_deviation_mip(
-        instance, provider, users, outside, staying, _may_stay(instance, users, outside), time_limit
+        instance, provider, users, outside.values, outside.staying, outside.may_stay, time_limit
     )
     notes = [
         f"MIP with {candidate.variables} variables ({candidate.binaries} binary): solver status "
@@ -627,7 +649,7 @@ def _solve_by_mip(
         value = deviation_payoff(instance, provider, users, rules, candidate.rule)
         options.append((value, candidate.rule, None))
     if candidate.choices is not None:
-        program = _program(instance, provider, candidate.choices, outside, staying)
+        program = _program(instance, provider, candidate.choices, outside.values, outside.staying)
         solution = solve_lp(program.program)
         solutions.append((program, solution))
         if solution.status is LPStatus.OPTIMAL and solution.value is not None and solution.certified:
