@@ -13,11 +13,11 @@ from typing import Any
 
 from solver.certificates import build_certificate, certificate_from_certification
 from solver.certification import FullCertification, certify_equilibrium
-from solver.errors import ModelError, PluralisError
+from solver.errors import PluralisError
 from solver.games import Game
 from solver.model import Instance
 from solver.numbers import ZERO
-from solver.oracle import solve_deviation
+from solver.oracle import solve_commitment
 from solver.results import Equilibrium
 from solver.rules import Rule
 from solver.verify import verify_certificate
@@ -92,7 +92,7 @@ def certify_commitment(instance: Instance, users: tuple[int, ...]) -> Certified 
     """A single provider's optimal commitment towards some users, with its certificate.
 
     With one provider, an equilibrium of ``full`` is an optimal commitment: the persuasion
-    optimum over every mixed rule (:func:`solver.oracle.solve_deviation` with no rival).
+    optimum over every mixed rule (:func:`solver.oracle.solve_commitment`).
 
     Parameters
     ----------
@@ -106,10 +106,7 @@ def certify_commitment(instance: Instance, users: tuple[int, ...]) -> Certified 
     Certified or None
         The commitment and its verified certificate; None when the bound is not certified exactly.
     """
-    if len(instance.providers) != 1:
-        raise ModelError("an optimal commitment is defined here for a single provider")
-    placeholder = Rule(((),))
-    bound = solve_deviation(instance, 0, users, [[placeholder] for _ in users])
+    bound = solve_commitment(instance, users)
     if not bound.certified:
         return None
     try:
