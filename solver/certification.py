@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from solver.enumeration import _progress
+from solver.enumeration import progress_bar
 from solver.games import Game, Mode, respond_to_rules
 from solver.numbers import ZERO
 from solver.oracle import DeviationBound, OracleOptions, solve_deviation
@@ -206,7 +206,7 @@ def certify_result(
     slices = {} if game.mode is Mode.ANONYMOUS else {s.users[0]: s for s in game.split()}
     done: list[FullCertification] = []
     complete = True
-    with _progress(len(finite.equilibria), "certifying in full", progress) as bar:
+    with progress_bar(len(finite.equilibria), "certifying in full", progress) as bar:
         task = None if bar is None else bar.add_task("certify", total=len(finite.equilibria))
         try:
             for e in finite.equilibria:

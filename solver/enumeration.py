@@ -137,7 +137,23 @@ class _Scanner:
 
 
 @contextmanager
-def _progress(total: int, label: str, enabled: bool) -> Iterator[Progress | None]:
+def progress_bar(total: int, label: str, enabled: bool) -> Iterator[Progress | None]:
+    """A transient progress bar on standard error, or None when disabled.
+
+    Parameters
+    ----------
+    total : int
+        Units of work (0 when unknown).
+    label : str
+        What is running.
+    enabled : bool
+        Whether to show it.
+
+    Yields
+    ------
+    Progress or None
+        The bar, to which the caller adds its task.
+    """
     if not enabled:
         yield None
         return
@@ -311,7 +327,7 @@ def _solve_anonymous(
     found: list[Equilibrium] = []
     complete = True
     total = game.profile_count()
-    with _progress(total, "anonymous game", progress) as bar:
+    with progress_bar(total, "anonymous game", progress) as bar:
         task = bar.add_task("scan", total=total) if bar is not None else None
         try:
             for count, profile in enumerate(_profiles(game)):
@@ -395,7 +411,7 @@ def _solve_personalized(
     slices, scanners, _ = _slice_scanners(game, policy, delta)
     complete = True
     candidates: list[list[_Candidate]] = []
-    with _progress(0, "personalized game", progress) as bar:
+    with progress_bar(0, "personalized game", progress) as bar:
         try:
             # A regret above δ for one user cannot be offset by another user (positive parts add
             # up, see _recombine), so each user's candidates are her profiles within δ.
