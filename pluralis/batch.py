@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.errors import ModelError, PluralisError
 from solver.games import Game, Mode
@@ -545,7 +546,7 @@ def batch_command(
         raise click.UsageError("batch solves over finite classes; --class full is not supported here")
     options = BatchOptions(do, mode, class_text, engine, delta, tie_policy, limit)
     target = out if out is not None else directory.parent / f"{directory.resolve().name}-{do}"
-    console = Console(highlight=False, markup=False, soft_wrap=False, width=max(100, Console().width))
+    console = output_console()
 
     def interrupted() -> None:
         click.echo(f"interrupted: finished results are kept in {target}; rerun to resume", err=True)

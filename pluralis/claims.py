@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.output import output_console
 from proofs.check import check_claims
 from proofs.claim import CheckOptions, ClaimResult
 from solver.games import Mode
@@ -65,7 +66,7 @@ def check(
         document = {"claims": {k: v.to_json() for k, v in results.items()}}
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    print_results(Console(highlight=False, markup=False), instance.title or str(file), results)
+    print_results(output_console(), instance.title or str(file), results)
 
 
 def print_results(console: Console, title: str, results: dict[str, ClaimResult]) -> None:

@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.enumeration import solve_equilibria
 from solver.errors import PluralisError
@@ -51,7 +52,7 @@ class _Group(click.Group):
 
 
 def _console() -> Console:
-    return Console(highlight=False, markup=False, soft_wrap=False, width=max(100, Console().width))
+    return output_console()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -410,7 +411,7 @@ def reproduce(library: Path | None, report: Path, details: bool) -> None:
     """Check every claim of SPEC §8 on the instance library: verdicts, margins and a Markdown report."""
     from pluralis.reproduce import Entry, cell, markdown_report, run_library
 
-    console = Console(highlight=False, soft_wrap=False, width=max(160, Console().width))
+    console = output_console(160)
     files = library_files(library)
     if not files:
         raise click.ClickException(f"no instance files in {library}")
@@ -421,7 +422,7 @@ def reproduce(library: Path | None, report: Path, details: bool) -> None:
     def show(entry: Entry) -> None:
         console.rule(entry.name)
         instance = entry.instance
-        console.print(f"[bold]{instance.title or '(untitled instance)'}[/bold]")
+        console.print(instance.title or "(untitled instance)", style="bold")
         if details:
             _print_summary(console, summarize(instance))
             _print_extremes(console, instance)

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.output import output_console
 from solver.fitting import (
     LeastSquaresFit,
     SupNormFit,
@@ -188,7 +189,7 @@ def fit_command(
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    console = Console(highlight=False, markup=False, soft_wrap=False, width=max(100, Console().width))
+    console = output_console()
     _print_report(console, report)
     for path in report.get("written", []):
         console.print(f"wrote {path}", soft_wrap=True)

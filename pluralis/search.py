@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from instances.generators import FAMILIES, Sizes
+from pluralis.output import output_console
 from proofs.claim import CheckOptions
 from proofs.search import DEFAULT_BUDGET, TARGETS, Kind, RunState, SearchRequest, find_target, run_search
 from solver.numbers import parse_number
@@ -141,7 +142,7 @@ def search_command(
     sizes = _sizes(target.sizes, given)
     options = CheckOptions(class_text, parse_number(delta, "--delta"))
     deadline = None if time_limit is None else time.monotonic() + time_limit
-    console = Console(highlight=False, width=max(140, Console().width))
+    console = output_console(140)
     methods = ["random", "hypothesis"] if method == "both" else [method]
     states: list[tuple[str, RunState]] = []
     try:

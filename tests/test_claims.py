@@ -9,6 +9,7 @@ verifier accepts, and ``pluralis search --claim C2`` finds one from the command 
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -370,3 +371,18 @@ def test_reproduce_prints_verdicts_and_writes_a_report(tmp_path: Path) -> None:
     # The judge's persuasion shortfall: 7/10 against Bench 1 (margin −3/10), C1 with margin 2.
     assert "| prosecutor_judge.yaml | holds 2 | vacuous |" in text
     assert "holds -3/10" in text
+
+
+def test_reproduce_prints_a_bracketed_title_as_written(tmp_path: Path) -> None:
+    # Titles are data, not console markup: "[b]" must neither vanish nor turn the text bold.
+    library = tmp_path / "library"
+    library.mkdir()
+    text = (INSTANCES / "prosecutor_judge.yaml").read_text(encoding="utf-8")
+    titled = re.sub(r"(?m)^title: .*$", "title: 'Judge [b] and [i]'", text, count=1)
+    assert titled != text
+    (library / "judge.yaml").write_text(titled, encoding="utf-8")
+    outcome = CliRunner().invoke(
+        cli, ["reproduce", "--library", str(library), "--report", str(tmp_path / "r.md")]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "Judge [b] and [i]" in outcome.output
