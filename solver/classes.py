@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from solver.errors import ClassTooLargeError, ModelError
+from solver.errors import ClassTooLargeError, Limit, ModelError
 from solver.information import common_garbling, resolve_providers
 from solver.model import Instance
 from solver.protocol import ConversationTree
@@ -91,7 +91,10 @@ class StrategyClass(ABC):
         count = self.count(instance, provider)
         if count > limit:
             raise ClassTooLargeError(
-                f"class {self.name} for provider {instance.providers[provider].label}", count, limit
+                f"class {self.name} for provider {instance.providers[provider].label}",
+                count,
+                limit,
+                Limit.CLASS,
             )
         return tuple(self.rules(instance, provider))
 

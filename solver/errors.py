@@ -7,6 +7,9 @@ name the place in the input (``users.judge.utility[acquit][guilty]``) and the re
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 
 class PluralisError(Exception):
     """Base class of every error pluralis raises on purpose."""
@@ -38,6 +41,30 @@ class NumberError(InstanceError):
     """A number is not an exact rational (a float, a bool, a non-finite or unreadable value)."""
 
 
+class Limit(enum.Enum):
+    """A limit that can refuse a computation, with the Python parameter that raises it.
+
+    Each is also an option of the commands it can stop (``--class-limit`` and so on); the command
+    line names that option in the error (:meth:`ClassTooLargeError.naming`).
+    """
+
+    CLASS = "class"
+    SELECTION = "selection"
+    CHOICE = "choice"
+
+    @property
+    def parameter(self) -> str:
+        """Where a Python caller raises this limit."""
+        return _PARAMETERS[self]
+
+
+_PARAMETERS = {
+    Limit.CLASS: "Game(..., limit=N)",
+    Limit.SELECTION: "solve_equilibria(..., selection_limit=N)",
+    Limit.CHOICE: "OracleOptions(limit=N)",
+}
+
+
 class ClassTooLargeError(PluralisError, ValueError):
     """A strategy class or search space has more members than the caller's limit allows.
 
@@ -49,16 +76,47 @@ class ClassTooLargeError(PluralisError, ValueError):
         Its exact size.
     limit : int
         The limit in force.
+    kind : Limit, optional
+        Which limit refused it (None when the limit has no name).
+    option : str, optional
+        The command-line option that raises this limit for the command being run.
     """
 
-    def __init__(self, what: str, count: int, limit: int) -> None:
+    def __init__(
+        self, what: str, count: int, limit: int, kind: Limit | None = None, option: str | None = None
+    ) -> None:
         self.what = what
         self.count = count
         self.limit = limit
+        self.kind = kind
+        self.option = option
+        if option is not None:
+            remedy = f"raise it with {option} N"
+        elif kind is not None:
+            remedy = f"raise the {kind.value} limit ({kind.parameter})"
+        else:
+            remedy = "raise the limit"
         super().__init__(
-            f"{what} has {count:,} members, above the limit {limit:,}; raise the limit "
-            f"(limit=... in Python, --limit N on the command line) or choose a smaller class"
+            f"{what} has {count:,} members, above the limit {limit:,}; {remedy} or choose a smaller class"
         )
+
+    def naming(self, option: str) -> ClassTooLargeError:
+        """The same refusal, naming the option that raises the limit.
+
+        Parameters
+        ----------
+        option : str
+            The option of the command being run (``--selection-limit``).
+
+        Returns
+        -------
+        ClassTooLargeError
+            A new error whose message says to raise the limit with that option.
+        """
+        return ClassTooLargeError(self.what, self.count, self.limit, self.kind, option)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ClassTooLargeError, (self.what, self.count, self.limit, self.kind, self.option))
 
 
 class ModelError(PluralisError, ValueError):

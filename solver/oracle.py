@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from solver.errors import ClassTooLargeError, ModelError
+from solver.errors import ClassTooLargeError, Limit, ModelError
 from solver.games import respond_to_rule
 from solver.lp import LinearProgram, LPSolution, LPStatus, solve_lp
 from solver.model import Instance, User
@@ -475,6 +475,7 @@ def _programs(
             f"the users' choice combinations against provider {instance.providers[provider].label}",
             count,
             limit,
+            Limit.CHOICE,
         )
     has_rivals = len(instance.providers) > 1
     per_user = [

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from solver.classes import Deterministic, Grid
 from solver.enumeration import solve_equilibria, verify_profile
-from solver.errors import ClassTooLargeError
+from solver.errors import ClassTooLargeError, Limit
 from solver.games import Game, Mode
 from solver.model import Instance
 from solver.response import TiePolicy, provider_payoff, respond_to_profile, user_value
@@ -137,7 +137,8 @@ def test_class_too_large_is_refused_with_the_count() -> None:
     # grid(3) over 2 messages: 4 distributions per signal, 2 signals: 16 rules.
     with pytest.raises(ClassTooLargeError, match=r"16 members, above the limit 10") as caught:
         solve_equilibria(game)
-    assert "--limit" in str(caught.value)
+    assert caught.value.kind is Limit.CLASS
+    assert "limit=N" in str(caught.value)
 
 
 # -- properties ------------------------------------------------------------------------------------
