@@ -35,6 +35,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pluralis.library import instance_files
 from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.errors import ModelError, PluralisError
@@ -49,7 +50,6 @@ from solver.serialization import content_hash, load
 COMMANDS = ("inspect", "solve", "check")
 SUMMARY_JSON = "summary.json"
 SUMMARY_CSV = "summary.csv"
-_INSTANCE_SUFFIXES = {".yaml", ".yml", ".json"}
 
 
 @dataclass(frozen=True)
@@ -242,34 +242,6 @@ def run_one(task: _Task) -> dict[str, Any]:
     record["seconds"] = round(time.perf_counter() - start, 6)
     _write_atomically(Path(task.result_path), json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     return record
-
-
-def instance_files(directory: Path, exclude: Path | None = None) -> list[Path]:
-    """Every instance file under a folder, sorted, without catalogs and without ``exclude``.
-
-    Parameters
-    ----------
-    directory : Path
-        The library.
-    exclude : Path, optional
-        A folder to skip (the results folder, when it lies inside the library).
-
-    Returns
-    -------
-    list of Path
-        ``*.yaml``, ``*.yml`` and ``*.json`` files.
-    """
-    skip = exclude.resolve() if exclude is not None else None
-    files = []
-    for path in directory.rglob("*"):
-        if path.suffix.lower() not in _INSTANCE_SUFFIXES or path.stem == "catalog" or not path.is_file():
-            continue
-        if path.name.startswith("."):
-            continue
-        if skip is not None and skip in path.resolve().parents:
-            continue
-        files.append(path)
-    return sorted(files)
 
 
 def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> dict[str, Any] | None:

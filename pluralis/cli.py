@@ -11,7 +11,6 @@ import sys
 import time
 from collections.abc import Sequence
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.library import bundled_library, instance_files
 from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.enumeration import solve_equilibria
@@ -365,33 +365,6 @@ def verify(certificates: tuple[Path, ...]) -> None:
         raise SystemExit(1)
 
 
-def library_files(directory: Path | None = None) -> list[Path]:
-    """Every instance file of a library folder (the bundled library by default), sorted.
-
-    Parameters
-    ----------
-    directory : Path, optional
-        The folder; defaults to the ``instances`` package.
-
-    Returns
-    -------
-    list of Path
-        ``*.yaml``, ``*.yml`` and ``*.json`` files, recursively, excluding catalogs and the
-        certificates, verdict records and state of a search.
-    """
-    root = Path(str(resources.files("instances"))) if directory is None else directory
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.suffix in {".yaml", ".yml", ".json"}
-        and p.stem != "catalog"
-        and p.name != "search-state.json"
-        and not p.name.endswith((".certificate.yml", ".verdict.json"))
-        and not p.name.startswith(".")
-    ]
-    return sorted(files)
-
-
 @cli.command()
 @click.option(
     "--library",
@@ -412,10 +385,10 @@ def reproduce(library: Path | None, report: Path, details: bool) -> None:
     from pluralis.reproduce import Entry, cell, markdown_report, run_library
 
     console = output_console(160)
-    files = library_files(library)
+    files = instance_files(library)
     if not files:
         raise click.ClickException(f"no instance files in {library}")
-    root = Path(str(resources.files("instances"))) if library is None else library
+    root = bundled_library() if library is None else library
     console.print(f"pluralis reproduce: {len(files)} instance(s)")
     started = time.perf_counter()
 
