@@ -18,7 +18,7 @@ from fractions import Fraction
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from solver.errors import ClassTooLargeError, ModelError
+from solver.errors import ClassTooLargeError, Limit, ModelError
 from solver.games import Game, Mode
 from solver.numbers import ZERO
 from solver.response import TiePolicy
@@ -31,6 +31,27 @@ Option = tuple[int, tuple[int, ...]]
 """A user's selection at a profile: the provider she uses and the providers' scaled payoffs."""
 
 
+_ATTRACTED = "attracted"
+"""Case 2 of SPEC.md §4: she takes the deviator's new rule."""
+_STAYS = "stays"
+"""Cases 3–4: she keeps ``b_i`` with her provider k ≠ j, or re-chooses among the others."""
+_TIED = "tied"
+"""Adversarial ties only: the smaller of the two."""
+
+
+@dataclass(frozen=True)
+class _Reaction:
+    """One user's reaction to each rule r of the deviator j, the others' rules fixed (scaled payoffs).
+
+    ``own[r]``: j's payoff when she takes r; ``kinds[r]``: whether she does; ``left``: j's payoff
+    when she was with j and re-chooses among the others (case 4).
+    """
+
+    own: tuple[int, ...]
+    kinds: tuple[str, ...]
+    left: int
+
+
 @dataclass(frozen=True)
 class _Candidate:
     """A profile of a personalized slice with, per selection, its payoffs and regrets."""
@@ -38,7 +59,7 @@ class _Candidate:
     profile: tuple[int, ...]
     options: tuple[Option, ...]
     regrets: tuple[tuple[int, ...], ...]
-    deviations: tuple[int, ...]
+    deviations: tuple[tuple[int, ...], ...]
 
 
 class _Scanner:
@@ -71,54 +92,91 @@ class _Scanner:
             [[tuple(min(v[d] for v in r) for d in range(self.m)) for r in pr] for pr in u]
             for u in self.payoffs
         ]
-        self.cache: dict[tuple[int, tuple[int, ...]], int] = {}
+        self.reactions: dict[tuple[int, tuple[int, ...]], tuple[_Reaction, ...]] = {}
+        self.cache: dict[tuple[int, tuple[int, ...], tuple[int, ...]], tuple[int, int, int]] = {}
 
-    def deviation(self, j: int, profile: Sequence[int]) -> int:
-        """Provider j's best payoff over its class with the others' rules fixed (SPEC.md §5)."""
-        others = tuple(profile[:j]) + tuple(profile[j + 1 :])
+    def _reactions(self, j: int, others: tuple[int, ...]) -> tuple[_Reaction, ...]:
+        """Per user, what a change of j's rule does to her, with the others' rules fixed (SPEC.md §4)."""
         key = (j, others)
-        cached = self.cache.get(key)
+        cached = self.reactions.get(key)
         if cached is not None:
             return cached
         policy = self.policy
-        totals = [0] * self.sizes[j]
+        own_table = self.best if policy is TiePolicy.FAVOURABLE else self.worst
+        rivals = [k for k in range(self.m) if k != j]
+        profile = [*others[:j], 0, *others[j:]]
+        result = []
         for u in range(len(self.values)):
             values = self.values[u]
-            rivals = [k for k in range(self.m) if k != j]
-            own_values = values[j]
-            if rivals:
-                top = max(values[k][profile[k]] for k in rivals)
-                optimal = [k for k in rivals if values[k][profile[k]] == top]
-                favourable = max(self.best[u][k][profile[k]][j] for k in optimal)
-                adversarial = min(self.worst[u][k][profile[k]][j] for k in optimal)
-                canonical = self.payoffs[u][optimal[0]][profile[optimal[0]]][0][j]
+            if policy is TiePolicy.CANONICAL:
+                own = tuple(self.payoffs[u][j][r][0][j] for r in range(self.sizes[j]))
+            else:
+                own = tuple(own_table[u][j][r][j] for r in range(self.sizes[j]))
+            if not rivals:
+                result.append(_Reaction(own, tuple(_ATTRACTED for _ in own), 0))
+                continue
+            top = max(values[k][profile[k]] for k in rivals)
+            optimal = [k for k in rivals if values[k][profile[k]] == top]
+            if policy is TiePolicy.FAVOURABLE:
+                left = max(self.best[u][k][profile[k]][j] for k in optimal)
+            elif policy is TiePolicy.ADVERSARIAL:
+                left = min(self.worst[u][k][profile[k]][j] for k in optimal)
+            else:
+                left = self.payoffs[u][optimal[0]][profile[optimal[0]]][0][j]
+            kinds = []
             for r in range(self.sizes[j]):
-                value = own_values[r]
-                if not rivals or value > top:
-                    if policy is TiePolicy.FAVOURABLE:
-                        pay = self.best[u][j][r][j]
-                    elif policy is TiePolicy.ADVERSARIAL:
-                        pay = self.worst[u][j][r][j]
-                    else:
-                        pay = self.payoffs[u][j][r][0][j]
-                elif value == top:
-                    if policy is TiePolicy.FAVOURABLE:
-                        pay = self.best[u][j][r][j]
-                    elif policy is TiePolicy.ADVERSARIAL:
-                        pay = min(self.worst[u][j][r][j], adversarial)
-                    else:
-                        pay = self.payoffs[u][j][r][0][j] if j < optimal[0] else canonical
+                value = values[j][r]
+                if value > top:
+                    kinds.append(_ATTRACTED)
+                elif value < top:
+                    kinds.append(_STAYS)
+                elif policy is TiePolicy.FAVOURABLE or (policy is TiePolicy.CANONICAL and j < optimal[0]):
+                    kinds.append(_ATTRACTED)
+                elif policy is TiePolicy.ADVERSARIAL:
+                    kinds.append(_TIED)
                 else:
-                    if policy is TiePolicy.FAVOURABLE:
-                        pay = favourable
-                    elif policy is TiePolicy.ADVERSARIAL:
-                        pay = adversarial
+                    kinds.append(_STAYS)
+            result.append(_Reaction(own, tuple(kinds), left))
+        reactions = tuple(result)
+        self.reactions[key] = reactions
+        return reactions
+
+    def deviation(self, j: int, profile: Sequence[int], selection: Sequence[Option]) -> int:
+        """Provider j's best payoff from a change of its rule, at (σ, b) (SPEC.md §4, §5).
+
+        Users react as :func:`solver.response.deviation_payoff_from_user` says: one whom j attracts
+        takes j's new rule; one who stays with her provider k ≠ j keeps ``b_i``; one who leaves j
+        re-chooses among the others. Only rules other than ``σ_j`` are deviations (case 1): with
+        no other rule, the deviation payoff is ``Π_j(σ, b)``.
+        """
+        current = profile[j]
+        if self.sizes[j] == 1:
+            return sum(option[1][j] for option in selection)
+        others = tuple(profile[:j]) + tuple(profile[j + 1 :])
+        reactions = self._reactions(j, others)
+        fallback = tuple(
+            option[1][j] if option[0] != j else reaction.left
+            for option, reaction in zip(selection, reactions)
+        )
+        key = (j, others, fallback)
+        ranked = self.cache.get(key)
+        if ranked is None:
+            totals = [0] * self.sizes[j]
+            for reaction, kept in zip(reactions, fallback):
+                own, kinds = reaction.own, reaction.kinds
+                for r in range(self.sizes[j]):
+                    kind = kinds[r]
+                    if kind is _ATTRACTED:
+                        totals[r] += own[r]
+                    elif kind is _STAYS:
+                        totals[r] += kept
                     else:
-                        pay = canonical
-                totals[r] += pay
-        result = max(totals)
-        self.cache[key] = result
-        return result
+                        totals[r] += min(own[r], kept)
+            order = sorted(range(self.sizes[j]), key=lambda r: -totals[r])[:2]
+            ranked = (order[0], totals[order[0]], totals[order[1]])
+            self.cache[key] = ranked
+        best_rule, best, second = ranked
+        return second if best_rule == current else best
 
     def options(self, u: int, profile: Sequence[int]) -> tuple[tuple[Option, ...], Fraction]:
         """Every selection of the u-th user at a profile, and her utility."""
@@ -208,18 +266,28 @@ def solve_equilibria(
     return _solve_personalized(game, Fraction(delta), policy, progress, selection_limit)
 
 
+Admissible = tuple[tuple[Option, ...], tuple[int, ...]]
+"""A selection b that makes (σ, b) an equilibrium, with each provider's deviation payoff there."""
+
+
 def _admissible(
-    scanner: _Scanner, options: Sequence[Sequence[Option]], deviations: Sequence[int], limit: int
-) -> list[tuple[Option, ...]]:
-    """Every combination of selections b with Π_j(σ, b) ≥ Dev_j − δ for all j."""
+    scanner: _Scanner, profile: tuple[int, ...], options: Sequence[Sequence[Option]], limit: int
+) -> list[Admissible]:
+    """Every combination of selections b with Π_j(σ, b) ≥ Dev_j(σ, b) − δ for all j."""
     m = scanner.m
     size = math.prod(len(o) for o in options)
     if size > limit:
-        raise ClassTooLargeError("the best-response selections of one profile", size, limit)
+        raise ClassTooLargeError("the best-response selections of one profile", size, limit, Limit.SELECTION)
     result = []
     for combination in itertools.product(*options):
-        if all(sum(o[1][j] for o in combination) >= deviations[j] - scanner.delta for j in range(m)):
-            result.append(combination)
+        deviations = []
+        for j in range(m):
+            deviation = scanner.deviation(j, profile, combination)
+            if sum(o[1][j] for o in combination) < deviation - scanner.delta:
+                break
+            deviations.append(deviation)
+        else:
+            result.append((combination, tuple(deviations)))
     return result
 
 
@@ -229,11 +297,12 @@ def _equilibrium(
     profile: tuple[int, ...],
     utilities: Sequence[Fraction],
     options: Sequence[Sequence[Option]],
-    combinations: Sequence[Sequence[Option]],
-    deviations: Sequence[int],
+    admissible: Sequence[Admissible],
 ) -> Equilibrium:
     m = scanner.m
+    combinations = [c for c, _ in admissible]
     totals = [[sum(o[1][j] for o in c) for c in combinations] for j in range(m)]
+    deviations = [[d[j] for _, d in admissible] for j in range(m)]
     canonical = any(all(o == opts[0] for o, opts in zip(c, options)) for c in combinations)
     outcomes = tuple(
         UserOutcome(user, utilities[u], tuple(sorted({c[u][0] for c in combinations})))
@@ -245,7 +314,7 @@ def _equilibrium(
         rules=tuple(game.rules[j][r] for j, r in enumerate(profile)),
         outcomes=outcomes,
         payoffs=tuple((scanner.fraction(min(t)), scanner.fraction(max(t))) for t in totals),
-        deviations=tuple(scanner.fraction(d) for d in deviations),
+        deviations=tuple((scanner.fraction(min(d)), scanner.fraction(max(d))) for d in deviations),
         canonical=canonical,
     )
 
@@ -266,18 +335,10 @@ def _examine(game: Game, scanner: _Scanner, profile: tuple[int, ...], limit: int
     """The equilibrium at a profile of a game over all its users jointly, or None."""
     users = [scanner.options(u, profile) for u in range(len(game.users))]
     options = [o for o, _ in users]
-    deviations = []
-    for j in range(scanner.m):
-        # Cheap necessary condition first: the best selection for j must reach Dev_j − δ.
-        reachable = sum(max(o[1][j] for o in opts) for opts in options)
-        deviation = scanner.deviation(j, profile)
-        if reachable < deviation - scanner.delta:
-            return None
-        deviations.append(deviation)
-    combinations = _admissible(scanner, options, deviations, limit)
-    if not combinations:
+    admissible = _admissible(scanner, profile, options, limit)
+    if not admissible:
         return None
-    return _equilibrium(game, scanner, profile, [v for _, v in users], options, combinations, deviations)
+    return _equilibrium(game, scanner, profile, [v for _, v in users], options, admissible)
 
 
 def verify_profile(
@@ -382,8 +443,8 @@ def _scan_slice(
 def _candidate(scanner: _Scanner, profile: tuple[int, ...]) -> _Candidate:
     """A profile of a one-user game with every selection's payoffs and regrets ``Dev_j − Π_j``."""
     options, _ = scanner.options(0, profile)
-    deviations = tuple(scanner.deviation(j, profile) for j in range(scanner.m))
-    regrets = tuple(tuple(deviations[j] - o[1][j] for j in range(scanner.m)) for o in options)
+    deviations = tuple(tuple(scanner.deviation(j, profile, (o,)) for j in range(scanner.m)) for o in options)
+    regrets = tuple(tuple(d[j] - o[1][j] for j in range(scanner.m)) for o, d in zip(options, deviations))
     return _Candidate(profile, options, regrets, deviations)
 
 
@@ -460,10 +521,8 @@ def _personalized_result(
         for c, selected in zip(candidates[u], admissible[u]):
             if selected:
                 utility = scanner.options(0, c.profile)[1]
-                combos = [(c.options[k],) for k in sorted(selected)]
-                equilibria.append(
-                    _equilibrium(part, scanner, c.profile, [utility], [c.options], combos, c.deviations)
-                )
+                chosen = [((c.options[k],), c.deviations[k]) for k in sorted(selected)]
+                equilibria.append(_equilibrium(part, scanner, c.profile, [utility], [c.options], chosen))
     worst, best = _extremes(game, equilibria)
     return SolveResult(
         Mode.PERSONALIZED,
@@ -492,6 +551,7 @@ def _rescale(scanner: _Scanner, scale: int) -> None:
     scanner.worst = [[[tuple(p * factor for p in r) for r in pr] for pr in u] for u in scanner.worst]
     scanner.delta *= factor
     scanner.scale = scale
+    scanner.reactions.clear()
     scanner.cache.clear()
 
 
@@ -522,7 +582,9 @@ def _recombine(
         return admissible, count
     size = math.prod(len(user) for user in candidates)
     if size > limit:
-        raise ClassTooLargeError("the combinations of the users' candidate profiles", size, limit)
+        raise ClassTooLargeError(
+            "the combinations of the users' candidate profiles", size, limit, Limit.SELECTION
+        )
     admissible = [[set() for _ in user] for user in candidates]
     count = 0
     for combination in itertools.product(*(range(len(user)) for user in candidates)):

@@ -450,3 +450,87 @@ def respond_to_profile(
     utility = instance.stakes[deviator][user].utility
     chosen = max(optimal, key=lambda j: (sign * expected(responses[j].law, utility), -j))
     return ProfileResponse(chosen, responses[chosen])
+
+
+def deviation_payoff_from_user(
+    instance: Instance,
+    user: int,
+    rules: Sequence[Rule],
+    deviator: int,
+    provider: int,
+    kept: Fraction,
+    policy: TiePolicy = TiePolicy.FAVOURABLE,
+) -> Fraction:
+    """Provider j's payoff from user i after j changes the rule it offers her (SPEC.md §4, cases 2–4).
+
+    Case 1 (j's offer to her unchanged: she keeps ``b_i``) is the caller's; this is for a changed
+    offer. Let ``top`` be her best value from the providers other than j.
+
+    - Case 2, j attracts her: deviator-favourable ties, when j's value is at least ``top``;
+      canonical ties, when it is above ``top`` or equal to it with j before every optimal rival in
+      file order; adversarial ties, when it is above ``top``. She takes j's rule, with the policy's
+      ties inside it.
+    - Case 3, not attracted and her provider k in ``b`` is not j: she stays with k and keeps
+      ``b_i``, so j gets ``kept``, its payoff from her equilibrium law.
+    - Case 4, not attracted and she was with j: she re-chooses among her optimal other providers
+      with the policy's ties (best for j, first in file order, worst for j).
+
+    With adversarial ties, a tie between j and ``top`` gives the smaller of j's payoff if she takes
+    j's rule and the payoff of cases 3–4.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        Index of user i.
+    rules : sequence of Rule
+        The rule each provider offers her after the deviation.
+    deviator : int
+        The deviating provider j.
+    provider : int
+        Her provider k in the equilibrium selection ``b_i``.
+    kept : Fraction
+        j's payoff from her under ``b_i`` (used when k is not j).
+    policy : TiePolicy
+        How ties are broken where she re-chooses.
+
+    Returns
+    -------
+    Fraction
+        ``λ_{j,i} E[U_{j,i}]`` under her reaction.
+    """
+    if len(rules) != len(instance.providers):
+        raise ModelError(
+            f"a profile needs one rule per provider ({len(instance.providers)}), got {len(rules)}"
+        )
+    j = deviator
+    own = solve_response(instance, user, j, rules[j], policy, j)
+    own_payoff = provider_payoff(instance, j, user, own.law)
+    rivals = [k for k in range(len(rules)) if k != j]
+    if not rivals:
+        return own_payoff
+    responses = {k: solve_response(instance, user, k, rules[k], policy, j) for k in rivals}
+    top = max(r.value for r in responses.values())
+    optimal = [k for k in rivals if responses[k].value == top]
+    if own.value > top:
+        return own_payoff
+    if own.value == top and (
+        policy is TiePolicy.FAVOURABLE or (policy is TiePolicy.CANONICAL and j < optimal[0])
+    ):
+        return own_payoff
+    if provider != j:
+        if provider not in optimal:
+            raise ModelError("her equilibrium provider must stay optimal when another provider deviates")
+        fallback = kept
+    else:
+        payoffs = [provider_payoff(instance, j, user, responses[k].law) for k in optimal]
+        if policy is TiePolicy.FAVOURABLE:
+            fallback = max(payoffs)
+        elif policy is TiePolicy.ADVERSARIAL:
+            fallback = min(payoffs)
+        else:
+            fallback = payoffs[0]
+    if own.value == top and policy is TiePolicy.ADVERSARIAL:
+        return min(own_payoff, fallback)
+    return fallback

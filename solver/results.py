@@ -54,8 +54,9 @@ class Equilibrium:
         One per user in ``users``.
     payoffs : tuple of (Fraction, Fraction)
         Each provider's lowest and highest payoff over admissible selections (from ``users`` only).
-    deviations : tuple of Fraction
-        Each provider's best deviation payoff in the class under the deviation tie policy.
+    deviations : tuple of (Fraction, Fraction)
+        Each provider's best deviation payoff in the class under the deviation tie policy, lowest
+        and highest over the admissible selections b (it depends on b: SPEC.md §4, case 3).
     canonical : bool
         Whether the canonical selection (SPEC.md §4) is among the admissible selections.
     """
@@ -65,7 +66,7 @@ class Equilibrium:
     rules: tuple[Rule, ...]
     outcomes: tuple[UserOutcome, ...]
     payoffs: tuple[tuple[Fraction, Fraction], ...]
-    deviations: tuple[Fraction, ...]
+    deviations: tuple[tuple[Fraction, Fraction], ...]
     canonical: bool
 
     def key(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -137,7 +138,8 @@ def equilibrium_to_json(instance: Instance, equilibrium: Equilibrium) -> dict[st
     -------
     dict
         ``{"users": {USER: {"provider", "providers", "utility"}}, "providers": {P: {"payoff",
-        "payoff_range", "deviation"}}, "rules": {P: {...}}}``.
+        "deviation"}}, "rules": {P: {...}}}``, where a payoff and a deviation payoff are each a
+        pair ``[lowest, highest]`` over the admissible selections (equal when b does not matter).
     """
     tree = ConversationTree(instance.protocol)
     users = {
@@ -152,9 +154,8 @@ def equilibrium_to_json(instance: Instance, equilibrium: Equilibrium) -> dict[st
     for j, provider in enumerate(instance.providers):
         low, high = equilibrium.payoffs[j]
         providers[provider.label] = {
-            "payoff": str(low) if low == high else f"{low}..{high}",
-            "payoff_range": [str(low), str(high)],
-            "deviation": str(equilibrium.deviations[j]),
+            "payoff": [str(low), str(high)],
+            "deviation": [str(d) for d in equilibrium.deviations[j]],
         }
     rules = {
         p.label: equilibrium.rules[j].to_document(p.signals, tree) for j, p in enumerate(instance.providers)

@@ -7,6 +7,7 @@ direct recomputation from the response module, and the invariances the model imp
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,9 +20,14 @@ from hypothesis import strategies as st
 from solver.classes import Deterministic, Grid
 from solver.enumeration import solve_equilibria, verify_profile
 from solver.errors import ClassTooLargeError, Limit
-from solver.games import Game, Mode
+from solver.games import Game, Mode, respond_to_rules
 from solver.model import Instance
-from solver.response import TiePolicy, provider_payoff, respond_to_profile, user_value
+from solver.response import (
+    TiePolicy,
+    deviation_payoff_from_user,
+    user_value,
+)
+from solver.rules import Rule
 from solver.serialization import instance_from_dict, instance_to_dict, load
 from tests.strategies import Shape, small_instances
 
@@ -148,45 +154,88 @@ SMALL = small_instances(
 )
 
 
-def _direct_deviation(
-    instance: Instance, users: tuple[int, ...], rules: list[Any], j: int, cls: Any
-) -> Fraction:
-    """Dev_j recomputed from solver.response alone: every rule of j's class, deviator-favourable ties."""
-    best = None
-    for candidate in cls.rules(instance, j):
-        profile = list(rules)
-        profile[j] = candidate
-        total = Fraction(0)
-        for i in users:
-            chosen = respond_to_profile(instance, i, profile, TiePolicy.FAVOURABLE, deviator=j)
-            total += provider_payoff(instance, j, i, chosen.response.law)
-        best = total if best is None else max(best, total)
-    assert best is not None
-    return best
+def _selections(
+    instance: Instance, user: int, rules: Sequence[Rule]
+) -> list[tuple[int, tuple[Fraction, ...]]]:
+    """Her best-response selections at a profile: the provider she uses and every provider's payoff."""
+    options: list[tuple[int, tuple[Fraction, ...]]] = []
+    for k, response in respond_to_rules(instance, user, rules):
+        options.extend((k, v) for v in response.payoffs if (k, v) not in options)
+    return options
 
 
-@given(SMALL, st.sampled_from(list(Mode)), st.sampled_from([F(0), F(1, 4)]))
-def test_every_equilibrium_reverifies_from_the_instance(
-    instance: Instance, mode: Mode, delta: Fraction
+def _is_equilibrium_directly(
+    instance: Instance,
+    users: Sequence[int],
+    strategies: Sequence[Sequence[Rule]],
+    alternatives: Sequence[Sequence[tuple[Rule, ...]]],
+    delta: Fraction,
+    policy: TiePolicy = TiePolicy.FAVOURABLE,
+) -> bool:
+    """SPEC §5 from solver.response alone: some selection b with Π_j(σ, b) ≥ Π_j(σ'_j, σ_-j) − δ.
+
+    ``strategies[j][u]`` is the rule provider j offers the u-th user; ``alternatives[j]`` lists j's
+    strategies (one rule per user). A user whose rule from j is unchanged keeps ``b_i`` (SPEC §4
+    case 1); the others react as ``deviation_payoff_from_user`` says (cases 2–4).
+    """
+    m = len(instance.providers)
+    offered = [[strategies[j][u] for j in range(m)] for u in range(len(users))]
+    options = [_selections(instance, i, offered[u]) for u, i in enumerate(users)]
+    for b in itertools.product(*options):
+        ok = True
+        for j in range(m):
+            payoff = sum((o[1][j] for o in b), Fraction(0))
+            for alternative in alternatives[j]:
+                if tuple(alternative) == tuple(strategies[j]):
+                    continue
+                total = Fraction(0)
+                for u, i in enumerate(users):
+                    kept = b[u][1][j]
+                    if alternative[u] == strategies[j][u]:
+                        total += kept
+                        continue
+                    rules = list(offered[u])
+                    rules[j] = alternative[u]
+                    total += deviation_payoff_from_user(instance, i, rules, j, b[u][0], kept, policy)
+                if total > payoff + delta:
+                    ok = False
+                    break
+            if not ok:
+                break
+        if ok:
+            return True
+    return False
+
+
+@given(SMALL, st.sampled_from(list(Mode)), st.sampled_from([F(0), F(1, 4)]), st.sampled_from(list(TiePolicy)))
+def test_equilibria_are_exactly_the_profiles_spec_admits(
+    instance: Instance, mode: Mode, delta: Fraction, policy: TiePolicy
 ) -> None:
+    # An independent reading of SPEC §4–5 from the response module: every profile of the anonymous
+    # game, and of every user's game of the personalized one, is an equilibrium exactly when listed.
     game = Game(instance, mode, Deterministic())
-    result = solve_equilibria(game, delta)
+    result = solve_equilibria(game, delta, policy)
+    classes = game.rules
+    for part in [game] if mode is Mode.ANONYMOUS else list(game.split()):
+        users = part.users
+        listed = {e.profile for e in result.equilibria if e.users == users}
+        for profile in itertools.product(*(range(len(r)) for r in classes)):
+            strategies = [[classes[j][r]] * len(users) for j, r in enumerate(profile)]
+            alternatives = [[(rule,) * len(users) for rule in rules] for rules in classes]
+            direct = _is_equilibrium_directly(instance, users, strategies, alternatives, delta, policy)
+            if mode is Mode.PERSONALIZED:
+                # A user's game lists its equilibria that take part in a whole-game one (SPEC §5):
+                # with δ = 0, all of them as soon as every user's game has one.
+                assert profile not in listed or direct
+                if delta == 0 and result.count:
+                    assert direct == (profile in listed), profile
+            else:
+                assert direct == (profile in listed), profile
+                assert (verify_profile(part, profile, delta, policy) is not None) == direct
     for e in result.equilibria:
-        rules = list(e.rules)
         for o in e.outcomes:
             # The user's utility is her best value over the providers' rules (SPEC §4).
-            assert o.utility == max(user_value(instance, o.user, j, r) for j, r in enumerate(rules))
-        for j in range(len(instance.providers)):
-            deviation = _direct_deviation(instance, e.users, rules, j, Deterministic())
-            assert e.deviations[j] == deviation
-            if mode is Mode.ANONYMOUS:
-                # Some admissible selection pays j at least Dev_j − δ.
-                assert e.payoffs[j][1] >= deviation - delta
-    if mode is Mode.ANONYMOUS:
-        # Conversely every profile not listed fails verification.
-        listed = {e.profile for e in result.equilibria}
-        for profile in itertools.product(*(range(len(r)) for r in game.rules)):
-            assert (verify_profile(game, profile, delta) is not None) == (profile in listed)
+            assert o.utility == max(user_value(instance, o.user, j, r) for j, r in enumerate(e.rules))
 
 
 def _scale_provider(instance: Instance, provider: str, factor: Fraction) -> Instance:
@@ -240,57 +289,14 @@ def test_relabelling_providers_permutes_equilibria(instance: Instance, mode: Mod
 )
 def test_personalized_game_is_the_product_of_the_users_games(instance: Instance, delta: Fraction) -> None:
     # Brute force over the whole personalized game: provider j's strategy is one rule per user, its
-    # payoff sums over users, and its best deviation changes all its per-user rules at once (SPEC §5).
-    users = range(len(instance.users))
+    # payoff sums over users, and its deviation may change any of its per-user rules at once; a user
+    # whose rule is unchanged keeps her selection (SPEC §4 case 1, §5).
+    users = tuple(range(len(instance.users)))
     classes = [Deterministic().enumerate(instance, j) for j in range(len(instance.providers))]
-    per_provider = [list(itertools.product(rules, repeat=len(instance.users))) for rules in classes]
-
-    def payoffs(profile: tuple[Any, ...], policy: TiePolicy, deviator: int | None) -> list[Fraction]:
-        totals = [Fraction(0)] * len(instance.providers)
-        for i in users:
-            chosen = respond_to_profile(instance, i, [p[i] for p in profile], policy, deviator)
-            for j in range(len(instance.providers)):
-                totals[j] += provider_payoff(instance, j, i, chosen.response.law)
-        return totals
-
-    count = 0
-    for profile in itertools.product(*per_provider):
-        ok = True
-        for j in range(len(instance.providers)):
-            deviation = max(
-                payoffs((*profile[:j], alternative, *profile[j + 1 :]), TiePolicy.FAVOURABLE, j)[j]
-                for alternative in per_provider[j]
-            )
-            # Canonical selection suffices when users' selections are unique in payoff; the engine
-            # ranges over all selections, so compare only on instances where they coincide.
-            if payoffs(profile, TiePolicy.CANONICAL, None)[j] < deviation - delta:
-                ok = False
-                break
-        count += ok
+    per_provider = [list(itertools.product(rules, repeat=len(users))) for rules in classes]
+    count = sum(
+        _is_equilibrium_directly(instance, users, profile, per_provider, delta)
+        for profile in itertools.product(*per_provider)
+    )
     result = solve_equilibria(Game(instance, Mode.PERSONALIZED, Deterministic()), delta)
-    assert result.count >= count
-    if _selections_are_unique(instance, classes):
-        assert result.count == count
-
-
-def _selections_are_unique(instance: Instance, classes: list[tuple[Any, ...]]) -> bool:
-    """Whether every user's best responses to every profile give every provider one payoff."""
-    from solver.games import respond_to_rule
-
-    for i in range(len(instance.users)):
-        values = {}
-        for j, rules in enumerate(classes):
-            for r, rule in enumerate(rules):
-                response = respond_to_rule(instance, i, j, rule)
-                if len(set(response.payoffs)) > 1:
-                    return False
-                values[(j, r)] = (response.value, response.payoffs[0])
-        # Ties between providers with different payoff vectors also create several selections.
-        for (a, ra), (b, rb) in itertools.combinations(values, 2):
-            if (
-                a != b
-                and values[(a, ra)][0] == values[(b, rb)][0]
-                and values[(a, ra)][1] != values[(b, rb)][1]
-            ):
-                return False
-    return True
+    assert result.count == count
