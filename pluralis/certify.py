@@ -14,7 +14,7 @@ from rich.table import Table
 from solver.certificates import build_certificate, certificate_from_certification, write_certificate
 from solver.certification import FullResult, certify_result
 from solver.classes import parse_class
-from solver.enumeration import solve_equilibria
+from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
 from solver.games import Game, Mode
 from solver.model import Instance
 from solver.oracle import OracleOptions, solve_commitment
@@ -35,6 +35,7 @@ def solve_full(
     certificates: Path | None,
     oracle: OracleOptions | None = None,
     progress: bool = False,
+    selection_limit: int = DEFAULT_SELECTION_LIMIT,
 ) -> None:
     """Equilibria in ``full``: a single provider's optimal commitment, or finite equilibria certified.
 
@@ -60,12 +61,16 @@ def solve_full(
         How the deviation oracle covers the users' choices.
     progress : bool
         Show progress bars on standard error.
+    selection_limit : int
+        The most best-response selections of one profile combined (δ > 0).
     """
     if len(instance.providers) == 1:
         _commitment(console, instance, mode, as_json, certificates, oracle or OracleOptions())
         return
     game = Game(instance, mode, parse_class(source_class, instance), limit=limit)
-    finite = solve_equilibria(game, delta, TiePolicy.FAVOURABLE, progress=progress)
+    finite = solve_equilibria(
+        game, delta, TiePolicy.FAVOURABLE, progress=progress, selection_limit=selection_limit
+    )
     full = certify_result(game, finite, oracle, progress=progress)
     written = []
     if certificates is not None:

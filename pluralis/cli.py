@@ -19,15 +19,22 @@ from rich.console import Console
 from rich.table import Table
 
 from pluralis.library import bundled_library, instance_files
+from pluralis.limits import (
+    choice_limit_option,
+    class_limit_option,
+    command_options,
+    name_limit_option,
+    selection_limit_option,
+)
 from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
-from solver.enumeration import solve_equilibria
+from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
 from solver.errors import PluralisError
 from solver.games import Game, Mode
 from solver.inspection import InstanceSummary, summarize, summary_to_json
 from solver.model import Instance
 from solver.numbers import parse_number
-from solver.oracle_context import DEFAULT_CHOICE_LIMIT, DEFAULT_MIP_TIME_LIMIT, METHODS, OracleOptions
+from solver.oracle_context import DEFAULT_MIP_TIME_LIMIT, METHODS, OracleOptions
 from solver.protocol import ConversationTree
 from solver.response import TiePolicy
 from solver.results import SolveResult, result_to_json
@@ -44,7 +51,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except PluralisError as error:
-            click.echo(f"error: {error}", err=True)
+            command = self.commands.get(ctx.invoked_subcommand or "")
+            available = set() if command is None else command_options(command)
+            click.echo(f"error: {name_limit_option(error, available)}", err=True)
             ctx.exit(EXIT_INPUT_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -171,14 +180,15 @@ def _solve(
     policy: TiePolicy,
     limit: int,
     progress: bool,
+    selection_limit: int = DEFAULT_SELECTION_LIMIT,
 ) -> SolveResult:
     game = Game(instance, mode, parse_class(class_text, instance), limit=limit)
     if engine == "mip":
         from solver.mip import solve_equilibria_mip
 
-        mip_result: SolveResult = solve_equilibria_mip(game, delta, policy)
+        mip_result: SolveResult = solve_equilibria_mip(game, delta, policy, selection_limit=selection_limit)
         return mip_result
-    return solve_equilibria(game, delta, policy, progress=progress)
+    return solve_equilibria(game, delta, policy, progress=progress, selection_limit=selection_limit)
 
 
 @cli.command()
@@ -206,9 +216,8 @@ def _solve(
     show_default=True,
     help="How users break ties when a deviation is evaluated (SPEC §4).",
 )
-@click.option(
-    "--limit", type=int, default=DEFAULT_CLASS_LIMIT, show_default=True, help="Largest class enumerated."
-)
+@class_limit_option()
+@selection_limit_option()
 @click.option("--show", type=int, default=20, show_default=True, help="Equilibria printed (text output).")
 @click.option(
     "--from",
@@ -231,13 +240,7 @@ def _solve(
     help="With --class full: solve every combination of the users' choices (exhaustive, exact), ask a "
     "MIP for them (mip, a certified candidate), or exhaustive up to --choice-limit and the MIP above (auto).",
 )
-@click.option(
-    "--choice-limit",
-    type=click.IntRange(min=0),
-    default=DEFAULT_CHOICE_LIMIT,
-    show_default=True,
-    help="With --class full: the most choice combinations solved one by one per deviation.",
-)
+@choice_limit_option("With --class full: ")
 @click.option(
     "--oracle-time-limit",
     type=click.FloatRange(min=0, min_open=True),
@@ -254,6 +257,7 @@ def solve(
     delta: str,
     tie_policy: str,
     limit: int,
+    selection_limit: int,
     show: int,
     source_class: str,
     certificates: Path | None,
@@ -286,6 +290,7 @@ def solve(
             certificates,
             OracleOptions(choice_limit, oracle, oracle_time_limit),
             progress=not as_json and sys.stderr.isatty(),
+            selection_limit=selection_limit,
         )
         return
     result = _solve(
@@ -297,6 +302,7 @@ def solve(
         TiePolicy(tie_policy),
         limit,
         progress=not as_json and sys.stderr.isatty(),
+        selection_limit=selection_limit,
     )
     if as_json:
         click.echo(json.dumps(result_to_json(instance, result), indent=2, ensure_ascii=False))

@@ -55,13 +55,18 @@ class Limit(enum.Enum):
     @property
     def parameter(self) -> str:
         """Where a Python caller raises this limit."""
-        return _PARAMETERS[self]
+        return _PARAMETERS[self][0]
+
+    @property
+    def alternative(self) -> str:
+        """What else avoids the refusal."""
+        return _PARAMETERS[self][1]
 
 
 _PARAMETERS = {
-    Limit.CLASS: "Game(..., limit=N)",
-    Limit.SELECTION: "solve_equilibria(..., selection_limit=N)",
-    Limit.CHOICE: "OracleOptions(limit=N)",
+    Limit.CLASS: ("Game(..., limit=N)", "choose a smaller class"),
+    Limit.SELECTION: ("solve_equilibria(..., selection_limit=N)", "choose a smaller class or δ = 0"),
+    Limit.CHOICE: ("OracleOptions(limit=N)", "let the MIP oracle solve the deviation"),
 }
 
 
@@ -90,6 +95,7 @@ class ClassTooLargeError(PluralisError, ValueError):
         self.limit = limit
         self.kind = kind
         self.option = option
+        alternative = "choose a smaller class" if kind is None else kind.alternative
         if option is not None:
             remedy = f"raise it with {option} N"
         elif kind is not None:
@@ -97,7 +103,7 @@ class ClassTooLargeError(PluralisError, ValueError):
         else:
             remedy = "raise the limit"
         super().__init__(
-            f"{what} has {count:,} members, above the limit {limit:,}; {remedy} or choose a smaller class"
+            f"{what} has {count:,} members, above the limit {limit:,}; {remedy} or {alternative}"
         )
 
     def naming(self, option: str) -> ClassTooLargeError:

@@ -1,0 +1,139 @@
+"""The limits that can refuse a computation, as options of the commands they can stop.
+
+Every command that enumerates a strategy class, combines users' best-response selections or
+solves the deviation oracle one choice combination at a time takes the matching option, spelled
+the same everywhere: ``--class-limit``, ``--selection-limit``, ``--choice-limit``. A refusal
+(:class:`solver.errors.ClassTooLargeError`) names the option of the command being run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
+
+import click
+
+from solver.classes import DEFAULT_CLASS_LIMIT
+from solver.enumeration import DEFAULT_SELECTION_LIMIT
+from solver.errors import ClassTooLargeError, Limit, PluralisError
+from solver.oracle_context import DEFAULT_CHOICE_LIMIT
+
+OPTIONS = {
+    Limit.CLASS: "--class-limit",
+    Limit.SELECTION: "--selection-limit",
+    Limit.CHOICE: "--choice-limit",
+}
+"""The command-line option of each limit."""
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def class_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
+    """The ``--class-limit`` option (also spelled ``--limit``): the largest strategy class enumerated.
+
+    Parameters
+    ----------
+    help_prefix : str
+        Put before the help text (``"solve: "``).
+
+    Returns
+    -------
+    callable
+        A click decorator; the value is passed as ``limit``.
+    """
+    return click.option(
+        "--class-limit",
+        "--limit",
+        "limit",
+        type=click.IntRange(min=0),
+        default=DEFAULT_CLASS_LIMIT,
+        show_default=True,
+        help=f"{help_prefix}Largest strategy class enumerated per provider.",
+    )
+
+
+def selection_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
+    """The ``--selection-limit`` option: the most combinations of users' selections examined at once.
+
+    Parameters
+    ----------
+    help_prefix : str
+        Put before the help text.
+
+    Returns
+    -------
+    callable
+        A click decorator; the value is passed as ``selection_limit``.
+    """
+    return click.option(
+        "--selection-limit",
+        "selection_limit",
+        type=click.IntRange(min=0),
+        default=DEFAULT_SELECTION_LIMIT,
+        show_default=True,
+        help=f"{help_prefix}Most combinations of the users' best responses at one profile (and, in the "
+        "personalized game with δ > 0, of their own games' equilibria) examined.",
+    )
+
+
+def choice_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
+    """The ``--choice-limit`` option: the most choice combinations the deviation oracle solves one by one.
+
+    Parameters
+    ----------
+    help_prefix : str
+        Put before the help text.
+
+    Returns
+    -------
+    callable
+        A click decorator; the value is passed as ``choice_limit``.
+    """
+    return click.option(
+        "--choice-limit",
+        "choice_limit",
+        type=click.IntRange(min=0),
+        default=DEFAULT_CHOICE_LIMIT,
+        show_default=True,
+        help=f"{help_prefix}Most combinations of the users' choices solved one by one per mixed "
+        "deviation (certification in full).",
+    )
+
+
+def name_limit_option(error: PluralisError, available: Collection[str] | None = None) -> PluralisError:
+    """A refusal by a limit, reworded to name the option that raises it.
+
+    Parameters
+    ----------
+    error : PluralisError
+        Any pluralis error; only :class:`~solver.errors.ClassTooLargeError` is reworded.
+    available : collection of str, optional
+        The options of the command being run (default: every limit option).
+
+    Returns
+    -------
+    PluralisError
+        The error naming its option when the command has it, else the error unchanged.
+    """
+    if not isinstance(error, ClassTooLargeError) or error.kind is None:
+        return error
+    option = OPTIONS[error.kind]
+    if available is not None and option not in available:
+        return error
+    return error.naming(option)
+
+
+def command_options(command: click.Command) -> set[str]:
+    """Every option spelling of a click command (``--class-limit``, ``--limit``, ``-h``, ...).
+
+    Parameters
+    ----------
+    command : click.Command
+        The command.
+
+    Returns
+    -------
+    set of str
+        The spellings.
+    """
+    return {spelling for parameter in command.params for spelling in parameter.opts}
