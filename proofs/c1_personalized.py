@@ -2,7 +2,9 @@
 
 In every δ-equilibrium of the personalized game whose classes contain the T-shared rules, every
 user i and every T satisfy ``u_i ≥ Bench_i(T) − 2 ε_i(T) − δ / λ*_i``, the best bound taking, per T,
-the weights that minimise ``2ε + δ Σ_j w_j/λ_{j,i}``.
+the weights that minimise ``2ε + δ Σ_j w_j/λ_{j,i}``. The weights range over the providers of T
+with a stake in user i (``λ_{j,i} > 0``), for δ = 0 as well; when T has none the row is vacuous
+(the support rule of SPEC.md §8).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def bound_rows(
 ) -> list[Row]:
     """Per user and T: ``Bench_i(T) − min_w (2ε + δ Σ w/λ)`` against her worst equilibrium utility.
 
+    The weights range over the providers of T with ``λ_{j,i} > 0`` (SPEC.md §8); a row whose T has
+    no such provider is vacuous and its note says so.
+
     Parameters
     ----------
     claim : str
@@ -83,13 +88,17 @@ def bound_rows(
                         None,
                         worst,
                         Verdict.VACUOUS,
-                        "infinite transfer factor: every weight falls on a provider with λ = 0",
+                        f"no provider of T has a stake in {instance.users[i].label} (λ = 0 for each): "
+                        "C1 weighs only providers with λ > 0",
                     )
                 )
                 continue
             bound = solve_benchmark(instance, i, t).value - alignment.bound_term
             verdict = Verdict.HOLDS if worst is not None and worst >= bound else Verdict.COUNTEREXAMPLE
             note = f"ε = {alignment.error}" + ("" if delta == 0 else f", 1/λ* = {alignment.transfer_factor}")
+            if len(alignment.support) < len(t):
+                stakeless = ", ".join(instance.providers[j].label for j in t if j not in alignment.support)
+                note += f"; no weight on {stakeless} (λ = 0)"
             rows.append(Row(instance.users[i].label, label, bound, worst, verdict, note))
     return rows
 
@@ -195,6 +204,8 @@ def instantiate(
     """Write C1's proof out for one equilibrium (a personalized slice), one user and one T.
 
     Each inequality is re-checked exactly; for a true theorem on an equilibrium every step holds.
+    The deviations written out are those of the providers of T with a stake in the user
+    (``λ_{j,i} > 0``), the only ones the weights of the bound fall on (SPEC.md §8).
 
     Parameters
     ----------
@@ -225,7 +236,9 @@ def instantiate(
     u = outcome.utility
     steps: list[Step] = []
     if alignment.bound_term is None or alignment.weights is None or alignment.offset is None:
-        steps.append(Step("the transfer factor is infinite: the bound is −∞", u, "≥", u))
+        steps.append(
+            Step("no provider of T has a stake in user i (λ = 0 for each): C1 is vacuous here", u, "≥", u)
+        )
         return Instantiation(ID, label, t_label, tuple(steps))
     bound = bench.value - alignment.bound_term
     if u >= bench.value:
@@ -274,6 +287,9 @@ def _steps(
     weighted_eq = ZERO
     weighted_gap_bound = ZERO
     for w, j in zip(alignment.weights, providers):
+        if j not in alignment.support:
+            # Weight 0 by the support rule: this provider's step would say nothing (λ = 0).
+            continue
         stake = instance.stakes[j][user]
         lifted = bench.garbling.lift(instance, j, bench.rule)
         canonical = solve_response(instance, user, j, lifted)
@@ -305,8 +321,7 @@ def _steps(
         )
         weighted_rho += w * e_rho
         weighted_eq += w * e_eq
-        if w:
-            weighted_gap_bound += w * delta / stake.weight if stake.weight else ZERO
+        weighted_gap_bound += w * delta / stake.weight
     steps.append(
         Step("Σ_j w_j (E_ρ − E_eq)[U_j] ≤ δ Σ_j w_j/λ_j", weighted_rho - weighted_eq, "≤", weighted_gap_bound)
     )

@@ -2,7 +2,9 @@
 
 *Weak Market Alignment* fits each user's utility by her own convex combination of the providers'
 utilities plus an offset, in the sup norm; its transfer factor ``1/λ*_i = Σ_j w_{j,i}/λ_{j,i}`` is
-what converts a provider's slack δ into the user's loss (claim C1 of SPEC.md §8). *Strong
+what converts a provider's slack δ into the user's loss (claim C1 of SPEC.md §8). C1's bound
+weighs only the providers that have a stake in the user (``λ_{j,i} > 0``, the support rule of
+SPEC.md §8), for δ = 0 as well: :func:`best_bound_weights`. *Strong
 alignment* asks one combination of the providers' pooled interests ``w_j λ_{j,i} U_{j,i}`` to track
 every user's utility at once, up to a positive factor ``μ_i`` (claim C3).
 
@@ -48,8 +50,9 @@ class WeakAlignment:
     delta : Fraction
         The δ of ``bound_term``.
     bound_term : Fraction or None
-        ``2 ε_i(T) + δ/λ*_i`` for these weights, the loss C1 allows; None when infinite (δ > 0 and
-        an infinite factor). :func:`best_bound_weights` minimises it over all weights.
+        ``2 ε_i(T) + δ/λ*_i`` for these weights, the loss C1 allows; None when the factor is
+        infinite, whatever δ: C1 says nothing through a provider with ``λ_{j,i} = 0`` (SPEC.md §8).
+        :func:`best_bound_weights` minimises it over the weights C1 admits.
     certified : bool
         Whether every optimum (and infeasibility, for an infinite factor) was certified exactly.
     """
@@ -69,30 +72,38 @@ class WeakAlignment:
 class AlignmentBound:
     """The weights minimising the C1 loss ``2ε + δ Σ_j w_j/λ_{j,i}`` (SPEC.md §8, C1).
 
+    The weights range over the providers of T that have a stake in user i (``λ_{j,i} > 0``), for
+    δ = 0 as well (the support rule of SPEC.md §8).
+
     Attributes
     ----------
     user : int
         User i.
     providers : tuple of int
         The set T; ``weights`` follows it.
+    support : tuple of int
+        The providers of T with ``λ_{j,i} > 0``, in file order: the only ones that may have weight.
     delta : Fraction
         δ.
     bound_term : Fraction or None
-        The exact minimum; None when infinite (δ > 0 and ``λ_{j,i} = 0`` for every j in T).
+        The exact minimum; None when ``support`` is empty: no provider of T has a stake in user i
+        and C1 is vacuous for her and T.
     weights : tuple of Fraction or None
-        A minimiser (None when the bound is infinite).
+        A minimiser, one weight per provider of T and 0 outside ``support`` (None when vacuous).
     offset : Fraction or None
         Its offset ``c_i``.
     error : Fraction or None
-        Its sup-norm error.
+        Its sup-norm error: ``ε_i(T)`` of the bound, at least the unrestricted ``ε_i(T)`` of
+        :func:`weak_alignment`.
     transfer_factor : Fraction or None
-        Its ``1/λ*_i``; None when infinite (possible only with δ = 0).
+        Its ``1/λ*_i``, finite (None only when vacuous).
     certified : bool
-        Whether the optimum (or the infeasibility) was certified exactly.
+        Whether the optimum was certified exactly (True when vacuous: nothing was solved).
     """
 
     user: int
     providers: tuple[int, ...]
+    support: tuple[int, ...]
     delta: Fraction
     bound_term: Fraction | None
     weights: tuple[Fraction, ...] | None
@@ -203,8 +214,9 @@ def _transfer_factor(
 
 
 def _bound_term(error: Fraction, delta: Fraction, factor: Fraction | None) -> Fraction | None:
+    # An infinite factor means weight on a provider without a stake: no bound, even with δ = 0.
     if factor is None:
-        return 2 * error if delta == 0 else None
+        return None
     return 2 * error + delta * factor
 
 
@@ -425,9 +437,12 @@ def best_bound_weights(
 ) -> AlignmentBound:
     """The weights minimising C1's loss ``2 ε + δ Σ_j w_j/λ_{j,i}`` for user i and T (SPEC.md §8, C1).
 
-    One exact LP over ``w ∈ Δ(T)``, free ``c`` and ε with the fit rows of :func:`weak_alignment`.
-    With δ > 0 a provider with ``λ_{j,i} = 0`` would make the term infinite and gets weight 0; with
-    δ = 0 the term is ``2 ε_i(T)`` whatever the factor.
+    The weights range over the providers of T with a stake in user i (``λ_{j,i} > 0``), whatever
+    δ: the proof's step ``λ_{j,i}(E_ρ − E_eq) ≤ δ`` tells nothing about a provider with
+    ``λ_{j,i} = 0``, so its fit cannot enter the bound (SPEC.md §8, the support rule). One exact LP
+    over ``w ∈ Δ(T)`` with weight 0 outside that support, free ``c`` and ε, with the fit rows of
+    :func:`weak_alignment`. When no provider of T has a stake in user i there is nothing to solve:
+    the bound is vacuous.
 
     Parameters
     ----------
@@ -443,18 +458,20 @@ def best_bound_weights(
     Returns
     -------
     AlignmentBound
-        The exact minimum and a minimiser; the minimum is None (infinite) when δ > 0 and no
-        provider in T cares about user i.
+        The exact minimum and a minimiser on the support; the minimum is None (vacuous) when no
+        provider in T has a stake in user i.
     """
     _check_user(instance, user)
     delta = _check_delta(delta)
     members = resolve_providers(instance, providers)
     t = len(members)
+    support = tuple(j for j in members if instance.stakes[j][user].weight > 0)
+    if not support:
+        return AlignmentBound(user, members, support, delta, None, None, None, None, None, True)
     rows, rhs, names = _fit_rows(instance, user, members, None)
-    careless = [p for p, j in enumerate(members) if instance.stakes[j][user].weight == 0] if delta else []
+    careless = [p for p, j in enumerate(members) if j not in support]
     costs = tuple(
-        ZERO if p in careless or delta == 0 else -delta / instance.stakes[j][user].weight
-        for p, j in enumerate(members)
+        ZERO if p in careless else -delta / instance.stakes[j][user].weight for p, j in enumerate(members)
     )
     solution = solve_lp(
         LinearProgram(
@@ -468,18 +485,20 @@ def best_bound_weights(
             row_names=(
                 *names,
                 "simplex",
-                *(f"no weight on {instance.providers[members[p]].label}" for p in careless),
+                *(f"no weight on {instance.providers[members[p]].label} (λ = 0)" for p in careless),
             ),
         )
     )
-    if solution.status is LPStatus.INFEASIBLE:
-        return AlignmentBound(user, members, delta, None, None, None, None, None, solution.certified)
     if solution.status is not LPStatus.OPTIMAL or solution.value is None:
-        raise AssertionError(f"the C1 bound program is {solution.status.value}; it is bounded")
+        raise AssertionError(
+            f"the C1 bound program is {solution.status.value}; with a provider of positive stake it is "
+            "feasible and bounded"
+        )
     weights = solution.primal[:t]
     return AlignmentBound(
         user,
         members,
+        support,
         delta,
         -solution.value,
         weights,

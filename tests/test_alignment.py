@@ -124,7 +124,8 @@ def test_careless_provider_forces_an_infinite_factor() -> None:
     assert result.weights == (1, 0)
     assert result.transfer_factor is None
     assert result.bound_term is None  # δ > 0 times an infinite factor
-    assert weak_alignment(instance, 0, ["P1", "P2"]).bound_term == 0  # δ = 0: the term is 2ε
+    # δ = 0 too: weight on a provider without a stake gives C1 no bound (SPEC §8's support rule).
+    assert weak_alignment(instance, 0, ["P1", "P2"]).bound_term is None
     assert result.certified
 
 
@@ -135,10 +136,11 @@ def test_careless_provider_is_avoided_when_possible() -> None:
     assert (result.error, result.weights, result.transfer_factor) == (0, (0, 1), 1)
 
 
-def test_best_bound_weights_trade_error_for_factor() -> None:
-    # Same careless P1 (U = u, λ = 0) and indifferent P2 (λ = 1). With δ = 1, weight on P1 costs an
-    # infinite term, so w = (0, 1): ε = 1/2 (indifferent fit), factor 1, bound 2·1/2 + 1·1 = 2.
-    # With δ = 0 the term is 2ε, minimised to 0 by w = (1, 0).
+def test_best_bound_weights_avoid_a_provider_without_a_stake_whatever_delta() -> None:
+    # Careless P1 (U = u, λ = 0) and indifferent P2 (U ≡ 0, λ = 1). SPEC §8's support rule: C1's
+    # weights lie on the providers with λ > 0, for δ = 0 too, so w = (0, 1): the constant fit of
+    # u = MATCH leaves ε = 1/2 (c = 1/2), factor 1/λ_{P2} = 1. Bound term 2·1/2 + δ·1: 2 at δ = 1,
+    # 1 at δ = 0 (not 0, which P1's exact fit would give if it counted).
     instance = _instance({"user": MATCH}, {"P1": {"user": (0, MATCH)}, "P2": {"user": (1, ZERO_TABLE)}})
     costly = best_bound_weights(instance, 0, ["P1", "P2"], F(1))
     assert (costly.bound_term, costly.weights, costly.error, costly.transfer_factor) == (
@@ -147,11 +149,14 @@ def test_best_bound_weights_trade_error_for_factor() -> None:
         F(1, 2),
         1,
     )
-    free = best_bound_weights(instance, 0, ["P1", "P2"], F(0))
-    assert (free.bound_term, free.weights, free.transfer_factor) == (0, (1, 0), None)
-    # T = {P1} alone with δ > 0: no finite choice.
-    alone = best_bound_weights(instance, 0, ["P1"], F(1))
-    assert alone.bound_term is None and alone.weights is None and alone.certified
+    assert costly.support == (1,)
+    exact = best_bound_weights(instance, 0, ["P1", "P2"], F(0))
+    assert (exact.bound_term, exact.weights, exact.error, exact.transfer_factor) == (1, (0, 1), F(1, 2), 1)
+    # T = {P1} alone: no provider with a stake, the bound is vacuous for every δ (SPEC §8).
+    for delta in (F(0), F(1)):
+        alone = best_bound_weights(instance, 0, ["P1"], delta)
+        assert alone.bound_term is None and alone.weights is None and alone.support == ()
+        assert alone.certified
 
 
 def test_best_bound_weights_may_accept_error_to_lower_the_factor() -> None:
@@ -275,12 +280,27 @@ def test_weak_alignment_properties(instance: Instance, delta: Fraction) -> None:
             else:
                 assert all(s > 0 for w, s in zip(result.weights, stakes) if w > 0)
                 assert result.transfer_factor == sum(w / s for w, s in zip(result.weights, stakes) if w > 0)
-            # The best C1 weights do at least as well as the least-error weights.
+            # The best C1 weights lie on the providers with a stake (SPEC §8) and do at least as
+            # well as the least-error weights whenever those have a finite factor.
             best = best_bound_weights(instance, i, t, delta)
             assert best.certified
+            assert best.support == tuple(j for j in t if instance.stakes[j][i].weight > 0)
+            if not best.support:
+                assert best.bound_term is None and best.weights is None
+                continue
+            assert best.bound_term is not None and best.weights is not None and best.error is not None
+            assert all(w == 0 for w, j in zip(best.weights, t) if j not in best.support)
+            assert best.offset is not None
+            assert fit_error(instance, i, t, best.weights, best.offset) == best.error
+            assert best.transfer_factor == sum(
+                (w / instance.stakes[j][i].weight for w, j in zip(best.weights, t) if w > 0), F(0)
+            )
+            assert best.bound_term == 2 * best.error + delta * best.transfer_factor
+            # Restricting the support cannot fit better than all of T.
+            assert best.error >= result.error
             if result.bound_term is not None:
-                assert best.bound_term is not None and best.bound_term <= result.bound_term
-            if delta == 0:
+                assert best.bound_term <= result.bound_term
+            if delta == 0 and result.transfer_factor is not None:
                 assert best.bound_term == 2 * result.error
         # More providers fit at least as well.
         for small in subsets:
