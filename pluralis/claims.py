@@ -9,13 +9,19 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.limits import choice_limit_option, class_limit_option, selection_limit_option
 from pluralis.output import output_console
 from proofs.check import check_claims
-from proofs.claim import CheckOptions, ClaimResult
+from proofs.claim import CheckOptions, ClaimResult, Status, Verdict
 from solver.games import Mode
 from solver.numbers import parse_number
 from solver.response import TiePolicy
 from solver.serialization import load
+
+FAIL_ON = ("never", "counterexample")
+"""What ``--fail-on`` accepts."""
+EXIT_COUNTEREXAMPLE = 1
+"""Exit status of ``check --fail-on counterexample`` when a theorem gets a counterexample."""
 
 
 @click.command()
@@ -44,6 +50,16 @@ from solver.serialization import load
 @click.option(
     "--full", is_flag=True, help="Quantify only over equilibria certified against every mixed deviation."
 )
+@class_limit_option()
+@selection_limit_option()
+@choice_limit_option("With --full and for C2, C5: ")
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="never",
+    show_default=True,
+    help="Exit with status 1 when a theorem (C1, C3, C6) gets a counterexample (counterexample), or never.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def check(
     file: Path,
@@ -53,20 +69,56 @@ def check(
     delta: str,
     tie_policy: str,
     full: bool,
+    limit: int,
+    selection_limit: int,
+    choice_limit: int,
+    fail_on: str,
     as_json: bool,
 ) -> None:
-    """Check the claims of SPEC §8 on the instance FILE: a verdict per claim, user and T."""
+    """Check the claims of SPEC §8 on the instance FILE: a verdict per claim, user and T.
+
+    Exit status 0 whatever the verdicts, unless --fail-on counterexample is given and a theorem
+    gets a counterexample (status 1); 2 on bad input.
+    """
     instance = load(file)
     policy = TiePolicy(tie_policy)
     if full and policy is not TiePolicy.FAVOURABLE:
         raise click.UsageError("--full certifies deviations with deviator-favourable ties only")
-    options = CheckOptions(class_text, parse_number(delta, "--delta"), policy, full)
+    options = CheckOptions(
+        class_text, parse_number(delta, "--delta"), policy, full, limit, selection_limit, choice_limit
+    )
     results = check_claims(instance, claim_ids, options, None if mode is None else Mode(mode))
     if as_json:
         document = {"claims": {k: v.to_json() for k, v in results.items()}}
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-        return
-    print_results(output_console(), instance.title or str(file), results)
+    else:
+        print_results(output_console(), instance.title or str(file), results)
+    broken = refuted_theorems(results)
+    if fail_on == "counterexample" and broken:
+        click.echo(
+            f"counterexample to {', '.join(broken)}: exit status 1 (--fail-on counterexample)", err=True
+        )
+        raise SystemExit(EXIT_COUNTEREXAMPLE)
+
+
+def refuted_theorems(results: dict[str, ClaimResult]) -> list[str]:
+    """The theorems among the results that got a counterexample.
+
+    Parameters
+    ----------
+    results : dict
+        Claim id to result.
+
+    Returns
+    -------
+    list of str
+        Their ids, in order.
+    """
+    return [
+        claim_id
+        for claim_id, result in results.items()
+        if result.status is Status.THEOREM and result.verdict is Verdict.COUNTEREXAMPLE
+    ]
 
 
 def print_results(console: Console, title: str, results: dict[str, ClaimResult]) -> None:

@@ -112,7 +112,7 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     # (b), first the finite part: uninformative anonymous equilibria below the benchmark.
     strategy_class = parse_class(options.class_name, instance)
     anonymous = Game(instance, Mode.ANONYMOUS, strategy_class, limit=options.limit)
-    finite = solve_equilibria(anonymous, ZERO, TiePolicy.FAVOURABLE)
+    finite = solve_equilibria(anonymous, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
     candidates = _candidates(finite.equilibria, benchmarks)
     if not candidates:
         return _vacuous(
@@ -146,7 +146,7 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     tried = 0
     for e in candidates:
         tried += 1
-        _, found = certify_finite(anonymous, e)
+        _, found = certify_finite(anonymous, e, oracle=options.oracle)
         if found is not None and found.valid:
             certified = (e, found)
             break

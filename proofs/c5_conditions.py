@@ -148,12 +148,12 @@ def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified 
     users = range(len(instance.users))
     if len(instance.providers) == 1:
         for i in users:
-            proof = certify_commitment(instance, (i,))
+            proof = certify_commitment(instance, (i,), options.oracle)
             if proof is not None and proof.valid and _gaps(instance, i, proof.utilities[0]):
                 return proof
         return None
     game = Game(instance, Mode.PERSONALIZED, parse_class(options.class_name, instance), limit=options.limit)
-    finite = solve_equilibria(game, ZERO, TiePolicy.FAVOURABLE)
+    finite = solve_equilibria(game, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
     if finite.count == 0:
         return None
     slices = {s.users[0]: s for s in game.split()}
@@ -168,14 +168,15 @@ def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified 
     def keeps_one(user: int) -> bool:
         if user not in surviving:
             surviving[user] = any(
-                (proof := certify_finite(slices[user], e)[1]) is not None and proof.valid
+                (proof := certify_finite(slices[user], e, oracle=options.oracle)[1]) is not None
+                and proof.valid
                 for e in finite.equilibria
                 if e.users[0] == user
             )
         return surviving[user]
 
     for _, e in scored:
-        _, proof = certify_finite(slices[e.users[0]], e)
+        _, proof = certify_finite(slices[e.users[0]], e, oracle=options.oracle)
         if proof is not None and proof.valid:
             surviving[e.users[0]] = True
             if all(keeps_one(k) for k in users):
@@ -292,9 +293,7 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
         return vacuous("the personalized game has no equilibrium in this class")
     short = [i for i in users if (w := quantified.worst[i]) is not None and w < benchmarks[i]]
     if short:
-        return vacuous(
-            f"an equilibrium leaves {instance.users[short[0]].label} below Bench_i({k_label})"
-        )
+        return vacuous(f"an equilibrium leaves {instance.users[short[0]].label} below Bench_i({k_label})")
     slices = {s.users[0]: s for s in quantified.game.split()}
     candidates = sorted(
         (
@@ -307,7 +306,7 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
     found: Certified | None = None
     for e in candidates:
         try:
-            _, proof = certify_finite(slices[e.users[0]], e)
+            _, proof = certify_finite(slices[e.users[0]], e, oracle=options.oracle)
         except PluralisError as error:
             return vacuous(str(error))
         if proof is not None and proof.valid:

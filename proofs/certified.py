@@ -18,6 +18,7 @@ from solver.games import Game
 from solver.model import Instance
 from solver.numbers import ZERO
 from solver.oracle import solve_commitment
+from solver.oracle_context import OracleOptions
 from solver.results import Equilibrium
 from solver.rules import Rule
 from solver.verify import verify_certificate
@@ -62,7 +63,7 @@ def _verified(
 
 
 def certify_finite(
-    game: Game, equilibrium: Equilibrium, delta: Fraction = ZERO
+    game: Game, equilibrium: Equilibrium, delta: Fraction = ZERO, oracle: OracleOptions | None = None
 ) -> tuple[FullCertification, Certified | None]:
     """Certify a finite-class equilibrium in ``full`` and, when it survives, write its certificate.
 
@@ -74,6 +75,8 @@ def certify_finite(
         The equilibrium.
     delta : Fraction
         δ.
+    oracle : OracleOptions, optional
+        How the deviation oracle covers the users' choices.
 
     Returns
     -------
@@ -81,14 +84,16 @@ def certify_finite(
         The certification, and the verified certificate (None when the equilibrium does not
         survive every mixed deviation or a bound could not be certified exactly).
     """
-    certification = certify_equilibrium(game, equilibrium, delta)
+    certification = certify_equilibrium(game, equilibrium, delta, oracle)
     if not (certification.survives and certification.certified):
         return certification, None
     document = certificate_from_certification(game.instance, certification, delta)
     return certification, _verified(equilibrium.users, equilibrium.rules, document)
 
 
-def certify_commitment(instance: Instance, users: tuple[int, ...]) -> Certified | None:
+def certify_commitment(
+    instance: Instance, users: tuple[int, ...], oracle: OracleOptions | None = None
+) -> Certified | None:
     """A single provider's optimal commitment towards some users, with its certificate.
 
     With one provider, an equilibrium of ``full`` is an optimal commitment: the persuasion
@@ -100,13 +105,18 @@ def certify_commitment(instance: Instance, users: tuple[int, ...]) -> Certified 
         A game with one provider.
     users : tuple of int
         The users the rule is offered to (one user: a personalized game's slice).
+    oracle : OracleOptions, optional
+        How the oracle covers the users' choices.
 
     Returns
     -------
     Certified or None
         The commitment and its verified certificate; None when the bound is not certified exactly.
     """
-    bound = solve_commitment(instance, users)
+    oracle = oracle or OracleOptions()
+    bound = solve_commitment(
+        instance, users, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
+    )
     if not bound.certified:
         return None
     try:

@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from solver.classes import DEFAULT_CLASS_LIMIT
+from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.games import Mode
 from solver.model import Instance
 from solver.numbers import ZERO
+from solver.oracle_context import DEFAULT_CHOICE_LIMIT, OracleOptions
 from solver.response import TiePolicy
 
 
@@ -209,14 +212,27 @@ class CheckOptions:
     full : bool
         Certify the equilibria against every mixed deviation and quantify over the survivors.
     limit : int
-        Largest class enumerated.
+        Largest class enumerated per provider (``--class-limit``).
+    selection_limit : int
+        Most combinations of the users' best-response selections examined at once
+        (``--selection-limit``).
+    choice_limit : int
+        Most combinations of the users' choices the deviation oracle solves one by one; above it a
+        bound is a MIP candidate, not certified exact (``--choice-limit``).
     """
 
     class_name: str = "deterministic"
     delta: Fraction = ZERO
     policy: TiePolicy = TiePolicy.FAVOURABLE
     full: bool = False
-    limit: int = 100_000
+    limit: int = DEFAULT_CLASS_LIMIT
+    selection_limit: int = DEFAULT_SELECTION_LIMIT
+    choice_limit: int = DEFAULT_CHOICE_LIMIT
+
+    @property
+    def oracle(self) -> OracleOptions:
+        """The deviation oracle's options for certification in ``full``."""
+        return OracleOptions(limit=self.choice_limit)
 
 
 @dataclass(frozen=True)

@@ -67,11 +67,11 @@ def quantify(instance: Instance, mode: Mode, options: CheckOptions) -> Quantifie
         The equilibria and each user's worst utility.
     """
     game = Game(instance, mode, parse_class(options.class_name, instance), limit=options.limit)
-    finite = solve_equilibria(game, options.delta, options.policy)
+    finite = solve_equilibria(game, options.delta, options.policy, selection_limit=options.selection_limit)
     if not options.full:
         setting = Setting(mode, options.class_name, options.policy, options.delta, False)
         return Quantified(game, finite.equilibria, finite.count, finite.worst, setting)
-    full = certify_result(game, finite)
+    full = certify_result(game, finite, options.oracle)
     survivors = tuple(c.equilibrium for c in full.certifications if c.survives)
     setting = Setting(
         mode, f"full (from {options.class_name})", options.policy, options.delta, full.certified

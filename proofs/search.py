@@ -353,15 +353,22 @@ def options_json(options: CheckOptions) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"class", "delta", "tie_policy", "full", "limit"}``.
+        ``{"class", "delta", "tie_policy", "full", "limit"}``, plus ``selection_limit`` and
+        ``choice_limit`` when they differ from their defaults (so earlier records keep their keys).
     """
-    return {
+    document: dict[str, Any] = {
         "class": options.class_name,
         "delta": str(options.delta),
         "tie_policy": options.policy.value,
         "full": options.full,
         "limit": options.limit,
     }
+    default = CheckOptions()
+    if options.selection_limit != default.selection_limit:
+        document["selection_limit"] = options.selection_limit
+    if options.choice_limit != default.choice_limit:
+        document["choice_limit"] = options.choice_limit
+    return document
 
 
 def options_from_json(document: dict[str, Any]) -> CheckOptions:
@@ -377,12 +384,15 @@ def options_from_json(document: dict[str, Any]) -> CheckOptions:
     CheckOptions
         The options.
     """
+    default = CheckOptions()
     return CheckOptions(
         document["class"],
         Fraction(document["delta"]),
         TiePolicy(document["tie_policy"]),
         bool(document["full"]),
         int(document["limit"]),
+        int(document.get("selection_limit", default.selection_limit)),
+        int(document.get("choice_limit", default.choice_limit)),
     )
 
 
