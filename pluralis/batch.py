@@ -36,13 +36,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pluralis.library import instance_files
+from pluralis.limits import choice_limit_option, class_limit_option, name_limit_option, selection_limit_option
 from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
+from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.errors import ModelError, PluralisError
 from solver.games import Game, Mode
 from solver.inspection import summarize, summary_to_json
 from solver.model import Instance
 from solver.numbers import parse_number
+from solver.oracle_context import DEFAULT_CHOICE_LIMIT
 from solver.response import TiePolicy
 from solver.results import result_to_json
 from solver.serialization import content_hash, load
@@ -63,7 +66,11 @@ class BatchOptions:
     mode, class_text, engine, delta, tie_policy : str
         ``solve`` options, as on the command line.
     limit : int
-        Largest class enumerated (``solve``).
+        Largest class enumerated (``solve``, ``check``).
+    selection_limit : int
+        Most combinations of the users' best responses examined at once (``solve``, ``check``).
+    choice_limit : int
+        Most choice combinations the deviation oracle solves one by one (``check``).
     """
 
     do: str
@@ -73,6 +80,19 @@ class BatchOptions:
     delta: str = "0"
     tie_policy: str = TiePolicy.FAVOURABLE.value
     limit: int = DEFAULT_CLASS_LIMIT
+    selection_limit: int = DEFAULT_SELECTION_LIMIT
+    choice_limit: int = DEFAULT_CHOICE_LIMIT
+
+    def _limits(self) -> dict[str, int]:
+        """The limits that differ from their defaults (so earlier results keep their keys)."""
+        limits = {}
+        if self.do == "check" and self.limit != DEFAULT_CLASS_LIMIT:
+            limits["limit"] = self.limit
+        if self.selection_limit != DEFAULT_SELECTION_LIMIT:
+            limits["selection_limit"] = self.selection_limit
+        if self.do == "check" and self.choice_limit != DEFAULT_CHOICE_LIMIT:
+            limits["choice_limit"] = self.choice_limit
+        return limits
 
     def key(self) -> dict[str, Any]:
         """The options that determine a result (recorded in it, compared on resume).
@@ -82,8 +102,10 @@ class BatchOptions:
         dict
             ``{"do": ...}`` plus the ``solve`` options when solving.
         """
-        if self.do != "solve":
+        if self.do == "inspect":
             return {"do": self.do}
+        if self.do == "check":
+            return {"do": self.do, **self._limits()}
         return {
             "do": self.do,
             "mode": self.mode,
@@ -92,10 +114,11 @@ class BatchOptions:
             "delta": str(parse_number(self.delta, "--delta")),
             "tie_policy": self.tie_policy,
             "limit": self.limit,
+            **self._limits(),
         }
 
 
-def _check_function() -> Callable[[Instance], dict[str, Any]] | None:
+def _check_function() -> Callable[..., dict[str, Any]] | None:
     try:
         module = importlib.import_module("proofs.check")
     except ImportError:
@@ -132,15 +155,24 @@ def compute(instance: Instance, options: BatchOptions) -> dict[str, Any]:
         if options.engine == "mip":
             from solver.mip import solve_equilibria_mip
 
-            return result_to_json(instance, solve_equilibria_mip(game, delta, policy))
+            return result_to_json(
+                instance, solve_equilibria_mip(game, delta, policy, selection_limit=options.selection_limit)
+            )
         from solver.enumeration import solve_equilibria
 
-        return result_to_json(instance, solve_equilibria(game, delta, policy))
+        return result_to_json(
+            instance, solve_equilibria(game, delta, policy, selection_limit=options.selection_limit)
+        )
     if options.do == "check":
         check = _check_function()
         if check is None:
             raise ModelError("--do check needs proofs.check.check_instance, which is not installed")
-        return dict(check(instance))
+        from proofs.claim import CheckOptions
+
+        limits = CheckOptions(
+            limit=options.limit, selection_limit=options.selection_limit, choice_limit=options.choice_limit
+        )
+        return dict(check(instance, limits))
     raise ModelError(f"unknown batch command {options.do!r}; use one of {', '.join(COMMANDS)}")
 
 
@@ -163,11 +195,14 @@ def summarize_result(do: str, result: dict[str, Any]) -> dict[str, Any]:
         check's own result.
     """
     if do == "inspect":
-        everyone = ",".join(result["providers"])
+        everyone = list(result["providers"])
         return {
             "hash": result["hash"],
             "users": {
-                label: {"opt": user["opt"], "bench_all": user["benchmarks"][everyone]}
+                label: {
+                    "opt": user["opt"],
+                    "bench_all": next(b["value"] for b in user["benchmarks"] if b["T"] == everyone),
+                }
                 for label, user in result["users"].items()
             },
         }
@@ -234,7 +269,7 @@ def run_one(task: _Task) -> dict[str, Any]:
         record["result"] = result
     except PluralisError as error:
         record["status"] = "error"
-        record["error"] = str(error)
+        record["error"] = str(name_limit_option(error))
     except Exception as error:  # a bug on one instance must not stop the other instances
         record["status"] = "error"
         record["error"] = f"{type(error).__name__}: {error}"
@@ -488,9 +523,9 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
     default=TiePolicy.FAVOURABLE.value,
     show_default=True,
 )
-@click.option(
-    "--limit", type=int, default=DEFAULT_CLASS_LIMIT, show_default=True, help="solve: largest class."
-)
+@class_limit_option("solve, check: ")
+@selection_limit_option("solve, check: ")
+@choice_limit_option("check: ")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
 )
@@ -506,6 +541,8 @@ def batch_command(
     delta: str,
     tie_policy: str,
     limit: int,
+    selection_limit: int,
+    choice_limit: int,
     progress: bool | None,
     show: int,
 ) -> None:
@@ -516,7 +553,9 @@ def batch_command(
     """
     if do == "solve" and class_text == "full":
         raise click.UsageError("batch solves over finite classes; --class full is not supported here")
-    options = BatchOptions(do, mode, class_text, engine, delta, tie_policy, limit)
+    options = BatchOptions(
+        do, mode, class_text, engine, delta, tie_policy, limit, selection_limit, choice_limit
+    )
     target = out if out is not None else directory.parent / f"{directory.resolve().name}-{do}"
     console = output_console()
 

@@ -46,7 +46,9 @@ class InstanceSummary:
 
 
 def subset_label(instance: Instance, providers: tuple[int, ...]) -> str:
-    """Write a set T as provider labels joined by commas in file order (``"P1,P2"``).
+    """Write a set T for display: provider labels joined by commas in file order (``"P1,P2"``).
+
+    JSON keys a set by the list of its labels instead (:func:`summary_to_json`).
 
     Parameters
     ----------
@@ -108,13 +110,15 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"title", "hash", "states", "providers", "protocol", "garblings", "users": {USER:
-        {"opt": "p/q", "benchmarks": {"P1,P2": "p/q"}, "benchmark_rules": {...}, "alignment":
-        {"P1,P2": {"error": "p/q", "transfer_factor": "p/q" or null, "weights": {P: "p/q"},
-        "offset": "p/q", "certified": bool}}}}, "strong_alignment": {"P1,P2": {"holds": bool,
-        "margin": "p/q" or null, "weights": {P: "p/q"} or null, "bound_terms": {USER: "p/q"},
-        "certified": bool}}}``; a transfer factor of null is infinite, and a bound term is
-        C3's ``min (δ + 2 Σ_k ε'_k(T)) / μ_i`` at δ = 0.
+        ``{"title", "hash", "states", "worlds", "providers", "protocol", "garblings": [{"T": [P, ...],
+        "cells": [...]}], "users": {USER: {"actions", "features", "opt": "p/q", "benchmarks":
+        [{"T": [P, ...], "value": "p/q", "rule": "..."}], "alignment": [{"T": [P, ...], "error":
+        "p/q", "transfer_factor": "p/q" or null, "weights": {P: "p/q"}, "offset": "p/q",
+        "certified": bool}]}}, "strong_alignment": [{"T": [P, ...], "holds": bool, "margin": "p/q"
+        or null, "weights": {P: "p/q"} or null, "bound_terms": {USER: "p/q"}, "certified":
+        bool}]}``. A set T is the list of its provider labels in file order (so no label can make
+        two sets look alike); a transfer factor of null is infinite, and a bound term is C3's
+        ``min (δ + 2 Σ_k ε'_k(T)) / μ_i`` at δ = 0.
     """
     instance = summary.instance
     protocol = instance.protocol
@@ -124,11 +128,15 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
             "actions": list(user.actions),
             "features": list(user.features),
             "opt": str(summary.optima[i]),
-            "benchmarks": {s.label: str(s.benchmarks[i]) for s in summary.subsets},
-            "benchmark_rules": {s.label: s.rules[i] for s in summary.subsets},
-            "alignment": {
-                s.label: _weak_to_json(instance, s.alignment[i]) for s in summary.subsets if s.alignment
-            },
+            "benchmarks": [
+                {"T": _labels(instance, s), "value": str(s.benchmarks[i]), "rule": s.rules[i]}
+                for s in summary.subsets
+            ],
+            "alignment": [
+                {"T": _labels(instance, s), **_weak_to_json(instance, s.alignment[i])}
+                for s in summary.subsets
+                if s.alignment
+            ],
         }
     return {
         "title": instance.title,
@@ -141,12 +149,18 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
             "provider_messages": list(protocol.provider_messages),
             "user_messages": list(protocol.user_messages),
         },
-        "garblings": {s.label: list(s.cells) for s in summary.subsets},
+        "garblings": [{"T": _labels(instance, s), "cells": list(s.cells)} for s in summary.subsets],
         "users": users,
-        "strong_alignment": {
-            s.label: _strong_to_json(instance, s.strong) for s in summary.subsets if s.strong is not None
-        },
+        "strong_alignment": [
+            {"T": _labels(instance, s), **_strong_to_json(instance, s.strong)}
+            for s in summary.subsets
+            if s.strong is not None
+        ],
     }
+
+
+def _labels(instance: Instance, subset: SubsetSummary) -> list[str]:
+    return [instance.providers[j].label for j in sorted(subset.providers)]
 
 
 def _exact(value: Fraction | None) -> str | None:
