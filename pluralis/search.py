@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from instances.generators import FAMILIES, Sizes
+from pluralis.limits import choice_limit_option, class_limit_option, selection_limit_option
 from pluralis.output import output_console
 from proofs.claim import CheckOptions
 from proofs.search import DEFAULT_BUDGET, TARGETS, Kind, RunState, SearchRequest, find_target, run_search
@@ -47,6 +48,14 @@ def _command(
         parts.append(f"--class {options.class_name}")
     if options.delta:
         parts.append(f"--delta {options.delta}")
+    usual = CheckOptions()
+    for flag, value, standard in (
+        ("--class-limit", options.limit, usual.limit),
+        ("--selection-limit", options.selection_limit, usual.selection_limit),
+        ("--choice-limit", options.choice_limit, usual.choice_limit),
+    ):
+        if value != standard:
+            parts.append(f"{flag} {value}")
     if not shrink:
         parts.append("--no-shrink")
     for f in fields(Sizes):
@@ -104,6 +113,9 @@ def _command(
     help="Finite class of the equilibria: deterministic or grid:Q.",
 )
 @click.option("--delta", default="0", show_default=True, help="δ of δ-equilibrium, exact.")
+@class_limit_option()
+@selection_limit_option()
+@choice_limit_option("C2, C5: ")
 @click.option("--no-shrink", is_flag=True, help="Keep hits as found, without shrinking.")
 @click.option("--states", type=int, default=None)
 @click.option("--providers", type=int, default=None)
@@ -125,6 +137,9 @@ def search_command(
     time_limit: float | None,
     class_text: str,
     delta: str,
+    limit: int,
+    selection_limit: int,
+    choice_limit: int,
     no_shrink: bool,
     epsilon: str | None,
     **size_options: int | None,
@@ -140,7 +155,13 @@ def search_command(
     if epsilon is not None:
         given["epsilon"] = parse_number(epsilon, "--epsilon")
     sizes = _sizes(target.sizes, given)
-    options = CheckOptions(class_text, parse_number(delta, "--delta"))
+    options = CheckOptions(
+        class_text,
+        parse_number(delta, "--delta"),
+        limit=limit,
+        selection_limit=selection_limit,
+        choice_limit=choice_limit,
+    )
     deadline = None if time_limit is None else time.monotonic() + time_limit
     console = output_console(140)
     methods = ["random", "hypothesis"] if method == "both" else [method]
