@@ -24,6 +24,18 @@ Families (:data:`FAMILIES`):
   user is either hers (aligned) or one minus hers (opposed), drawn at random, with random stakes.
   Weak Market Alignment for all providers holds with zero error for every user some provider is
   aligned with.
+
+The edges of the model are drawn too, each with probability :data:`EDGE_PROBABILITY` and only where
+the family's description stays true (:data:`EDGES`): a zero stake ``λ_{j,i} = 0``; a signal that no
+world has (probability zero); two actions a user values alike in every state (her ties); two
+providers that see the same signal in every world (ties between providers). They are drawn after
+everything else, so an instance without an edge is the one the family drew before edges existed;
+the edges drawn are listed in its provenance. One-state and one-message games are sizes
+(``states=1``, ``messages=1``).
+
+A family makes some sizes itself (``complementary`` has ``2**providers`` states, ``divided`` one
+world per state, …): a size it cannot honour is an error naming it (:func:`check_sizes`), never
+ignored.
 """
 
 from __future__ import annotations
@@ -31,8 +43,8 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection
+from dataclasses import asdict, dataclass, fields, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -42,7 +54,7 @@ from solver.model import Instance
 from solver.numbers import format_number
 from solver.serialization import content_hash, dumps, instance_from_dict
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 CATALOG_NAME = "catalog.json"
 
 
@@ -94,6 +106,10 @@ class Sizes:
             ``states=2 providers=2 ...``.
         """
         return " ".join(f"{k}={v}" for k, v in asdict(self).items())
+
+
+EDGE_PROBABILITY = Fraction(1, 10)
+"""The probability of each edge of the model in a generated instance (independently)."""
 
 
 class _Draw:
@@ -320,6 +336,201 @@ _DESCRIPTIONS = {
 }
 
 
+EDGES: dict[str, tuple[str, ...]] = {
+    "uniform": ("zero stake", "tied actions", "twin providers", "unused signal"),
+    "opposed": ("zero stake", "tied actions", "twin providers", "unused signal"),
+    "polarized": ("zero stake", "tied actions", "twin providers", "unused signal"),
+    "complementary": ("zero stake", "tied actions"),
+    "persuader": ("zero stake", "tied actions", "unused signal"),
+    "near-aligned": ("zero stake", "tied actions", "twin providers", "unused signal"),
+    "divided": ("zero stake", "tied actions"),
+}
+"""The edges each family may draw, in the order they are drawn.
+
+``complementary`` keeps every signal and one bit per provider, and ``divided`` one signal per
+state; in ``divided`` every provider already sees what every other sees.
+"""
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _made(family: str, sizes: Sizes) -> dict[str, tuple[Any, str]]:
+    """The sizes a family makes itself: name → (the value it makes, None if it has no such size; why)."""
+    made: dict[str, tuple[Any, str]] = {}
+    if family != "near-aligned":
+        made["epsilon"] = (None, "only near-aligned has a target ε")
+    if family == "opposed":
+        made["providers"] = (max(2, sizes.providers), "its providers come in opposed pairs")
+    elif family == "polarized":
+        made["users"] = (max(2, sizes.users), "its users come in opposed pairs")
+    elif family == "complementary":
+        count = min(sizes.providers, 4)
+        made["providers"] = (count, "it has at most 4 providers, each seeing one bit of the state")
+        made["states"] = (2**count, "its states are the tuples of one bit per provider")
+        made["signals"] = (2, "each provider sees one bit")
+        made["worlds_per_state"] = (1, "it has one world per state")
+    elif family == "persuader":
+        made["providers"] = (1, "it has one persuader")
+        made["actions"] = (max(2, sizes.actions), "a persuader needs at least two actions to prefer one")
+    elif family == "divided":
+        made["signals"] = (sizes.states, "every provider sees the state: one signal per state")
+        made["worlds_per_state"] = (1, "it has one world per state")
+    return made
+
+
+def check_sizes(family: str, sizes: Sizes, given: Collection[str] | None = None) -> None:
+    """Refuse a size that a family cannot honour, naming it (never ignore it).
+
+    Parameters
+    ----------
+    family : str
+        A name in :data:`FAMILIES`.
+    sizes : Sizes
+        The sizes asked for.
+    given : collection of str, optional
+        The names of the sizes the caller chose (a command line's options); by default, every size
+        that differs from its default in :class:`Sizes`.
+
+    Raises
+    ------
+    ModelError
+        When a chosen size is not what the family makes (``divided`` has one world per state,
+        ``polarized`` at least two users, only ``near-aligned`` has an ε, …); the message names
+        the size, its option and what the family makes.
+    """
+    if family not in FAMILIES:
+        raise ModelError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
+    names = [f.name for f in fields(Sizes)]
+    if given is None:
+        defaults = Sizes()
+        chosen = [n for n in names if getattr(sizes, n) != getattr(defaults, n)]
+    else:
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            raise ModelError(f"unknown size(s) {', '.join(unknown)}; sizes: {', '.join(names)}")
+        chosen = [n for n in names if n in given]
+    made = _made(family, sizes)
+    for name in chosen:
+        if name not in made:
+            continue
+        value, why = made[name]
+        asked = getattr(sizes, name)
+        if value == asked:
+            continue
+        where = f"family {family} cannot honour {name} = {asked} ({_option(name)})"
+        if value is None:
+            raise ModelError(f"{where}: {why}; leave {_option(name)} out")
+        raise ModelError(
+            f"{where}: {why}, so it makes {name} = {value}; "
+            f"leave {_option(name)} out or choose another family"
+        )
+
+
+def family_sizes(family: str, sizes: Sizes) -> Sizes:
+    """The sizes with every size the family does not have (ε outside ``near-aligned``) at its default.
+
+    For defaults meant for another family (a search target's), before the sizes a caller chose are
+    put in and checked by :func:`check_sizes`.
+
+    Parameters
+    ----------
+    family : str
+        A name in :data:`FAMILIES`.
+    sizes : Sizes
+        Sizes, perhaps meant for another family.
+
+    Returns
+    -------
+    Sizes
+        The same sizes, with the ones the family has no use for back at their defaults.
+    """
+    defaults = Sizes()
+    unused = {n: getattr(defaults, n) for n, (value, _) in _made(family, sizes).items() if value is None}
+    return replace(sizes, **unused)
+
+
+def _chance(draw: _Draw) -> bool:
+    """True with probability :data:`EDGE_PROBABILITY`, exactly."""
+    return draw.rng.randrange(EDGE_PROBABILITY.denominator) < EDGE_PROBABILITY.numerator
+
+
+def _merge_worlds(document: dict[str, Any]) -> None:
+    """Merge worlds with the same state and signals (adding their probabilities); number them again."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for world in document["worlds"].values():
+        key = (world["state"], tuple(sorted(world["signals"].items())))
+        if key in merged:
+            merged[key]["prob"] += world["prob"]
+        else:
+            merged[key] = dict(world)
+    document["worlds"] = {f"w{k + 1}": world for k, world in enumerate(merged.values())}
+
+
+def _draw_edges(draw: _Draw, family: str, document: dict[str, Any]) -> list[str]:
+    """Apply the edges of :data:`EDGES` that the draw picks; return what was done, in words."""
+    rng = draw.rng
+    providers: dict[str, dict[str, list[str]]] = document["providers"]
+    users: dict[str, dict[str, Any]] = document["users"]
+    stakes: dict[str, dict[str, dict[str, Any]]] = document["stakes"]
+    done: list[str] = []
+    for edge in EDGES[family]:
+        if not _chance(draw):
+            continue
+        if edge == "zero stake":
+            p, u = rng.choice([(p, u) for p in stakes for u in stakes[p]])
+            stakes[p][u]["weight"] = Fraction(0)
+            done.append(f"zero stake: {p} has λ = 0 on {u}")
+        elif edge == "unused signal":
+            choices = [p for p, body in providers.items() if len(body["signals"]) >= 2]
+            if not choices:
+                continue
+            p = rng.choice(choices)
+            signals = providers[p]["signals"]
+            gone = rng.choice(signals)
+            instead = rng.choice([x for x in signals if x != gone])
+            worlds = document["worlds"].values()
+            # Its twins (drawn before) say what it says: they lose the signal too and stay twins.
+            twins = [q for q in providers if all(w["signals"][q] == w["signals"][p] for w in worlds)]
+            for world in worlds:
+                for q in twins:
+                    if world["signals"][q] == gone:
+                        world["signals"][q] = instead
+            _merge_worlds(document)
+            done.append(f"unused signal: no world has signal {gone} of {', '.join(twins)}")
+        elif edge == "tied actions":
+            choices = [u for u, body in users.items() if len(body["actions"]) >= 2]
+            if not choices:
+                continue
+            u = rng.choice(choices)
+            a, b = rng.sample(users[u]["actions"], 2)
+            tied = [u]
+            if family == "polarized":
+                # Keep the pair opposed: her partner's row b becomes his row a too.
+                names = list(users)
+                k = names.index(u)
+                partner = k + 1 if k % 2 == 0 else k - 1
+                if partner < len(names):
+                    tied.append(names[partner])
+            for v in tied:
+                users[v]["utility"][b] = dict(users[v]["utility"][a])
+                if family in ("near-aligned", "divided"):
+                    # Their stakes are built from her utility: keep them so.
+                    for row in stakes.values():
+                        row[v]["utility"][b] = dict(row[v]["utility"][a])
+            done.append(f"tied actions: {', '.join(tied)} value {b} as {a} in every state")
+        elif edge == "twin providers":
+            if len(providers) < 2:
+                continue
+            p, twin = rng.sample(list(providers), 2)
+            for world in document["worlds"].values():
+                world["signals"][twin] = world["signals"][p]
+            _merge_worlds(document)
+            done.append(f"twin providers: {twin} sees what {p} sees in every world")
+    return done
+
+
 def generate_instance(family: str, seed: int, index: int, sizes: Sizes | None = None) -> Instance:
     """Generate instance ``index`` of a family, deterministically.
 
@@ -332,17 +543,20 @@ def generate_instance(family: str, seed: int, index: int, sizes: Sizes | None = 
     index : int
         The instance's number in the library (0-based).
     sizes : Sizes, optional
-        Sizes (defaults: two of everything).
+        Sizes (defaults: two of everything); one the family cannot honour is refused
+        (:func:`check_sizes`).
 
     Returns
     -------
     Instance
-        A validated instance with title, description, source and provenance.
+        A validated instance with title, description, source and provenance (with ``edges`` when
+        some edge of :data:`EDGES` was drawn).
     """
-    if family not in FAMILIES:
-        raise ModelError(f"unknown family {family!r}; families: {', '.join(FAMILIES)}")
     sizes = sizes or Sizes()
-    document = FAMILIES[family](_Draw(family, seed, index, sizes), sizes)
+    check_sizes(family, sizes)
+    draw = _Draw(family, seed, index, sizes)
+    document = FAMILIES[family](draw, sizes)
+    edges = _draw_edges(draw, family, document)
     provenance = {
         "family": family,
         "seed": str(seed),
@@ -353,6 +567,8 @@ def generate_instance(family: str, seed: int, index: int, sizes: Sizes | None = 
     }
     if family == "near-aligned":
         provenance["epsilon"] = str(sizes.epsilon)
+    if edges:
+        provenance["edges"] = "; ".join(edges)
     header = {
         "schema_version": 1,
         "title": f"{family} #{index} (seed {seed})",
@@ -438,6 +654,7 @@ def generate_library(
     if format not in ("yaml", "json"):
         raise ModelError(f"unknown format {format!r}; use yaml or json")
     sizes = sizes or Sizes()
+    check_sizes(family, sizes)
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for index in range(count):

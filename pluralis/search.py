@@ -13,11 +13,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from instances.generators import FAMILIES, Sizes
+from instances.generators import FAMILIES, Sizes, check_sizes, family_sizes
 from pluralis.limits import choice_limit_option, class_limit_option, selection_limit_option
 from pluralis.output import output_console
 from proofs.claim import CheckOptions
 from proofs.search import DEFAULT_BUDGET, TARGETS, Kind, RunState, SearchRequest, find_target, run_search
+from solver.errors import ModelError
 from solver.numbers import parse_number
 
 
@@ -150,11 +151,27 @@ def search_command(
     verdict record); running the same command again resumes where it stopped.
     """
     target = find_target(claim_name)
-    family = family or target.family
-    given: dict[str, Any] = dict(size_options)
+    given: dict[str, Any] = {k: v for k, v in size_options.items() if v is not None}
     if epsilon is not None:
         given["epsilon"] = parse_number(epsilon, "--epsilon")
-    sizes = _sizes(target.sizes, given)
+    if method == "hypothesis" and (family is not None or given):
+        chosen = (["--family"] if family is not None else []) + [
+            f"--{name.replace('_', '-')}" for name in given
+        ]
+        raise ModelError(
+            f"{', '.join(chosen)} choose the seeded family of --method random; --method hypothesis "
+            "draws its own instances: leave them out, or use --method random or both"
+        )
+    family = family or target.family
+    sizes = _sizes(family_sizes(family, target.sizes), given)
+    if method != "hypothesis":
+        check_sizes(family, sizes, given)
+        try:
+            check_sizes(family, sizes)
+        except ModelError as error:
+            raise ModelError(
+                f"the sizes --claim {target.name} searches by default do not suit: {error}"
+            ) from None
     options = CheckOptions(
         class_text,
         parse_number(delta, "--delta"),

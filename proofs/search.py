@@ -33,7 +33,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from instances.generators import FAMILIES, Sizes, generate_instance
+from instances.generators import Sizes, check_sizes, generate_instance
 from proofs import (
     c1_personalized,
     c2_anonymous_failure,
@@ -927,8 +927,13 @@ def run_search(request: SearchRequest, out: Path, progress: Progress | None = No
     """
     if request.method not in ("random", "hypothesis"):
         raise ModelError(f"unknown search method {request.method!r}; use random or hypothesis")
-    if request.method == "random" and request.family not in FAMILIES:
-        raise ModelError(f"unknown family {request.family!r}; families: {', '.join(FAMILIES)}")
+    if request.method == "random":
+        check_sizes(request.family, request.sizes)
+    if request.target.claim == "C6" and request.options.delta != 0:
+        raise ModelError(
+            f"C6 is about exact equilibria: --delta {request.options.delta} cannot be honoured "
+            "(search C1 for δ-equilibria)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     store = SearchState(out)
     key = request.key()
