@@ -89,12 +89,13 @@ def select_responses(
     rules: Sequence[Rule],
     bounds: Sequence[Fraction],
     delta: Fraction,
+    selection: Sequence[tuple[int, tuple[Fraction, ...]]] | None = None,
 ) -> list[tuple[int, Response]] | None:
     """Pick, for each user, a provider and an optimal strategy so that every provider's payoff is
     at least its deviation bound minus δ.
 
     Candidates are the canonical response and the responses favourable and adversarial to each
-    provider, at every provider she finds optimal.
+    provider, at every provider she finds optimal; with ``selection``, only those that realise it.
 
     Parameters
     ----------
@@ -108,6 +109,8 @@ def select_responses(
         Each provider's deviation bound.
     delta : Fraction
         δ.
+    selection : sequence of (int, tuple of Fraction), optional
+        Per user, the provider she must use and the providers' payoffs her response must give.
 
     Returns
     -------
@@ -115,7 +118,7 @@ def select_responses(
         The selection, or None when no candidate combination is admissible.
     """
     m = len(instance.providers)
-    per_user = []
+    per_user: list[list[tuple[int, Response]]] = []
     for i in users:
         values = [user_value(instance, i, k, rules[k]) for k in range(m)]
         top = max(values)
@@ -129,6 +132,13 @@ def select_responses(
             for response in found:
                 if all(response.law != r.law or k != c for c, r in candidates):
                     candidates.append((k, response))
+        if selection is not None:
+            wanted = selection[len(per_user)]
+            candidates = [
+                (k, r)
+                for k, r in candidates
+                if (k, tuple(provider_payoff(instance, j, i, r.law) for j in range(m))) == wanted
+            ]
         per_user.append(candidates)
     for combination in itertools.product(*per_user):
         totals = [
@@ -146,8 +156,13 @@ def build_certificate(
     rules: Sequence[Rule],
     bounds: Sequence[DeviationBound],
     delta: Fraction = ZERO,
+    selection: Sequence[tuple[int, tuple[Fraction, ...]]] | None = None,
 ) -> dict[str, Any]:
     """Write the certificate of an equilibrium in ``full`` as a document.
+
+    A deviation's value depends on the users' selection b (SPEC.md §4, case 3): the bounds must be
+    those computed for the selection the certificate records, so pass that ``selection`` whenever a
+    user could use another provider.
 
     Parameters
     ----------
@@ -161,6 +176,8 @@ def build_certificate(
         Each provider's certified supremum deviation.
     delta : Fraction
         δ.
+    selection : sequence of (int, tuple of Fraction), optional
+        Per user, her provider and the providers' payoffs under the selection the bounds assume.
 
     Returns
     -------
@@ -174,14 +191,20 @@ def build_certificate(
     """
     if not all(b.certified for b in bounds):
         raise ModelError("every deviation bound must be certified exactly to write a certificate")
-    selection = select_responses(instance, users, rules, [b.value for b in bounds], delta)
-    if selection is None:
-        raise ModelError("no best-response selection pays every provider its deviation bound minus δ")
+    if len(instance.protocol.provider_messages) == 1 and len(instance.providers) > 1:
+        raise ModelError("with one provider message no provider has a deviation: there is nothing to certify")
+    chosen = select_responses(instance, users, rules, [b.value for b in bounds], delta, selection)
+    if chosen is None:
+        raise ModelError(
+            "no best-response selection pays every provider its deviation bound minus δ"
+            if selection is None
+            else "no canonical, favourable or adversarial response realises the selection the bounds assume"
+        )
     tree = ConversationTree(instance.protocol)
     m = len(instance.providers)
     responses = {}
     payoffs = [ZERO] * m
-    for i, (k, response) in zip(users, selection):
+    for i, (k, response) in zip(users, chosen):
         document = {"provider": instance.providers[k].label, "utility": str(response.value)}
         document.update(_strategy_document(instance, i, response))
         responses[instance.users[i].label] = document
@@ -225,7 +248,8 @@ def certificate_from_certification(
         The certificate document.
     """
     e = certification.equilibrium
-    return build_certificate(instance, e.users, e.rules, certification.bounds, delta)
+    reported = certification.reported
+    return build_certificate(instance, e.users, e.rules, reported.bounds, delta, reported.selection)
 
 
 def dumps_certificate(document: dict[str, Any], format: str = "yaml") -> str:

@@ -20,6 +20,29 @@ from solver.oracle import DeviationBound, OracleOptions, solve_deviation
 from solver.results import Equilibrium, SolveResult
 from solver.rules import Rule
 
+Option = tuple[int, tuple[Fraction, ...]]
+"""A user's best-response selection at a profile: the provider she uses and every provider's payoff."""
+
+
+@dataclass(frozen=True)
+class SelectionCheck:
+    """One best-response selection b at a profile, checked against every mixed deviation.
+
+    Attributes
+    ----------
+    selection : tuple of Option
+        Per user, her provider and the providers' payoffs from her under b.
+    bounds : tuple of DeviationBound
+        Each provider's supremum deviation payoff over all mixed rules, users reacting to a
+        deviation as SPEC.md §4 says given b.
+    regrets : tuple of Fraction
+        Each provider's ``bound − payoff`` (0 for a provider with no other rule: one message).
+    """
+
+    selection: tuple[Option, ...]
+    bounds: tuple[DeviationBound, ...]
+    regrets: tuple[Fraction, ...]
+
 
 @dataclass(frozen=True)
 class FullCertification:
@@ -29,21 +52,42 @@ class FullCertification:
     ----------
     equilibrium : Equilibrium
         The equilibrium of the finite class.
-    bounds : tuple of DeviationBound
-        Each provider's supremum deviation payoff over all mixed rules.
-    regrets : tuple of tuple of Fraction
-        For every best-response selection at the profile, each provider's ``bound − payoff``.
+    checks : tuple of SelectionCheck
+        One per best-response selection b at the profile: deviation payoffs depend on b
+        (SPEC.md §4, case 3), so each selection has its own bounds and regrets.
     survives : bool
         Whether some selection has every regret ≤ δ (for a personalized slice: ≤ δ on its own).
     certified : bool
         Whether every bound was certified exactly, so that ``survives`` is exact.
+    delta : Fraction
+        δ of δ-equilibrium.
     """
 
     equilibrium: Equilibrium
-    bounds: tuple[DeviationBound, ...]
-    regrets: tuple[tuple[Fraction, ...], ...]
+    checks: tuple[SelectionCheck, ...]
     survives: bool
     certified: bool
+    delta: Fraction = ZERO
+
+    @property
+    def regrets(self) -> tuple[tuple[Fraction, ...], ...]:
+        """For every best-response selection, each provider's ``bound − payoff``."""
+        return tuple(c.regrets for c in self.checks)
+
+    @property
+    def reported(self) -> SelectionCheck:
+        """The selection reported: the first that survives, else the first."""
+        return next((c for c in self.checks if all(r <= self.delta for r in c.regrets)), self.checks[0])
+
+    @property
+    def bounds(self) -> tuple[DeviationBound, ...]:
+        """Each provider's deviation bound at the reported selection."""
+        return self.reported.bounds
+
+    @property
+    def all_bounds(self) -> tuple[DeviationBound, ...]:
+        """Every bound computed, over all selections."""
+        return tuple(b for c in self.checks for b in c.bounds)
 
     @property
     def refuted_exactly(self) -> bool:
@@ -53,7 +97,7 @@ class FullCertification:
         supremum: regrets computed from it are lower bounds too, so a profile they reject is
         rejected exactly.
         """
-        return not self.survives and all(b.candidate_certified for b in self.bounds)
+        return not self.survives and all(b.candidate_certified for b in self.all_bounds)
 
     @property
     def status(self) -> str:
@@ -62,14 +106,12 @@ class FullCertification:
             return "certified"
         if self.refuted_exactly:
             return "refuted"
-        if self.survives and all(b.candidate_certified for b in self.bounds):
+        if self.survives and all(b.candidate_certified for b in self.all_bounds):
             return "survives the MIP candidates (not certified)"
         return "NOT certified"
 
 
-def selections(
-    game: Game, rules: Sequence[Rule], users: Sequence[int]
-) -> list[list[tuple[int, tuple[Fraction, ...]]]]:
+def selections(game: Game, rules: Sequence[Rule], users: Sequence[int]) -> list[list[Option]]:
     """Every best-response selection of each user at a profile: (provider used, payoff vector).
 
     Parameters
@@ -88,7 +130,7 @@ def selections(
     """
     result = []
     for i in users:
-        options: list[tuple[int, tuple[Fraction, ...]]] = []
+        options: list[Option] = []
         for k, response in respond_to_rules(game.instance, i, rules):
             options.extend((k, v) for v in response.payoffs if (k, v) not in options)
         result.append(options)
@@ -120,18 +162,36 @@ def certify_equilibrium(
     users = equilibrium.users
     rules = [list(equilibrium.rules) for _ in users]
     oracle = options or OracleOptions()
-    bounds = tuple(
-        solve_deviation(
-            game.instance, j, users, rules, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
-        )
-        for j in range(len(game.instance.providers))
-    )
-    regrets = []
+    m = len(game.instance.providers)
+    # With one message a provider has one rule: it has no deviation (SPEC.md §4, case 1).
+    single = len(game.instance.protocol.provider_messages) == 1
+    cache: dict[tuple[int, tuple[tuple[int, Fraction], ...]], DeviationBound] = {}
+
+    def bound(j: int, kept: tuple[tuple[int, Fraction], ...]) -> DeviationBound:
+        # Only a user with another provider keeps b_i (case 3); who was with j re-chooses (case 4).
+        key = (j, tuple((k, p) if k != j else (k, ZERO) for k, p in kept))
+        if key not in cache:
+            cache[key] = solve_deviation(
+                game.instance,
+                j,
+                users,
+                rules,
+                oracle.limit,
+                method=oracle.method,
+                time_limit=oracle.time_limit,
+                selection=key[1],
+            )
+        return cache[key]
+
+    checks = []
     for combination in itertools.product(*selections(game, equilibrium.rules, users)):
-        totals = [sum((o[1][j] for o in combination), ZERO) for j in range(len(bounds))]
-        regrets.append(tuple(b.value - t for b, t in zip(bounds, totals)))
-    survives = any(all(r <= delta for r in regret) for regret in regrets)
-    return FullCertification(equilibrium, bounds, tuple(regrets), survives, all(b.certified for b in bounds))
+        bounds = tuple(bound(j, tuple((o[0], o[1][j]) for o in combination)) for j in range(m))
+        totals = [sum((o[1][j] for o in combination), ZERO) for j in range(m)]
+        regrets = tuple(ZERO if single else b.value - t for b, t in zip(bounds, totals))
+        checks.append(SelectionCheck(tuple(combination), bounds, regrets))
+    survives = any(all(r <= delta for r in c.regrets) for c in checks)
+    certified = all(b.certified for b in cache.values())
+    return FullCertification(equilibrium, tuple(checks), survives, certified, delta)
 
 
 @dataclass(frozen=True)
@@ -169,7 +229,7 @@ class FullResult:
         """How far the survivors can be trusted, in words."""
         if self.certified:
             return "certified exact"
-        if all(b.candidate_certified for c in self.certifications for b in c.bounds):
+        if all(b.candidate_certified for c in self.certifications for b in c.all_bounds):
             return (
                 "not certified: some deviation bounds are MIP candidates, so every refutation is exact "
                 "but a survivor may still have a better deviation"

@@ -32,7 +32,7 @@ from solver.oracle_context import (
     UserChoice,
 )
 from solver.oracle_mip import solve_deviation_mip
-from solver.response import TiePolicy, provider_payoff, respond_to_profile
+from solver.response import deviation_payoff_from_user
 from solver.rules import Rule
 
 Row = tuple[tuple[int, Fraction], ...]
@@ -391,9 +391,16 @@ class _Outside:
 
     @staticmethod
     def of(
-        instance: Instance, provider: int, users: Sequence[int], rules: Sequence[Sequence[Rule]]
+        instance: Instance,
+        provider: int,
+        users: Sequence[int],
+        rules: Sequence[Sequence[Rule]],
+        selection: Sequence[tuple[int, Fraction]] | None = None,
     ) -> _Outside:
         values, staying = outside_options(instance, provider, users, rules)
+        if selection is not None:
+            # Case 3 of SPEC.md §4: with her provider k ≠ j unchanged, she keeps b_i there.
+            staying = [kept if k != provider else s for (k, kept), s in zip(selection, staying)]
         return _Outside(values, staying, _may_stay(instance, users, values))
 
 
@@ -508,12 +515,14 @@ def deviation_payoff(
     users: Sequence[int],
     rules: Sequence[Sequence[Rule]],
     rule: Rule,
+    selection: Sequence[tuple[int, Fraction]] | None = None,
 ) -> Fraction:
     """Provider j's exact payoff from a deviating rule, users answering as in SPEC.md §4.
 
-    Each user's deviator-favourable response to the profile with j's rule replaced
-    (:func:`solver.response.respond_to_profile`): on a tie between providers she picks j, and
-    with j she breaks her own ties in j's favour.
+    Each user reacts as :func:`solver.response.deviation_payoff_from_user` says with
+    deviator-favourable ties: on a tie between providers she picks j, and with j she breaks her own
+    ties in j's favour; if j does not attract her and her provider in the equilibrium selection is
+    not j, she keeps her equilibrium strategy there (case 3).
 
     Parameters
     ----------
@@ -527,6 +536,9 @@ def deviation_payoff(
         ``rules[u][k]``: the rule provider k offers the u-th user (j's own is replaced).
     rule : Rule
         j's deviating rule.
+    selection : sequence of (int, Fraction), optional
+        Per user, her provider in the equilibrium selection b and j's payoff from her under b
+        (default: every user was with j, so a user j does not attract re-chooses: case 4).
 
     Returns
     -------
@@ -537,8 +549,8 @@ def deviation_payoff(
     for u, i in enumerate(users):
         profile = list(rules[u])
         profile[provider] = rule
-        response = respond_to_profile(instance, i, profile, TiePolicy.FAVOURABLE, provider).response
-        total += provider_payoff(instance, provider, i, response.law)
+        k, kept = (provider, ZERO) if selection is None else selection[u]
+        total += deviation_payoff_from_user(instance, i, profile, provider, k, kept)
     return total
 
 
@@ -551,8 +563,13 @@ def solve_deviation(
     *,
     method: str = "auto",
     time_limit: float | None = DEFAULT_MIP_TIME_LIMIT,
+    selection: Sequence[tuple[int, Fraction]] | None = None,
 ) -> DeviationBound:
     """Provider j's supremum payoff over all mixed rules, the others' rules fixed (SPEC.md §9).
+
+    A user who stays with another provider adds a constant that depends on the equilibrium
+    selection b (SPEC.md §4): j's payoff from her under b when her provider there is not j (case 3),
+    the best for j among her optimal other providers when she was with j (case 4).
 
     Parameters
     ----------
@@ -572,6 +589,9 @@ def solve_deviation(
         certifies that candidate; ``auto`` is exhaustive up to ``limit`` and the MIP above it.
     time_limit : float or None
         Seconds the MIP solver may spend.
+    selection : sequence of (int, Fraction), optional
+        Per user, her provider in the equilibrium selection b and j's payoff from her under b
+        (default: every user was with j).
 
     Returns
     -------
@@ -586,13 +606,13 @@ def solve_deviation(
         With ``method="exhaustive"``, when there are more combinations than ``limit``.
     """
     OracleOptions(limit, method, time_limit)  # validates them
-    outside = _Outside.of(instance, provider, users, rules)
+    outside = _Outside.of(instance, provider, users, rules, selection)
     if method == "auto":
         method = (
             "exhaustive" if _program_count(instance, provider, users, outside.may_stay) <= limit else "mip"
         )
     if method == "mip":
-        return _solve_by_mip(instance, provider, users, rules, outside, time_limit)
+        return _solve_by_mip(instance, provider, users, rules, outside, time_limit, selection)
     context = DeviationContext(instance, provider)
     best: tuple[Fraction, DeviationProgram, LPSolution] | None = None
     solutions = []
@@ -629,6 +649,7 @@ def _solve_by_mip(
     rules: Sequence[Sequence[Rule]],
     outside: _Outside,
     time_limit: float | None,
+    selection: Sequence[tuple[int, Fraction]] | None,
 ) -> DeviationBound:
     """The MIP's candidate, made exact: the LP of its choices, and its own rule evaluated exactly."""
     context = DeviationContext(instance, provider)
@@ -644,10 +665,10 @@ def _solve_by_mip(
     # valid deviation, so there is at least one.
     uninformative = context.rule(lambda s, h, m: ONE if m == 0 else ZERO)
     options: list[tuple[Fraction, Rule, tuple[UserChoice, ...] | None]] = [
-        (deviation_payoff(instance, provider, users, rules, uninformative), uninformative, None)
+        (deviation_payoff(instance, provider, users, rules, uninformative, selection), uninformative, None)
     ]
     if candidate.rule is not None:
-        value = deviation_payoff(instance, provider, users, rules, candidate.rule)
+        value = deviation_payoff(instance, provider, users, rules, candidate.rule, selection)
         options.append((value, candidate.rule, None))
     if candidate.choices is not None:
         program = _program(instance, provider, candidate.choices, outside.values, outside.staying)

@@ -535,6 +535,7 @@ def verify_certificate(document: Any) -> Verification:
         rules.append(table)
     m = len(instance.providers)
     payoffs = [ZERO] * m
+    chosen: dict[int, tuple[int, list[Fraction]]] = {}
     for i in users:
         label = labels[i]
         place = f"responses.{label}"
@@ -549,8 +550,16 @@ def verify_certificate(document: Any) -> Verification:
             )
         if utility != _number(_get(response, "utility", place), f"{place}.utility"):
             reasons.append(f"{place}.utility: stated {response['utility']}, recomputed {utility}")
+        gives = [
+            instance.stakes[j][i].weight * _expected(law, instance.stakes[j][i].utility) for j in range(m)
+        ]
+        chosen[i] = (c, gives)
         for j in range(m):
-            payoffs[j] += instance.stakes[j][i].weight * _expected(law, instance.stakes[j][i].utility)
+            payoffs[j] += gives[j]
+    if m > 1 and len(game.messages) == 1:
+        raise CertificateError(
+            "instance.protocol.provider_messages", "with one message no provider has a deviation to certify"
+        )
     checked = 0
     for j, provider in enumerate(instance.providers):
         place = f"deviations.{provider.label}"
@@ -575,7 +584,13 @@ def verify_certificate(document: Any) -> Verification:
             offered = {k: game.value(i, k, rules[k]) for k in others}
             top = max(offered.values())
             outside[i] = top
-            staying[i] = max(game.favourable(i, k, rules[k], j) for k in others if offered[k] == top)
+            her_provider, gives = chosen[i]
+            if her_provider != j:
+                # SPEC §4 case 3: she stays with her provider, whose rule is unchanged, and keeps b_i.
+                staying[i] = gives[j]
+            else:
+                # Case 4: she leaves j and takes, among her optimal providers, the best for j.
+                staying[i] = max(game.favourable(i, k, rules[k], j) for k in others if offered[k] == top)
             allowed[i] = top > game.no_information(i)
         programs = _get(entry, "programs", place)
         if not isinstance(programs, list):

@@ -15,7 +15,7 @@ from solver.enumeration import solve_equilibria
 from solver.games import Game, Mode
 from solver.model import Instance
 from solver.oracle import DEFAULT_CHOICE_LIMIT, count_choices, solve_commitment, solve_deviation
-from solver.response import TiePolicy, provider_payoff, respond_to_profile
+from solver.response import TiePolicy, deviation_payoff_from_user, provider_payoff, respond_to_profile
 from solver.rules import Rule
 from solver.serialization import load, substitute
 from tests.strategies import Shape, small_instances
@@ -154,9 +154,30 @@ def test_certification_never_contradicts_the_finite_engine(instance: Instance, m
     finite = solve_equilibria(game)
     full = certify_result(game, finite)
     assert full.certified
+    classes = game.rules
     for c in full.certifications:
-        for j, b in enumerate(c.bounds):
-            # full contains the class: its supremum is at least the class's best deviation.
-            assert b.value >= c.equilibrium.deviations[j]
+        rules = c.equilibrium.rules
+        for check in c.checks:
+            for j, b in enumerate(check.bounds):
+                # full contains the class: at the same selection b (SPEC §4 case 3 reads b), its
+                # supremum is at least the best deviation within the class.
+                finite_best = max(
+                    (
+                        sum(
+                            (
+                                deviation_payoff_from_user(
+                                    instance, i, [*rules[:j], r, *rules[j + 1 :]], j, o[0], o[1][j]
+                                )
+                                for i, o in zip(c.equilibrium.users, check.selection)
+                            ),
+                            Fraction(0),
+                        )
+                        for r in classes[j]
+                        if r != rules[j]
+                    ),
+                    default=None,
+                )
+                if finite_best is not None and len(instance.protocol.provider_messages) > 1:
+                    assert b.value >= finite_best
     # Surviving in full is a refinement: never more profiles than the finite class has.
     assert full.count <= finite.count
