@@ -743,6 +743,9 @@ def _keep(
         _keeps(request.target, request.options, record),
         DEFAULT_SHRINK_EVALUATIONS,
         DEFAULT_SHRINK_SECONDS,
+        # A counterexample may shrink to a stakeless provider (SPEC §8's edge); witnesses and
+        # records keep their providers interested, as a reader expects of an illustration.
+        zero_stakes=request.target.kind is Kind.COUNTEREXAMPLE,
     )
     if not shrunk.steps:
         return written

@@ -4,8 +4,10 @@ Given an instance on which a predicate holds (a claim fails, or a witness is fou
 instances one edit at a time and keep every edit after which the predicate still holds, until no
 edit helps or the budget is spent. Edits, tried in this order: drop a user, a provider, a state,
 a world, an action, a provider message, the user's turn or her private features; merge two
-signals of a provider; drop unused signals; make the prior uniform; set a stake weight to 1; and
-replace a number by a simpler one (0, 1, then 1/2). Every candidate is validated by the loader.
+signals of a provider; drop unused signals; make the prior uniform; set a stake weight to 1;
+set a stake weight to 0 (a provider without a stake in the user, the edge of SPEC.md §8's support
+rule; on request); and replace a number by a simpler one (0, 1, then 1/2). Every candidate is
+validated by the loader.
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ def _tables(doc: Document) -> Iterator[tuple[str, dict[str, dict[str, Any]]]]:
             yield f"stakes.{p}.{u}.utility", stake["utility"]
 
 
-def _edits(doc: Document) -> Iterator[tuple[str, Document]]:
-    """Every single-edit simplification of a document, simplest-first."""
+def _edits(doc: Document, zero_stakes: bool = True) -> Iterator[tuple[str, Document]]:
+    """Every single-edit simplification of a document, simplest-first (stakes to 0 if asked)."""
     users = list(doc["users"])
     providers = list(doc["providers"])
     states = list(doc["states"])
@@ -179,10 +181,19 @@ def _edits(doc: Document) -> Iterator[tuple[str, Document]]:
         yield "make the prior uniform", new
     for p, row in doc["stakes"].items():
         for u, stake in row.items():
-            if _fraction(stake["weight"]) != 1:
+            weight = _fraction(stake["weight"])
+            # A zero stake is as simple as it gets when stakes may go to 0: raising it would cycle.
+            if weight != 1 and not (zero_stakes and weight == 0):
                 new = copy.deepcopy(doc)
                 new["stakes"][p][u]["weight"] = 1
                 yield f"set the weight of {p} on {u} to 1", new
+    if zero_stakes:
+        for p, row in doc["stakes"].items():
+            for u, stake in row.items():
+                if _fraction(stake["weight"]) != 0:
+                    new = copy.deepcopy(doc)
+                    new["stakes"][p][u]["weight"] = 0
+                    yield f"set the weight of {p} on {u} to 0", new
     for place, table in _tables(doc):
         for a, row in table.items():
             for y, value in row.items():
@@ -202,6 +213,7 @@ def shrink_instance(
     predicate: Callable[[Instance], bool],
     max_evaluations: int = 300,
     time_limit: float = 120.0,
+    zero_stakes: bool = True,
 ) -> Shrunk:
     """Shrink an instance greedily while a predicate keeps holding.
 
@@ -215,6 +227,9 @@ def shrink_instance(
         At most this many evaluations of the predicate.
     time_limit : float
         At most this many seconds.
+    zero_stakes : bool
+        Also try setting a stake weight to 0 (after trying 1): a provider that gains nothing from
+        the user. Off, shrinking keeps every provider interested in every user it was.
 
     Returns
     -------
@@ -231,7 +246,7 @@ def shrink_instance(
     improved = True
     while improved:
         improved = False
-        for step, candidate in _edits(document):
+        for step, candidate in _edits(document, zero_stakes):
             if evaluations >= max_evaluations or time.monotonic() > deadline:
                 return Shrunk(current, tuple(steps), evaluations, False)
             try:

@@ -5,6 +5,11 @@ Each instance is written as a document (SPEC.md §11) and read by
 readable instances: one state, one provider, utilities 0 or 1 (users who match the state),
 providers aligned with their users, weights 1, the protocol ``[P]`` with one message.
 
+The edges of the model are drawn on purpose, each with probability about ``1/RARE`` and shrinking
+away from it: a zero stake ``λ_{j,i} = 0``; a signal that no world has; a user's last action
+valued as her first in every state (a tie); a second provider that sees what the first sees in
+every world (a tie between providers). One-state and one-message games are drawn as sizes.
+
 The k-th world's state and signals are the options ``k + offset`` (mod their number), offsets
 drawn, so shrinking spreads worlds over states and signals instead of collapsing them (with
 ``informative``, the offsets are 0 and every provider tells worlds apart as far as its signals
@@ -20,13 +25,31 @@ from typing import Any
 from hypothesis import strategies as st
 
 from solver.model import Instance
-from solver.numbers import format_number
+from solver.numbers import ZERO, format_number
 from solver.serialization import instance_from_dict
 
 DENOMINATORS = (1, 2, 4, 3)
 """Utility denominators ``q``; the first is where shrinking ends (utilities 0 or 1)."""
 MAX_PROBABILITY_WEIGHT = 4
 STAKE_KINDS = ("aligned", "opposed", "table")
+RARE = 10
+"""Each edge of the model is drawn with probability about ``1/RARE``."""
+
+
+def rarely(draw: st.DrawFn) -> bool:
+    """True about once in :data:`RARE` draws; shrinks to False.
+
+    Parameters
+    ----------
+    draw : DrawFn
+        Hypothesis' draw.
+
+    Returns
+    -------
+    bool
+        Whether to draw an edge.
+    """
+    return bool(draw(st.integers(0, RARE - 1)) == RARE - 1)
 
 
 def _spell(value: Fraction) -> int | str:
@@ -94,6 +117,18 @@ def search_documents(
         f"P{j + 1}": [f"s{k + 1}" for k in range(draw(st.integers(min_signals, max_signals)))]
         for j in range(draw(st.integers(min_providers, max_providers)))
     }
+    names = list(providers)
+    # Ties between providers: the second sees what the first sees, in every world.
+    twin = len(names) >= 2 and rarely(draw)
+    if twin:
+        providers[names[1]] = list(providers[names[0]])
+    # A signal no world has: worlds draw the provider's signals but its last one.
+    used = {
+        p: signals[:-1] if len(signals) >= 2 and not (twin and p == names[1]) and rarely(draw) else signals
+        for p, signals in providers.items()
+    }
+    if twin:
+        used[names[1]] = used[names[0]]
     count = draw(st.integers(len(states), max(len(states), max_worlds)))
     weights = [draw(st.integers(1, MAX_PROBABILITY_WEIGHT)) for _ in range(count)]
 
@@ -101,15 +136,22 @@ def search_documents(
         offset = 0 if informative else draw(st.integers(0, len(options) - 1))
         return options[(k + offset) % len(options)]
 
+    def signals_of(k: int) -> dict[str, str]:
+        said = {p: cyclic(used[p], k) for p in names if not (twin and p == names[1])}
+        if twin:
+            said[names[1]] = said[names[0]]
+        return {p: said[p] for p in names}
+
     worlds = {
         f"w{k + 1}": {
             "prob": _spell(Fraction(weight, sum(weights))),
             # The first len(states) worlds cover every state, so no state is without a world.
             "state": states[k] if k < len(states) else cyclic(states, k),
-            "signals": {p: cyclic(signals, k) for p, signals in providers.items()},
+            "signals": signals_of(k),
         }
         for k, weight in enumerate(weights)
     }
+
     def user_body() -> dict[str, Any]:
         actions = [f"a{k + 1}" for k in range(draw(st.integers(min_actions, max_actions)))]
         if draw(st.booleans()):
@@ -120,6 +162,9 @@ def search_documents(
                 a: {y: Fraction(int(k % len(actions) == n)) for k, y in enumerate(states)}
                 for n, a in enumerate(actions)
             }
+        if len(actions) >= 2 and rarely(draw):
+            # A tie: her last action is worth what her first is, in every state.
+            utility[actions[-1]] = dict(utility[actions[0]])
         if hedge:
             # A safe action worth the same in every state: the hedge of a user who is unsure.
             worth = Fraction(draw(st.integers(1, q)), q) if q > 1 else Fraction(1, 2)
@@ -133,7 +178,6 @@ def search_documents(
     shared = user_body()
     users = {f"U{i + 1}": user_body() if independent and i else shared for i in range(count_users)}
     stakes: dict[str, Any] = {}
-    names = list(providers)
     for position, p in enumerate(names):
         stakes[p] = {}
         for u, body in users.items():
@@ -157,7 +201,9 @@ def search_documents(
                 table = {a: {y: 1 - v for y, v in row.items()} for a, row in body["utility"].items()}
             else:
                 table = {a: {y: unit() for y in states} for a in body["actions"]}
-            stakes[p][u] = {"weight": Fraction(draw(st.integers(1, 2 * q)), q), "utility": table}
+            # A zero stake now and then: the provider gains nothing from this user (SPEC.md §8, C1).
+            weight = ZERO if rarely(draw) else Fraction(draw(st.integers(1, 2 * q)), q)
+            stakes[p][u] = {"weight": weight, "utility": table}
     turns = ["U", "P"] if report and draw(st.booleans()) else ["P"]
     # After a report, two provider messages keep the rule sets small enough to enumerate.
     top = max_messages if turns == ["P"] else min(max_messages, max(2, min_messages))

@@ -12,6 +12,12 @@ optionally 2 private features with a kernel, 1–4 worlds; protocols ``[P]`` and
 occasionally ``[P, P]`` and ``[U, P, U]``, with alphabets of 1–3 messages. Keyword arguments of
 :func:`instance_documents` narrow the sizes or shape the information (``informative``,
 ``public``) so that a property meets the cases where it has something to say.
+
+The edges of the model are reached by construction: stakes are ``k/q`` from ``k = 0``, so
+``λ_{j,i} = 0`` is drawn; and, each with probability about ``1/RARE`` (shrinking away from it), a
+signal that no world has, a user's last action valued as her first in every state, and a second
+provider that sees what the first sees in every world. One-state, one-signal and one-message games
+are sizes the ranges include.
 """
 
 from __future__ import annotations
@@ -42,6 +48,14 @@ DENOMINATORS = (1, 2, 4, 3)
 MAX_PROBABILITY_WEIGHT = 4
 MAX_GRID = 4
 """Mixed rules have probabilities that are multiples of ``1/q`` for some ``q ≤ MAX_GRID``."""
+RARE = 10
+"""Each drawn edge of the model (unused signal, tied actions, twin providers) has probability ~1/RARE."""
+
+
+def rarely(draw: st.DrawFn) -> bool:
+    """True about once in :data:`RARE` draws; shrinks to False."""
+    return bool(draw(st.integers(0, RARE - 1)) == RARE - 1)
+
 
 TRICKY_LABELS = ("no", "null", "1", "~", "é", "a b", "x: y", "#c", "on", "0.5", "[z]", "-")
 """Labels that YAML would read as something else unless quoted, and labels with punctuation."""
@@ -222,6 +236,22 @@ def instance_documents(
         p: {"signals": draw(labels("s", draw(st.integers(min_signals, max_signals)), tricky))}
         for p in provider_labels
     }
+    # A tie between providers: the second sees what the first sees, in every world.
+    twin = provider_labels[1] if len(provider_labels) >= 2 and rarely(draw) else None
+    if twin is not None:
+        providers[twin] = {"signals": list(providers[provider_labels[0]]["signals"])}
+    # A signal no world has: the worlds draw a provider's signals but its last one (not where the
+    # shape of the information fixes every signal's place).
+    used = {
+        p: body["signals"][:-1]
+        if len(body["signals"]) >= 2
+        and p != twin
+        and not public
+        and not (informative and p == provider_labels[0])
+        and rarely(draw)
+        else body["signals"]
+        for p, body in providers.items()
+    }
 
     world_labels = draw(labels("w", draw(st.integers(min_worlds, max_worlds)), tricky))
     weights = [draw(st.integers(1, MAX_PROBABILITY_WEIGHT)) for _ in world_labels]
@@ -241,13 +271,19 @@ def instance_documents(
     def signal(p: str, k: int) -> str:
         if public:
             return grouped(providers[p]["signals"], k)
-        return cyclic(providers[p]["signals"], k, informative and p == provider_labels[0])
+        return cyclic(used[p], k, informative and p == provider_labels[0])
+
+    def signals_of(k: int) -> dict[str, str]:
+        said = {p: signal(p, k) for p in provider_labels if p != twin}
+        if twin is not None:
+            said[twin] = said[provider_labels[0]]
+        return {p: said[p] for p in provider_labels}
 
     worlds = {
         w: {
             "prob": number(Fraction(weight, total)),
             "state": cyclic(states, k, informative),
-            "signals": {p: signal(p, k) for p in provider_labels},
+            "signals": signals_of(k),
         }
         for k, (w, weight) in enumerate(zip(world_labels, weights))
     }
@@ -261,6 +297,9 @@ def instance_documents(
         else:
             # Matching the state: the textbook user for whom information is worth the most.
             utility = {a: {y: int(k == m) for m, y in enumerate(states)} for k, a in enumerate(actions)}
+        if rarely(draw):
+            # A tie: her last action is worth what her first is, in every state.
+            utility[actions[-1]] = dict(utility[actions[0]])
         body: dict[str, Any] = {"actions": actions, "utility": utility}
         if features and draw(st.booleans()):
             feature_labels = draw(labels("f", FEATURE_COUNT, tricky))

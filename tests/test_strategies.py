@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
+from proofs.strategies import search_instances
 from solver.information import common_garbling, count_shared_rules, provider_subsets
 from solver.model import Instance
 from solver.protocol import ConversationTree
@@ -259,3 +260,69 @@ def test_compositions_sum_to_their_total(data: st.DataObject) -> None:
     parts = data.draw(st.integers(1, 4))
     drawn = data.draw(S.compositions(total, parts))
     assert len(drawn) == parts and sum(drawn) == total and min(drawn) >= 0
+
+
+# -- the edges of the model are reached ------------------------------------------------------------------
+
+
+def _zero_stake(i: Instance) -> bool:
+    return any(stake.weight == 0 for row in i.stakes for stake in row)
+
+
+def _unused_signal(i: Instance) -> bool:
+    return any(
+        any(all(w.signals[j] != s for w in i.worlds) for s in p.signals) for j, p in enumerate(i.providers)
+    )
+
+
+def _tied_actions(i: Instance) -> bool:
+    return any(len(set(u.utility)) < len(u.utility) for u in i.users)
+
+
+def _twin_providers(i: Instance) -> bool:
+    m = len(i.providers)
+    return any(
+        i.providers[j].signals == i.providers[k].signals
+        and all(w.signals[j] == w.signals[k] for w in i.worlds)
+        for j in range(m)
+        for k in range(j + 1, m)
+    )
+
+
+EDGES = {
+    "zero-stake": _zero_stake,
+    "unused-signal": _unused_signal,
+    "tied-actions": _tied_actions,
+    "twin-providers": _twin_providers,
+    "one-state": lambda i: len(i.states) == 1,
+    "one-message": lambda i: len(i.protocol.provider_messages) == 1,
+}
+
+
+@pytest.mark.parametrize("edge", list(EDGES))
+def test_the_test_strategies_reach_every_edge(edge: str) -> None:
+    find(S.instances(), EDGES[edge], settings=FIND)
+
+
+@pytest.mark.parametrize("edge", list(EDGES))
+def test_the_search_strategies_reach_every_edge(edge: str) -> None:
+    find(search_instances(report=True), EDGES[edge], settings=FIND)
+
+
+def test_the_search_strategies_reach_a_stakeless_provider_in_an_informative_market() -> None:
+    # The C2 and C3 targets' shapes (informative, two providers) reach λ = 0 too.
+    find(
+        search_instances(min_providers=2, min_states=2, min_signals=2, informative=True),
+        _zero_stake,
+        settings=FIND,
+    )
+
+
+@given(search_instances(report=True, mirrored=True, min_providers=2))
+def test_search_instances_stay_within_their_bounds(instance: Instance) -> None:
+    # The edges keep the search's sizes: twins and unused signals change no count.
+    assert 1 <= len(instance.states) <= 3 and 2 <= len(instance.providers) <= 2
+    assert all(1 <= len(p.signals) <= 3 for p in instance.providers)
+    assert 1 <= len(instance.users) <= 2 and all(2 <= len(u.actions) <= 3 for u in instance.users)
+    assert sum(w.prob for w in instance.worlds) == 1 and all(w.prob > 0 for w in instance.worlds)
+    assert all(stake.weight >= 0 for row in instance.stakes for stake in row)
