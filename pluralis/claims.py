@@ -12,7 +12,7 @@ from rich.table import Table
 from pluralis.limits import choice_limit_option, class_limit_option, selection_limit_option
 from pluralis.output import output_console
 from proofs.check import check_claims
-from proofs.claim import CheckOptions, ClaimResult, Status, Verdict
+from proofs.claim import CheckOptions, ClaimResult, Status, Verdict, part_label
 from solver.games import Mode
 from solver.numbers import parse_number
 from solver.response import TiePolicy
@@ -137,13 +137,20 @@ def print_results(console: Console, title: str, results: dict[str, ClaimResult])
     for claim_id, result in results.items():
         s = result.setting
         where = f"{s.mode.value} game, " if s.mode is not None else ""
+        finding = f": {result.finding}" if result.finding else ""
         console.print(
-            f"{claim_id} ({result.status.value}): {result.verdict.value.upper()}  — "
+            f"{claim_id} ({result.status.value}): {result.outcome.upper()}{finding}  — "
             f"{where}class {s.class_name}, "
             f"{s.policy.value} ties, δ = {s.delta}{', certified in full' if s.certified_in_full else ''}"
         )
-        for reason in result.reasons:
-            console.print(f"  {reason}")
+        if result.parts:
+            for part in result.parts:
+                console.print(f"  {part_label(part.claim)}: {part.verdict.value.upper()}")
+                for reason in part.reasons:
+                    console.print(f"    {reason}")
+        else:
+            for reason in result.reasons:
+                console.print(f"  {reason}")
         if result.rows:
             table = Table(box=None, pad_edge=False)
             for column in ("user", "T", "bound", "worst", "margin", "verdict", "note"):

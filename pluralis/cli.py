@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,16 @@ from pluralis.limits import (
     selection_limit_option,
 )
 from pluralis.output import output_console
+from pluralis.reproduce import (
+    PROFILE_LIMIT,
+    Entry,
+    Unreadable,
+    columns,
+    margin_text,
+    markdown_report,
+    run_library,
+    shown_results,
+)
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
 from solver.errors import PluralisError
@@ -40,6 +51,7 @@ from solver.response import TiePolicy
 from solver.results import SolveResult, result_to_json
 from solver.serialization import load
 
+EXIT_INVALID = 1
 EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
@@ -304,10 +316,101 @@ def solve(
         progress=not as_json and sys.stderr.isatty(),
         selection_limit=selection_limit,
     )
+    hint = None
+    if result.count == 0 and result.complete and result.policy is TiePolicy.FAVOURABLE:
+        hint = count_under_other_ties(instance, Mode(mode), class_text, result.delta, limit, selection_limit)
     if as_json:
-        click.echo(json.dumps(result_to_json(instance, result), indent=2, ensure_ascii=False))
+        document = result_to_json(instance, result)
+        if hint is not None:
+            document["other_tie_policies"] = hint.to_json()
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    _print_result(_console(), instance, result, show)
+    console = _console()
+    _print_result(console, instance, result, show)
+    if hint is not None:
+        console.print(hint.describe(), style="bold", soft_wrap=True)
+
+
+HINT_PROFILE_LIMIT = 5_000
+"""``solve`` counts equilibria under the other tie policies only for games with at most this many profiles."""
+
+
+@dataclass(frozen=True)
+class TieHint:
+    """How many equilibria a game without one under deviator-favourable ties has under the others.
+
+    Attributes
+    ----------
+    profiles : int
+        The game's profiles (summed over the users' games in the personalized game).
+    counts : dict or None
+        Tie policy to the number of equilibrium profiles; None when the game was too large to count
+        cheaply.
+    """
+
+    profiles: int
+    counts: dict[TiePolicy, int] | None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"profiles": N, "counts": {POLICY: N} or null}``."""
+        counts = None if self.counts is None else {p.value: n for p, n in self.counts.items()}
+        return {"profiles": self.profiles, "counts": counts}
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        text = (
+            f"no equilibrium with {TiePolicy.FAVOURABLE.value} ties, the default for deviations (SPEC §4); "
+        )
+        if self.counts is None:
+            return text + (
+                f"not counted under other ties ({self.profiles:,} profiles, above {HINT_PROFILE_LIMIT:,}): "
+                "try --tie-policy canonical or adversarial"
+            )
+        counts = ", ".join(f"{n} with {p.value} ties" for p, n in self.counts.items())
+        return text + f"equilibrium profiles: {counts} (--tie-policy)"
+
+
+def count_under_other_ties(
+    instance: Instance,
+    mode: Mode,
+    class_text: str,
+    delta: Fraction,
+    limit: int,
+    selection_limit: int = DEFAULT_SELECTION_LIMIT,
+) -> TieHint:
+    """Count a game's equilibria with canonical and with adversarial ties, when that is cheap.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    mode : Mode
+        Personalized or anonymous.
+    class_text : str
+        The finite class.
+    delta : Fraction
+        δ.
+    limit, selection_limit : int
+        The class and selection limits.
+
+    Returns
+    -------
+    TieHint
+        The counts, or none when the game has more than :data:`HINT_PROFILE_LIMIT` profiles or a
+        limit refuses it.
+    """
+    game = Game(instance, mode, parse_class(class_text, instance), limit=limit)
+    profiles = game.profile_count() * (len(game.users) if mode is Mode.PERSONALIZED else 1)
+    if profiles > HINT_PROFILE_LIMIT:
+        return TieHint(profiles, None)
+    try:
+        counts = {
+            policy: solve_equilibria(game, delta, policy, selection_limit=selection_limit).count
+            for policy in (TiePolicy.CANONICAL, TiePolicy.ADVERSARIAL)
+        }
+    except PluralisError:
+        return TieHint(profiles, None)
+    return TieHint(profiles, counts)
 
 
 def _print_result(console: Console, instance: Instance, result: SolveResult, show: int) -> None:
@@ -358,17 +461,34 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
 @cli.command()
 @click.argument("certificates", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 def verify(certificates: tuple[Path, ...]) -> None:
-    """Re-check equilibrium CERTIFICATES from the instance they embed; exit 1 if one is invalid."""
+    """Re-check equilibrium CERTIFICATES from the instance they embed.
+
+    Every file is checked: a malformed one is named on one line (``error: PATH: reason``) and the
+    others are still verified. Exit status: 0 when every certificate is valid, 1 when one is
+    invalid, 2 when one is malformed (the worst of them).
+    """
     from pluralis.certify import print_verification, verify_file
 
     console = _console()
-    invalid = 0
+    status = 0
     for path in certificates:
-        verification = verify_file(path)
+        try:
+            verification = verify_file(path)
+        except PluralisError as error:
+            click.echo(f"error: {_naming(path, error)}", err=True)
+            status = max(status, EXIT_INPUT_ERROR)
+            continue
         print_verification(console, path, verification)
-        invalid += not verification.valid
-    if invalid:
-        raise SystemExit(1)
+        if not verification.valid:
+            status = max(status, EXIT_INVALID)
+    if status:
+        raise SystemExit(status)
+
+
+def _naming(path: Path, error: Exception | str) -> str:
+    """An error's message starting with the file it is about (once)."""
+    message = str(error)
+    return message if message.startswith(str(path)) else f"{path}: {message}"
 
 
 @cli.command()
@@ -386,10 +506,20 @@ def verify(certificates: tuple[Path, ...]) -> None:
     help="Where the Markdown report is written.",
 )
 @click.option("--details", is_flag=True, help="Also print each instance's summary and extreme equilibria.")
-def reproduce(library: Path | None, report: Path, details: bool) -> None:
-    """Check every claim of SPEC §8 on the instance library: verdicts, margins and a Markdown report."""
-    from pluralis.reproduce import Entry, cell, markdown_report, run_library
+@click.option(
+    "--profile-limit",
+    type=click.IntRange(min=0),
+    default=PROFILE_LIMIT,
+    show_default=True,
+    help="Skip an instance's claims when its anonymous deterministic game has more profiles than this "
+    "(C4, which solves four games, above a quarter of it).",
+)
+def reproduce(library: Path | None, report: Path, details: bool, profile_limit: int) -> None:
+    """Check every claim of SPEC §8 on the instance library: verdicts, margins and a Markdown report.
 
+    Every file is checked: one that cannot be read is named with its reason (``error: PATH:
+    reason``) and the others are still checked. Exit status 2 when a file could not be read, else 0.
+    """
     console = output_console(160)
     files = instance_files(library)
     if not files:
@@ -398,7 +528,9 @@ def reproduce(library: Path | None, report: Path, details: bool) -> None:
     console.print(f"pluralis reproduce: {len(files)} instance(s)")
     started = time.perf_counter()
 
-    def show(entry: Entry) -> None:
+    def show(entry: Entry | Unreadable) -> None:
+        if isinstance(entry, Unreadable):
+            return  # named once, after the summary
         console.rule(entry.name)
         instance = entry.instance
         console.print(instance.title or "(untitled instance)", style="bold")
@@ -406,42 +538,53 @@ def reproduce(library: Path | None, report: Path, details: bool) -> None:
             _print_summary(console, summarize(instance))
             _print_extremes(console, instance)
         table = Table(box=None, pad_edge=False)
-        for column in ("claim", "status", "verdict", "margin", "setting", "seconds", "what"):
+        for column in ("claim", "status", "outcome", "margin", "setting", "seconds", "what"):
             table.add_column(column)
         for claim_id, result in entry.results.items():
-            s = result.setting
-            table.add_row(
-                claim_id,
-                result.status.value,
-                result.verdict.value,
-                cell(result).removeprefix(result.verdict.value).strip(" ,") or "-",
-                f"{s.class_name}, δ = {s.delta}" + (", certified in full" if s.certified_in_full else ""),
-                f"{entry.seconds.get(claim_id, 0):.1f}",
-                result.reasons[0] if result.reasons else "",
-            )
+            seconds = f"{entry.seconds.get(claim_id, 0):.1f}"
+            for label, shown in shown_results(claim_id, result):
+                s = shown.setting
+                table.add_row(
+                    label,
+                    shown.status.value,
+                    shown.outcome,
+                    margin_text(shown),
+                    f"{s.class_name}, δ = {s.delta}" + (", certified in full" if s.certified_in_full else ""),
+                    seconds,
+                    shown.reasons[0] if shown.reasons else "",
+                )
+                seconds = ""
         for claim_id, why in entry.skipped.items():
             table.add_row(claim_id, "", "skipped", "-", "", "", why)
         console.print(table)
 
-    entries = run_library(files, root, load, show)
+    entries = run_library(files, root, load, show, profile_limit=profile_limit)
     seconds = time.perf_counter() - started
-    ids = sorted({c for e in entries for c in (*e.results, *e.skipped)}, key=lambda c: int(c[1:]))
+    checked = [e for e in entries if isinstance(e, Entry)]
+    unreadable = [e for e in entries if isinstance(e, Unreadable)]
+    ids = sorted({c for e in checked for c in (*e.results, *e.skipped)}, key=lambda c: int(c[1:]))
+    shown_columns = columns(ids)
     summary = Table(title="claims, verdicts and margins", title_justify="left")
     summary.add_column("instance")
-    for claim_id in ids:
-        summary.add_column(claim_id)
-    for entry in entries:
-        summary.add_row(entry.name, *(cell(entry.results.get(c), entry.skipped.get(c)) for c in ids))
+    for column in shown_columns:
+        summary.add_column(column.header)
+    for entry in checked:
+        summary.add_row(entry.name, *(column.cell(entry) for column in shown_columns))
     console.rule("summary")
     console.print(summary)
     console.print(
         "margin: smallest worst − bound over a verdict's rows (negative where a witness falls below a "
-        "benchmark); C7: the ratio (Bench_i(T) − u_i)/ε_i(T)",
+        "benchmark); C4, C7: open questions, shown by their finding (C7: the record ratio "
+        "(Bench_i(T) − u_i)/ε_i(T))",
         style="dim",
     )
+    for bad in unreadable:
+        click.echo(f"error: {_naming(bad.path, bad.reason)}", err=True)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(markdown_report(entries, seconds), encoding="utf-8")
     console.print(f"report written to {report} ({seconds:.1f} s)", soft_wrap=True)
+    if unreadable:
+        raise SystemExit(EXIT_INPUT_ERROR)
 
 
 def _print_extremes(console: Console, instance: Instance) -> None:

@@ -49,7 +49,9 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     ClaimResult
         COUNTEREXAMPLE with the first failing claim, policy and its witness; HOLDS when every run
         holds or is vacuous and some run holds; VACUOUS when every run is vacuous. Rows carry the
-        claim and policy in their note.
+        claim and policy in their note. The finding says which claim fails with which ties (``C1
+        fails with adversarial ties``), or ``no failure``; the first reason says it with the
+        failing run's own reason, the others list every run.
     """
     rows: list[Row] = []
     reasons: list[str] = []
@@ -66,12 +68,26 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
                 setting = Setting(None, options.class_name, policy, options.delta, False)
                 witness: dict[str, Any] = {"claim": claim, "tie_policy": policy.value}
                 witness.update(result.witness or {})
+                finding = f"{claim} fails with {policy.value} ties"
+                lead = f"{finding}: {summary}" if summary else finding
                 return ClaimResult(
-                    ID, Status.OPEN, Verdict.COUNTEREXAMPLE, setting, tuple(rows), tuple(reasons), witness
+                    ID,
+                    Status.OPEN,
+                    Verdict.COUNTEREXAMPLE,
+                    setting,
+                    tuple(rows),
+                    (lead, *reasons),
+                    witness,
+                    finding,
                 )
     verdict = Verdict.HOLDS if Verdict.HOLDS in verdicts else Verdict.VACUOUS
     setting = Setting(None, options.class_name, POLICIES[-1], options.delta, False)
-    return ClaimResult(ID, Status.OPEN, verdict, setting, tuple(rows), tuple(reasons))
+    if verdict is Verdict.VACUOUS:
+        return ClaimResult(ID, Status.OPEN, verdict, setting, tuple(rows), tuple(reasons))
+    names = " nor ".join(claim for claim, _ in CHECKS)
+    ties = " or ".join(p.value for p in POLICIES)
+    lead = f"no failure: neither {names} fails with {ties} ties"
+    return ClaimResult(ID, Status.OPEN, verdict, setting, tuple(rows), (lead, *reasons), finding="no failure")
 
 
 CLAIM = Claim(ID, TITLE, Status.OPEN, STATEMENT, check)

@@ -45,11 +45,12 @@ from solver.response import TiePolicy
 
 ID = "C5"
 TITLE = "the conditions matter"
-STATEMENT = (
-    "(a) With a large alignment error a personalized equilibrium can leave a user below Bench_i(T); "
+STATEMENT_A = "(a) With a large alignment error a personalized equilibrium can leave a user below Bench_i(T)"
+STATEMENT_B = (
     "(b) with complementary signals every equilibrium may meet Bench_i(K) while one falls short of "
     "the pooled benchmark."
 )
+STATEMENT = f"{STATEMENT_A}; {STATEMENT_B}"
 
 
 def join_garbling(instance: Instance) -> Garbling:
@@ -357,7 +358,7 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     -------
     ClaimResult
         HOLDS when some part is witnessed (rows and reasons of both parts, witnesses by part),
-        VACUOUS otherwise.
+        VACUOUS otherwise; each part's own result in ``parts``.
     """
     parts = {"a": check_part_a(instance, options), "b": check_part_b(instance, options)}
     holding = [p for p, r in parts.items() if r.verdict is Verdict.HOLDS]
@@ -366,10 +367,20 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     rows = tuple(replace(r, note=f"({p}) {r.note}") for p, result in parts.items() for r in result.rows)
     reasons = tuple(reason for result in parts.values() for reason in result.reasons)
     witness = {p: parts[p].witness for p in holding} or None
-    return ClaimResult(ID, Status.EXISTENCE, verdict, setting, rows, reasons, witness)
+    return ClaimResult(
+        ID, Status.EXISTENCE, verdict, setting, rows, reasons, witness, parts=tuple(parts.values())
+    )
 
 
 PARTS = {"C5a": check_part_a, "C5b": check_part_b}
 """The two parts, by the names the counterexample search uses."""
 
-CLAIM = Claim(ID, TITLE, Status.EXISTENCE, STATEMENT, check, (Mode.PERSONALIZED,))
+CLAIM = Claim(
+    ID,
+    TITLE,
+    Status.EXISTENCE,
+    STATEMENT,
+    check,
+    (Mode.PERSONALIZED,),
+    (("C5a", STATEMENT_A + "."), ("C5b", STATEMENT_B.replace("(b) with", "(b) With", 1))),
+)

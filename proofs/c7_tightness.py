@@ -69,7 +69,8 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         HOLDS with one row per user and T with ``ε_i(T) > 0`` (bound ``Bench_i(T) − 2 ε_i(T)``,
         worst utility, the ratio in the note) and the largest ratio, its equilibrium and whether it
         reaches 2 in the witness; VACUOUS when there is no equilibrium or every ``ε_i(T)`` is 0;
-        COUNTEREXAMPLE when δ = 0 and the ratio exceeds 2 (C1 fails).
+        COUNTEREXAMPLE when δ = 0 and the ratio exceeds 2 (C1 fails). The finding is the record
+        ratio (``record ratio 1/2``).
     """
     setting = Setting(Mode.PERSONALIZED, options.class_name, options.policy, options.delta, False)
     if not contains_shared_rules(options.class_name):
@@ -146,7 +147,10 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     else:
         where += f": below 2 by {CONSTANT - ratio}"
     reasons = (where, f"{quantified.count} equilibrium profile(s) of the personalized game")
-    return ClaimResult(ID, Status.OPEN, verdict, quantified.setting, tuple(rows), reasons, witness)
+    finding = f"record ratio {ratio}"
+    if ratio > CONSTANT:
+        finding += ": above 2, C1 fails" if options.delta == 0 else ": above 2 (δ > 0)"
+    return ClaimResult(ID, Status.OPEN, verdict, quantified.setting, tuple(rows), reasons, witness, finding)
 
 
 CLAIM = Claim(ID, TITLE, Status.OPEN, STATEMENT, check, (Mode.PERSONALIZED,))

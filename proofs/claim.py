@@ -2,7 +2,10 @@
 
 A claim has an id, a status (theorem, existence, open) and a checker that returns a
 :class:`ClaimResult`: **holds** (with the exact numbers), **vacuous** (which hypothesis fails) or
-**counterexample** (an exact witness). Theorems can also instantiate their proof for one
+**counterexample** (an exact witness). An open question has no verdict of its own to report: its
+result carries a **finding** (C7: the record ratio; C4: which theorem fails with which ties), and
+reports show that instead of "holds" (:attr:`ClaimResult.outcome`). A claim made of parts (C5 (a)
+and (b)) keeps each part's own result. Theorems can also instantiate their proof for one
 equilibrium and user as a list of :class:`Step` inequalities, each re-checked exactly.
 """
 
@@ -29,6 +32,10 @@ class Verdict(enum.Enum):
     HOLDS = "holds"
     VACUOUS = "vacuous"
     COUNTEREXAMPLE = "counterexample"
+
+
+FINDING = "finding"
+"""The outcome shown for an open question's result: what was found, not whether a claim holds."""
 
 
 class Status(enum.Enum):
@@ -125,6 +132,11 @@ class ClaimResult:
         Which hypothesis fails (vacuous), what was found (holds) or what breaks (counterexample).
     witness : dict or None
         An exact witness: the equilibrium and numbers that make the verdict.
+    finding : str
+        For an open question, what was found, in a few words (``record ratio 2``, ``C1 fails with
+        adversarial ties``); empty otherwise.
+    parts : tuple of ClaimResult
+        For a claim made of parts, each part's own result (C5: ``C5a``, ``C5b``).
     """
 
     claim: str
@@ -134,12 +146,27 @@ class ClaimResult:
     rows: tuple[Row, ...] = ()
     reasons: tuple[str, ...] = ()
     witness: dict[str, Any] | None = field(default=None, compare=False)
+    finding: str = ""
+    parts: tuple[ClaimResult, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        """What a report shows: ``finding`` for an open question's non-vacuous result, else the verdict."""
+        if self.status is Status.OPEN and self.verdict is not Verdict.VACUOUS:
+            return FINDING
+        return self.verdict.value
 
     def to_json(self) -> dict[str, Any]:
-        """The result as JSON: ``{"verdict", "status", "details": {...}}``."""
-        return {
+        """The result as JSON: ``{"verdict", "status", "outcome", "finding", "details": {...}}``.
+
+        ``finding`` is null except for an open question's finding; ``parts`` (claim id to the
+        part's JSON) is present for a claim made of parts.
+        """
+        document: dict[str, Any] = {
             "verdict": self.verdict.value,
             "status": self.status.value,
+            "outcome": self.outcome,
+            "finding": self.finding or None,
             "details": {
                 "setting": self.setting.to_json(),
                 "rows": [r.to_json() for r in self.rows],
@@ -147,6 +174,9 @@ class ClaimResult:
                 "witness": self.witness,
             },
         }
+        if self.parts:
+            document["parts"] = {p.claim: p.to_json() for p in self.parts}
+        return document
 
 
 @dataclass(frozen=True)
@@ -235,9 +265,29 @@ class CheckOptions:
         return OracleOptions(limit=self.choice_limit)
 
 
+def part_label(part: str) -> str:
+    """How a part of a claim is written in reports: ``C5 (a)`` for the part ``C5a``.
+
+    Parameters
+    ----------
+    part : str
+        The part's id: the claim's id and a letter.
+
+    Returns
+    -------
+    str
+        The label.
+    """
+    return f"{part[:-1]} ({part[-1]})"
+
+
 @dataclass(frozen=True)
 class Claim:
-    """A claim of SPEC.md §8: its statement and its checker."""
+    """A claim of SPEC.md §8: its statement and its checker.
+
+    ``parts`` names a claim's parts and states each (C5: ``("C5a", "(a) ...")``), in the order of
+    :attr:`ClaimResult.parts`.
+    """
 
     id: str
     title: str
@@ -245,3 +295,4 @@ class Claim:
     statement: str
     check: Callable[[Instance, CheckOptions], ClaimResult]
     modes: tuple[Mode, ...] = ()
+    parts: tuple[tuple[str, str], ...] = ()

@@ -33,8 +33,24 @@ class InstanceError(PluralisError, ValueError):
 
 
 def _one_line(text: str) -> str:
-    """Join the lines of a message, so that every error prints on one line."""
-    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+    """Join the lines of a message, so that every error prints on one line, and every character prints."""
+    return printable(" ".join(part.strip() for part in text.splitlines() if part.strip()))
+
+
+def printable(text: str) -> str:
+    """The text with every lone UTF-16 surrogate written as an escape (``\\ud800``), so it can be printed.
+
+    Parameters
+    ----------
+    text : str
+        Any text, perhaps read from a file.
+
+    Returns
+    -------
+    str
+        The same text when it is valid Unicode; else with each surrogate escaped.
+    """
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class NumberError(InstanceError):
@@ -65,7 +81,7 @@ class Limit(enum.Enum):
 
 _PARAMETERS = {
     Limit.CLASS: ("Game(..., limit=N)", "choose a smaller class"),
-    Limit.SELECTION: ("solve_equilibria(..., selection_limit=N)", "choose a smaller class or δ = 0"),
+    Limit.SELECTION: ("solve_equilibria(..., selection_limit=N)", "choose a smaller class"),
     Limit.CHOICE: ("OracleOptions(limit=N)", "let the MIP oracle solve the deviation"),
 }
 

@@ -8,11 +8,12 @@ an error naming the place. Reading files and checking their syntax lives in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from solver.errors import InstanceError, ModelError
+from solver.errors import InstanceError, ModelError, printable
 from solver.numbers import ONE, ZERO
 
 DEFAULT_FEATURE = "default"
@@ -278,8 +279,54 @@ def _check_table(
                 )
 
 
+def _texts(instance: Instance) -> Iterator[tuple[str, object]]:
+    """Every piece of text of an instance with its place: provenance, labels and names."""
+    yield from (("title", instance.title), ("description", instance.description), ("source", instance.source))
+    for key, value in instance.provenance:
+        yield "provenance", key
+        yield f"provenance.{printable(key)}", value
+    for name, _ in instance.parameters:
+        yield "parameters", name
+    for place, expression in instance.expressions:
+        yield printable(place), expression
+    yield from ((f"states[{k}]", s) for k, s in enumerate(instance.states))
+    for j, p in enumerate(instance.providers):
+        yield f"providers[{j}]", p.label
+        yield from ((f"providers.{printable(p.label)}.signals[{k}]", s) for k, s in enumerate(p.signals))
+    for i, u in enumerate(instance.users):
+        yield f"users[{i}]", u.label
+        yield from ((f"users.{printable(u.label)}.actions[{k}]", a) for k, a in enumerate(u.actions))
+        yield from ((f"users.{printable(u.label)}.features[{k}]", x) for k, x in enumerate(u.features))
+    for w, world in enumerate(instance.worlds):
+        yield f"worlds[{w}]", world.label
+        yield f"worlds.{printable(world.label)}.state", world.state
+    protocol = instance.protocol
+    yield from ((f"protocol.turns[{t}]", turn) for t, turn in enumerate(protocol.turns))
+    for name in ("provider_messages", "user_messages"):
+        yield from ((f"protocol.{name}[{k}]", m) for k, m in enumerate(getattr(protocol, name)))
+
+
+def _check_text(text: object, place: str) -> None:
+    # A lone UTF-16 surrogate (YAML or JSON "\ud800") is no character: no output can encode it.
+    if not isinstance(text, str):
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        shown = printable(text)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise InstanceError(
+            place,
+            f"text '{shown}' is not valid Unicode: character {error.start + 1} is a lone "
+            "UTF-16 surrogate; write the character itself (escaped above U+FFFF: YAML \\UXXXXXXXX, JSON "
+            "a surrogate pair)",
+        ) from None
+
+
 def _validate(instance: Instance) -> None:
     """Check the value rules of SPEC.md §11 on a typed instance."""
+    for place, text in _texts(instance):
+        _check_text(text, place)
     _check_unique(instance.states, "states")
     _check_unique(tuple(p.label for p in instance.providers), "providers")
     _check_unique(tuple(u.label for u in instance.users), "users")

@@ -367,7 +367,7 @@ def test_reproduce_prints_verdicts_and_writes_a_report(tmp_path: Path) -> None:
     assert outcome.exit_code == 0, outcome.output
     assert "claims, verdicts and margins" in outcome.output
     text = report.read_text(encoding="utf-8")
-    assert "| instance | C1 | C2 | C3 | C4 | C5 | C6 | C7 |" in text
+    assert "| instance | C1 | C2 | C3 | C4 | C5 (a) | C5 (b) | C6 | C7 |" in text
     # The judge's persuasion shortfall: 7/10 against Bench 1 (margin −3/10), C1 with margin 2.
     assert "| prosecutor_judge.yaml | holds 2 | vacuous |" in text
     assert "holds -3/10" in text
