@@ -209,6 +209,7 @@ def instance_documents(
     tricky: bool = True,
     informative: bool = False,
     public: bool = False,
+    zero_stakes: bool = True,
 ) -> dict[str, Any]:
     """A valid instance document (SPEC.md §11), built so that it passes every check.
 
@@ -218,7 +219,8 @@ def instance_documents(
     the k-th world has the k-th state and, with enough signals, the first provider tells every
     world apart. With ``public``, the worlds fall into ``G`` groups (world k in group k mod G, G
     drawn) that every provider's signal reveals, plus a private refinement: the common garbling
-    of any set of providers then has at least ``min(G, worlds)`` cells.
+    of any set of providers then has at least ``min(G, worlds)`` cells. Without ``zero_stakes``
+    every stake is positive.
     """
     mixed = draw(st.booleans())
 
@@ -315,7 +317,7 @@ def instance_documents(
     stakes = {
         p: {
             u: {
-                "weight": number(Fraction(draw(st.integers(0, 2 * q)), q)),
+                "weight": number(Fraction(draw(st.integers(0 if zero_stakes else 1, 2 * q)), q)),
                 "utility": utility_table(users[u]["actions"], states),
             }
             for u in user_labels

@@ -241,3 +241,24 @@ def test_the_search_finds_the_former_false_counterexample_and_no_longer(
     outcome = CliRunner().invoke(cli, [*SEARCH, "--out", str(tmp_path / "new")])
     assert outcome.exit_code == 0, outcome.output
     assert not list((tmp_path / "new").glob("C1-*.verdict.json"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="C7 (proofs/c7_tightness.py) divides by the ε_i(T) of all of T, not C1's ε on the providers "
+    "with λ > 0 (SPEC §8), and calls a ratio above 2 a failure of C1",
+)
+def test_c7_measures_the_ratio_against_the_c1_bound_with_its_support_rule() -> None:
+    # The stakeless P of the regression file, with U(a2, y1) = 1/4 instead of 0: the fit of all of
+    # T = {P} has ε = 1/8 (weight 1, offset −1/8) and the uninformative equilibrium leaves her at
+    # 1/2 against Bench 1, a ratio (1 − 1/2)/(1/8) = 4. But P has no stake in her: C1 says nothing
+    # for this T (SPEC §8), so no ratio of C1's constant is measured and nothing contradicts C1.
+    from proofs import c7_tightness
+
+    document = instance_to_dict(_load("c1_stakeless_provider"))
+    document["stakes"]["P"]["judge"]["utility"]["a2"]["y1"] = "1/4"
+    instance = instance_from_dict(document)
+    assert weak_alignment(instance, 0, (0,)).error == Fraction(1, 8)
+    result = c7_tightness.check(instance, CheckOptions())
+    assert result.verdict is not Verdict.COUNTEREXAMPLE
+    assert c7_tightness.ratio_of(result) is None
