@@ -160,7 +160,8 @@ class ClaimResult:
         """The result as JSON: ``{"verdict", "status", "outcome", "finding", "details": {...}}``.
 
         ``finding`` is null except for an open question's finding; ``parts`` (claim id to the
-        part's JSON) is present for a claim made of parts.
+        part's JSON, without its witness, which the claim's own witness holds) is present for a
+        claim made of parts.
         """
         document: dict[str, Any] = {
             "verdict": self.verdict.value,
@@ -176,6 +177,8 @@ class ClaimResult:
         }
         if self.parts:
             document["parts"] = {p.claim: p.to_json() for p in self.parts}
+            for part in document["parts"].values():
+                del part["details"]["witness"]
         return document
 
 

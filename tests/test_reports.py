@@ -128,7 +128,11 @@ def test_c5_reports_its_parts_in_check() -> None:
     result = check_claims(instance, ["C5"])["C5"]
     parts = {p.claim: p for p in result.parts}
     assert parts["C5a"].verdict is Verdict.VACUOUS and parts["C5b"].verdict is Verdict.HOLDS
-    assert result.to_json()["parts"]["C5b"]["verdict"] == "holds"
+    document = result.to_json()
+    assert document["parts"]["C5b"]["verdict"] == "holds"
+    # A part's witness is the claim's own witness for that part, written once.
+    assert "witness" not in document["parts"]["C5b"]["details"]
+    assert document["details"]["witness"]["b"] is not None
     text = run("check", INSTANCES / "complementary_halves.yaml", "--claim", "C5").output
     assert "C5 (a): VACUOUS" in text and "C5 (b): HOLDS" in text
 
