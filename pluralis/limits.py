@@ -28,6 +28,11 @@ OPTIONS = {
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
+def _help(prefix: str, text: str) -> str:
+    """An option's help, after a prefix that says which commands it serves (``solve: ...``)."""
+    return f"{prefix}{text[0].lower()}{text[1:]}" if prefix else text
+
+
 def class_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
     """The ``--class-limit`` option (also spelled ``--limit``): the largest strategy class enumerated.
 
@@ -48,7 +53,7 @@ def class_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
         type=click.IntRange(min=0),
         default=DEFAULT_CLASS_LIMIT,
         show_default=True,
-        help=f"{help_prefix}Largest strategy class enumerated per provider.",
+        help=_help(help_prefix, "Largest strategy class enumerated per provider."),
     )
 
 
@@ -71,8 +76,11 @@ def selection_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
         type=click.IntRange(min=0),
         default=DEFAULT_SELECTION_LIMIT,
         show_default=True,
-        help=f"{help_prefix}Most combinations of the users' best responses at one profile (and, in the "
-        "personalized game with δ > 0, of their own games' equilibria) examined.",
+        help=_help(
+            help_prefix,
+            "Most combinations of the users' best responses at one profile (and, in the personalized "
+            "game with δ > 0, of their own games' equilibria) examined.",
+        ),
     )
 
 
@@ -95,8 +103,11 @@ def choice_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
         type=click.IntRange(min=0),
         default=DEFAULT_CHOICE_LIMIT,
         show_default=True,
-        help=f"{help_prefix}Most combinations of the users' choices solved one by one per mixed "
-        "deviation (certification in full).",
+        help=_help(
+            help_prefix,
+            "Most combinations of the users' choices solved one by one per mixed deviation "
+            "(certification in full).",
+        ),
     )
 
 
