@@ -212,8 +212,9 @@ class FullResult:
     certified : bool
         Whether every bound was certified exactly.
     complete : bool
-        False when certification was interrupted: ``certifications`` holds the equilibria checked
-        so far, and the counts and extremes are over those.
+        False when certification, or the search of the finite class before it (then
+        ``finite.complete`` is False too), was interrupted: ``certifications`` holds the
+        equilibria checked so far, and the counts and extremes are over those.
     """
 
     finite: SolveResult
@@ -226,15 +227,36 @@ class FullResult:
 
     @property
     def status(self) -> str:
-        """How far the survivors can be trusted, in words."""
-        if self.certified:
-            return "certified exact"
-        if all(b.candidate_certified for c in self.certifications for b in c.all_bounds):
-            return (
+        """How far the survivors can be trusted, in words.
+
+        Interrupted, it says how many equilibria of the finite class were checked, how far their
+        bounds are certified, and that the others are not certified at all.
+        """
+        # ``certified`` is False whenever the result is incomplete: judge the equilibria checked.
+        if self.certified or (not self.complete and all(c.certified for c in self.certifications)):
+            trust = "certified exact"
+        elif all(b.candidate_certified for c in self.certifications for b in c.all_bounds):
+            trust = (
                 "not certified: some deviation bounds are MIP candidates, so every refutation is exact "
                 "but a survivor may still have a better deviation"
             )
-        return "NOT certified"
+        else:
+            trust = "NOT certified"
+        if self.complete:
+            return trust
+        checked, found = len(self.certifications), len(self.finite.equilibria)
+        name = self.finite.class_name
+        searched = (
+            f"the {found} equilibria of {name}"
+            if self.finite.complete
+            else f"the {found} equilibria found before the search of {name} was cut short (a partial list)"
+        )
+        if checked == 0:
+            return f"INTERRUPTED: none of {searched} was checked in full; nothing is certified"
+        return (
+            f"INTERRUPTED: {checked} of {searched} checked ({trust}); "
+            f"the other {found - checked} are not certified"
+        )
 
 
 def certify_result(
