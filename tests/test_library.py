@@ -10,7 +10,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import tomllib
 from click.testing import CliRunner
 
 from pluralis.cli import cli
@@ -80,6 +79,7 @@ def test_hidden_folders_and_an_excluded_results_folder_are_skipped(tmp_path: Pat
 
 def _shipped() -> set[str]:
     """The library files the package-data globs select, expanded as setuptools does."""
+    tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11")
     document = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs: list[str] = document["tool"]["setuptools"]["package-data"]["instances"]
     found = set()
