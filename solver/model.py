@@ -329,6 +329,14 @@ def _validate(instance: Instance) -> None:
         _check_text(text, place)
     _check_unique(instance.states, "states")
     _check_unique(tuple(p.label for p in instance.providers), "providers")
+    for p in instance.providers:
+        if "," in p.label:
+            # Sets T of providers are written with commas (shared:P1,P2, the rows of check).
+            raise InstanceError(
+                f"providers.{printable(p.label)}",
+                "a provider label may not contain ',' (it separates the providers of a set T, as in "
+                "--class shared:P1,P2); rename the provider",
+            )
     _check_unique(tuple(u.label for u in instance.users), "users")
     _check_unique(tuple(w.label for w in instance.worlds), "worlds")
     for p in instance.providers:

@@ -878,3 +878,13 @@ def test_substitute_refuses_an_unknown_parameter() -> None:
         substitute(family(), zeta="1/2")
     assert caught.value.place == "parameters.zeta"
     assert "declared: eta" in caught.value.problem
+
+
+def test_a_provider_label_with_a_comma_is_refused() -> None:
+    # A set T is written with commas (--class shared:P1,P2, check's rows): 'a,b' would make the
+    # singleton {a,b} and the pair {a, b} one key.
+    document = json.loads(json.dumps(valid_document()).replace('"app"', '"a,b"'))
+    with pytest.raises(InstanceError) as caught:
+        instance_from_dict(document)
+    assert caught.value.place == "providers.a,b"
+    assert "may not contain ','" in caught.value.problem and "rename" in caught.value.problem
