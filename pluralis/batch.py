@@ -3,9 +3,15 @@
 Each instance runs in a worker process (:class:`concurrent.futures.ProcessPoolExecutor`) and
 writes its own result file as soon as it finishes, atomically (a temporary file, then a rename),
 so that an interrupted run keeps every finished result. A later run with the same options skips
-every instance whose result file records the same command options and the same instance: the
-same file bytes (a fast check), or else the same :func:`solver.serialization.content_hash`. A
-summary of every instance is written as ``summary.json`` and ``summary.csv`` and printed.
+every instance whose result file records the same command options, the same instance (the same
+file bytes, a fast check, or else the same :func:`solver.serialization.content_hash`) and a
+finished result: an error, or a complete one (a result with ``"complete": false`` is recorded as
+``incomplete`` and computed again). A summary of every instance is written as ``summary.json``
+and ``summary.csv`` and printed.
+
+Ctrl-C stops the workers within moments (see :func:`_stop_workers`): the instances finished are
+kept, the ones under way leave no file, no summary is written, and the command exits 130; the
+same command then computes what is missing.
 
 Commands: ``inspect`` (:func:`solver.inspection.summarize`), ``solve`` (equilibria over a finite
 class, :func:`solver.enumeration.solve_equilibria`), and ``check`` when a ``proofs.check`` module
@@ -35,6 +41,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pluralis.interrupts import defer_interrupts, ignore_interrupts
 from pluralis.library import instance_files
 from pluralis.limits import choice_limit_option, class_limit_option, name_limit_option, selection_limit_option
 from pluralis.output import output_console
@@ -264,9 +271,12 @@ def run_one(task: _Task) -> dict[str, Any]:
         instance = load(path)
         record["instance_hash"] = content_hash(instance)
         result = compute(instance, task.options)
-        record["status"] = "ok"
+        # A search that stopped early is kept for what it shows but never counted as done.
+        record["status"] = "incomplete" if result.get("complete") is False else "ok"
         record["summary"] = summarize_result(task.options.do, result)
         record["result"] = result
+        if record["status"] == "incomplete":
+            record["error"] = "the search stopped before it finished: " + "; ".join(result.get("notes", []))
     except PluralisError as error:
         record["status"] = "error"
         record["error"] = str(name_limit_option(error))
@@ -277,6 +287,14 @@ def run_one(task: _Task) -> dict[str, Any]:
     record["seconds"] = round(time.perf_counter() - start, 6)
     _write_atomically(Path(task.result_path), json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     return record
+
+
+def _done(record: dict[str, Any]) -> bool:
+    """Whether a stored record is a finished result: an error, or a result that is complete."""
+    if record.get("status") == "error":
+        return True
+    result = record.get("result")
+    return record.get("status") == "ok" and isinstance(result, dict) and result.get("complete") is not False
 
 
 def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> dict[str, Any] | None:
@@ -291,6 +309,7 @@ def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> 
         not isinstance(record, dict)
         or record.get("options") != options.key()
         or not record.get("instance_hash")
+        or not _done(record)
     ):
         return None
     if record.get("file_sha256") == _file_digest(instance_path):
@@ -329,11 +348,32 @@ class BatchReport:
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
     row = {"file": record["file"], "status": record["status"], "instance_hash": record.get("instance_hash")}
-    if record["status"] == "ok":
+    if record["status"] in ("ok", "incomplete"):
         row["summary"] = summarize_result(record["options"]["do"], record["result"])
-    else:
+    if record["status"] != "ok":
         row["error"] = record.get("error", "")
     return row
+
+
+def _stop_workers(executor: ProcessPoolExecutor, out: Path) -> None:
+    """Cancel the instances not started and end the running workers at once.
+
+    Workers ignore SIGINT (:func:`pluralis.interrupts.ignore_interrupts`), so a Ctrl-C, whether a
+    terminal sends it to the whole process group or ``kill -INT`` to this process alone, reaches
+    only the parent, and the parent decides: it terminates every worker (SIGTERM), so none goes on
+    with its instance or with the next one queued, then joins the pool so that the interpreter
+    has nothing left to wait for at exit. An engine inside a worker therefore never sees the
+    interruption and never returns a partial result; a terminated worker leaves no result file
+    (results are written to a temporary file and renamed), and its temporary file is removed.
+    """
+    processes = list((executor._processes or {}).values())  # the pool has no public handle on them
+    for process in processes:
+        process.terminate()
+    executor.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        process.join()
+        for leftover in out.rglob(f".*.{process.pid}.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def run_batch(
@@ -342,7 +382,7 @@ def run_batch(
     options: BatchOptions,
     jobs: int | None = None,
     progress: bool = False,
-    on_interrupt: Callable[[], None] | None = None,
+    on_interrupt: Callable[[int, int], None] | None = None,
 ) -> BatchReport:
     """Run a command over every instance of a library, resuming from earlier results.
 
@@ -359,7 +399,8 @@ def run_batch(
     progress : bool
         Show a progress bar on standard error.
     on_interrupt : callable, optional
-        Called on Ctrl-C before the interruption propagates.
+        Called on Ctrl-C, once the workers have stopped and before the interruption propagates,
+        with the number of instances whose results are kept and the number of instances.
 
     Returns
     -------
@@ -385,7 +426,6 @@ def run_batch(
             tasks.append(_Task(str(path), relative, str(result_path), options))
     skipped = len(records)
     out.mkdir(parents=True, exist_ok=True)
-    complete = True
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     bar = Progress(
         TextColumn(f"{options.do}"),
@@ -396,7 +436,7 @@ def run_batch(
         disable=not progress,
     )
     context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts)
     try:
         with bar:
             bar_task = bar.add_task(options.do, total=len(files), completed=skipped)
@@ -407,15 +447,15 @@ def run_batch(
                     record = future.result()
                     records[record["file"]] = record
                     bar.advance(bar_task)
-    except KeyboardInterrupt:
-        complete = False
-        executor.shutdown(wait=False, cancel_futures=True)
-        if on_interrupt is not None:
-            on_interrupt()
+    except BaseException as error:
+        # Ctrl-C, or a worker that died: nothing more will be collected, so every worker stops now.
+        # A second Ctrl-C meanwhile is held back until they have.
+        with defer_interrupts():
+            _stop_workers(executor, out)
+            if isinstance(error, KeyboardInterrupt) and on_interrupt is not None:
+                on_interrupt(len(records), len(files))
         raise
-    finally:
-        if complete:
-            executor.shutdown(wait=True)
+    executor.shutdown(wait=True)
     rows = tuple(_row(records[key]) for key in sorted(records))
     _write_summaries(out, rows)
     return BatchReport(
@@ -424,7 +464,7 @@ def run_batch(
         skipped=skipped,
         failed=sum(1 for r in rows if r["status"] != "ok"),
         seconds=time.perf_counter() - start,
-        complete=complete,
+        complete=True,
     )
 
 
@@ -549,7 +589,8 @@ def batch_command(
     """Run a command over every instance file in DIRECTORY, in parallel, resumably.
 
     One result file per instance is written as it finishes; a rerun with the same options skips
-    the instances already done. Exit status 1 when some instance failed.
+    the instances already done. Exit status 1 when some instance failed or is incomplete; 130
+    when interrupted (Ctrl-C), keeping the finished instances only.
     """
     if do == "solve" and class_text == "full":
         raise click.UsageError("batch solves over finite classes; --class full is not supported here")
@@ -559,8 +600,12 @@ def batch_command(
     target = out if out is not None else directory.parent / f"{directory.resolve().name}-{do}"
     console = output_console()
 
-    def interrupted() -> None:
-        click.echo(f"interrupted: finished results are kept in {target}; rerun to resume", err=True)
+    def interrupted(finished: int, total: int) -> None:
+        click.echo(
+            f"INTERRUPTED: {finished} of {total} instances finished, their results are in {target}; "
+            "the same command computes the others (no summary is written until every instance is done)",
+            err=True,
+        )
 
     report = run_batch(
         directory,

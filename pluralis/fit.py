@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.interrupts import defer_interrupts
 from pluralis.output import output_console
 from solver.fitting import (
     LeastSquaresFit,
@@ -165,6 +169,8 @@ def fit_command(
     floating-point estimates), the exact sup-norm fit of SPEC §7 and transfer factors. With
     --out, sweeps over the number of providers and over subsets T, with plots and CSVs; with
     δ > 0 each point also gets C1's least loss 2ε + δ Σ w/λ and the transfer factor attaining it.
+    The files of --out are written all together once the sweeps are done: interrupted (Ctrl-C),
+    the command writes none of them and exits 130.
     """
     table = read_table(table_file, stakes)
     delta_value = parse_number(delta, "--delta")
@@ -172,27 +178,61 @@ def fit_command(
         raise click.BadParameter("δ must be non-negative", param_hint="--delta")
     bound_delta = delta_value if delta_value > 0 and exact else None
     report = fit_report(table)
+    console = output_console()
+    if not as_json:
+        _print_report(console, report)
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        market = sweep_providers(table, seeds=tuple(range(seeds)), exact=exact, delta=bound_delta)
-        subsets = sweep_subsets(table, max_subsets=max_subsets, exact=exact, delta=bound_delta)
-        curves = provider_curves(market) + subset_curves(subsets)
-        (out / "points.csv").write_text(points_to_csv(market + subsets), encoding="utf-8")
-        (out / "curves.csv").write_text(curves_to_csv(curves), encoding="utf-8")
-        (out / "fit.json").write_text(
-            json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        plots = plot_curves(provider_curves(market), subset_curves(subsets), out)
-        report["written"] = [
-            str(p) for p in (out / "points.csv", out / "curves.csv", out / "fit.json", *plots)
-        ]
+        try:
+            report["written"] = [
+                str(p) for p in _sweep(table, report, out, seeds, max_subsets, exact, bound_delta)
+            ]
+        except KeyboardInterrupt:
+            if as_json:
+                click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+            click.echo(f"INTERRUPTED: the sweeps did not finish; nothing was written to {out}", err=True)
+            raise
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    console = output_console()
-    _print_report(console, report)
     for path in report.get("written", []):
         console.print(f"wrote {path}", soft_wrap=True)
+
+
+def _sweep(
+    table: UtilityTable,
+    report: dict[str, Any],
+    out: Path,
+    seeds: int,
+    max_subsets: int,
+    exact: bool,
+    delta: Fraction | None,
+) -> list[Path]:
+    """Run the sweeps and write their files into ``out``, all of them or none.
+
+    Every file is first written into a hidden temporary folder inside ``out``; only when all are
+    written are they moved into place, with Ctrl-C held back meanwhile, so an interrupted fit
+    leaves neither a partial file nor a mix of new and old files (earlier results stay as
+    they were).
+    """
+    market = sweep_providers(table, seeds=tuple(range(seeds)), exact=exact, delta=delta)
+    subsets = sweep_subsets(table, max_subsets=max_subsets, exact=exact, delta=delta)
+    curves = provider_curves(market) + subset_curves(subsets)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".fit-", dir=out))
+    try:
+        (staging / "points.csv").write_text(points_to_csv(market + subsets), encoding="utf-8")
+        (staging / "curves.csv").write_text(curves_to_csv(curves), encoding="utf-8")
+        (staging / "fit.json").write_text(
+            json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        plots = plot_curves(provider_curves(market), subset_curves(subsets), staging)
+        names = ["points.csv", "curves.csv", "fit.json", *(p.name for p in plots)]
+        with defer_interrupts():
+            for name in names:
+                os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [out / name for name in names]
 
 
 @click.command("synthesize")
