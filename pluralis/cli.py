@@ -19,6 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.interrupts import watch_interrupts
 from pluralis.library import bundled_library, instance_files
 from pluralis.limits import (
     choice_limit_option,
@@ -305,30 +306,39 @@ def solve(
             selection_limit=selection_limit,
         )
         return
-    result = _solve(
-        instance,
-        Mode(mode),
-        class_text,
-        engine,
-        parse_number(delta, "--delta"),
-        TiePolicy(tie_policy),
-        limit,
-        progress=not as_json and sys.stderr.isatty(),
-        selection_limit=selection_limit,
-    )
+    # The enumeration stops at Ctrl-C and returns what it found: print that, then exit 130.
+    with watch_interrupts() as watch:
+        result = _solve(
+            instance,
+            Mode(mode),
+            class_text,
+            engine,
+            parse_number(delta, "--delta"),
+            TiePolicy(tie_policy),
+            limit,
+            progress=not as_json and sys.stderr.isatty(),
+            selection_limit=selection_limit,
+        )
     hint = None
     if result.count == 0 and result.complete and result.policy is TiePolicy.FAVOURABLE:
-        hint = count_under_other_ties(instance, Mode(mode), class_text, result.delta, limit, selection_limit)
+        try:
+            hint = count_under_other_ties(
+                instance, Mode(mode), class_text, result.delta, limit, selection_limit
+            )
+        except KeyboardInterrupt:
+            watch.interrupted = True  # the result is finished: print it without the hint
     if as_json:
         document = result_to_json(instance, result)
         if hint is not None:
             document["other_tie_policies"] = hint.to_json()
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
-        return
-    console = _console()
-    _print_result(console, instance, result, show)
-    if hint is not None:
-        console.print(hint.describe(), style="bold", soft_wrap=True)
+    else:
+        console = _console()
+        _print_result(console, instance, result, show)
+        if hint is not None:
+            console.print(hint.describe(), style="bold", soft_wrap=True)
+    if watch.interrupted:
+        raise KeyboardInterrupt
 
 
 HINT_PROFILE_LIMIT = 5_000
@@ -417,7 +427,7 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
     tree = ConversationTree(instance.protocol)
     status = "exact" if result.exact else "NOT certified exact"
     if not result.complete:
-        status += ", interrupted: partial list"
+        status += ", INTERRUPTED: a partial list"
     console.print(
         f"{result.mode.value} game, class {result.class_name}, δ = {result.delta}, deviations with "
         f"{result.policy.value} ties, engine {result.method} ({status}): "
@@ -448,12 +458,14 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
     console.print(table)
     if len(result.equilibria) > show:
         console.print(f"... {len(result.equilibria) - show} more (--show N, or --json for all)")
+    partial = "" if result.complete else " (over the equilibria found before the search stopped only)"
     for i, user in enumerate(instance.users):
         worst, best = result.worst[i], result.best[i]
         if worst is None:
-            console.print(f"{user.label}: no equilibrium in this class")
+            found = "in this class" if result.complete else "found before the search stopped"
+            console.print(f"{user.label}: no equilibrium {found}")
         else:
-            console.print(f"{user.label}: worst equilibrium utility {worst}, best {best}")
+            console.print(f"{user.label}: worst equilibrium utility {worst}, best {best}{partial}")
     for note in result.notes:
         console.print(f"note: {note}", style="bold red")
 
