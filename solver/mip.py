@@ -13,17 +13,37 @@ slice of the personalized game):
 - ``z[u,k,r,l] ≤ x[k,r]`` (the product of "u uses provider k with its l-th optimal law" and
   ``x[k,r]``, linearised): one per user, only on an option nobody beats, and her value ``Σ V z`` is
   at least every provider's offered value. ``Π_j = Σ_u Σ P[j] z``.
-- ``Dev_{j,r'}``, provider j's payoff after switching to r' (SPEC.md §4, §5, with the tie policy of
-  ``_Scanner.deviation``), user by user. Facing one rival k, her choice after the deviation is
-  decided by k's rule alone, so j's payoff from her is the linear expression ``Σ_r F(r', r) x[k,r]``,
-  F computed exactly. Facing several, a continuous ``pay ≥ 0`` is bounded below, for each rival k
-  and each value level of k's rules, by ``Σ_{r at that level} F x[k,r] − M · [another rival beats
-  the level]`` (canonical ties: "or an earlier rival reaches it"), M the largest F of the group; the
-  largest of these bounds is exactly the payoff. Adversarial ties with several rivals take a
-  minimum instead: binaries choose which optimal option attains it, with the same big-M terms.
-- ``Dev_{j,r'} − Π_j ≤ δ + η`` for every (j, r'), where every payoff is a multiple of ``1/scale``
-  (the common denominator) and ``η = 1/(2·scale)`` absorbs floating point error without admitting
-  any profile that exact arithmetic rejects.
+- ``Dev_{j,r'}``, provider j's payoff after switching to a rule ``r' ≠ σ_j``, is ``Σ_u pay[u,j,r']``
+  with each user reacting as SPEC.md §4 says (``_Scanner.deviation`` of the enumeration, and
+  :func:`solver.response.deviation_payoff_from_user`). Whether j *attracts* her is a 0/1 expression
+  in the rivals' binaries: no rival offers more than ``V_u(r')`` (deviator-favourable ties); none
+  offers more, and none before j in file order as much (canonical); none offers as much
+  (adversarial). Then:
+
+  - attracted (case 2): j gets ``own(r')``, its payoff from her response to r' under the policy's
+    ties;
+  - not attracted, and her provider in b is some k ≠ j (case 3): she keeps ``b_u``, so j gets her
+    current payoff to it, ``Σ_{k≠j, r, l} P_j(k,r,l) z[u,k,r,l]``, linear in the z;
+  - not attracted, and she was with j (case 4, ``s_u = Σ_{r,l} z[u,j,r,l] = 1``): j gets its
+    payoff from her optimal rivals under the policy's ties (the best for j, the first in file
+    order, the worst for j);
+  - adversarial ties, when her best rival offers exactly ``V_u(r')``: the smaller of ``own(r')``
+    and the case 3–4 value.
+
+  A continuous ``q[u,j] ≥ 0`` is bounded below by the case 3 term and by the case 4 value minus
+  ``M·(1 − s_u)``; with several rivals, the case 4 value is one bound per rival k and value level
+  of k's rules, ``Σ_{r at that level} F x[k,r] − M · [another rival beats the level]`` (canonical
+  ties: "or an earlier rival reaches it"), F the payoff j gets from k's rule, and adversarial ties
+  take a minimum instead, binaries choosing which optimal rival attains it. Then
+  ``pay ≥ own(r') · [attracted]`` and ``pay ≥ q − M · [attracted]``; at an adversarial tie a binary
+  picks which of ``own(r')`` and ``q`` bounds ``pay``. Payoffs enter only through
+  ``Dev − Π_j ≤ …``, so lower bounds suffice: the smallest feasible ``pay`` is exactly j's payoff
+  from her, and every M is the largest payoff the bounded term can take.
+- ``Dev_{j,r'} − Π_j ≤ δ + η + M·x[j,r']`` for every (j, r'): keeping ``σ_j`` is no deviation
+  (case 1 of SPEC.md §4), so the constraint of ``r' = σ_j`` is switched off, and a provider with a
+  single rule has none. Every payoff is a multiple of ``1/scale`` (the common denominator) and
+  ``η = 1/(2·scale)`` absorbs floating point error without admitting any profile that exact
+  arithmetic rejects.
 
 Every equilibrium profile is found by solving, cutting it off with ``Σ_j x[j, r_j] ≤ m − 1`` and
 solving again until the program is infeasible. In the personalized game each user's game is
@@ -154,10 +174,9 @@ class _Session:
 
 @dataclass
 class _Deviation:
-    """``Dev_{j,r'} = Σ pays + Σ coefficient · x[k,r] + constant``, built user by user."""
+    """``Dev_{j,r'} = Σ pays + constant``, built user by user."""
 
     pays: list[Expression] = field(default_factory=list)
-    coefficients: dict[tuple[int, int], Fraction] = field(default_factory=dict)
     constant: Fraction = ZERO
 
 
@@ -204,6 +223,12 @@ class _Model:
             for user in table
         ]
         self.canonical = [[[r.canonical for r in pr] for pr in user] for user in table]
+        # The largest payoff j can get from user u, and from everybody: the big-M constants.
+        self.top = [
+            [max((v[j] for pr in user for rule in pr for v in rule), default=ZERO) for j in range(m)]
+            for user in self.vectors
+        ]
+        self.ceiling = [sum((t[j] for t in self.top), ZERO) for j in range(m)]
         self.counter = 0
         self.indicators: dict[tuple[int, tuple[int, ...], int], Expression] = {}
         self.x = [
@@ -214,6 +239,7 @@ class _Model:
             _add(problem, pulp.lpSum(xs) == 1)
         self.utility: list[Expression] = []
         self.payoff: list[Expression] = []
+        self.choices: list[list[tuple[int, tuple[Fraction, ...], Expression]]] = []
         self._selections()
         self.deviation = [[_Deviation() for _ in range(size)] for size in self.sizes]
         for j in range(m):
@@ -278,7 +304,8 @@ class _Model:
         problem, m = self.problem, self.m
         payoff_terms: list[list[Expression]] = [[] for _ in range(m)]
         for u in range(self.n):
-            choices, utility = [], []
+            choices: list[tuple[int, tuple[Fraction, ...], Expression]] = []
+            utility = []
             everyone = tuple(range(m))
             for k in range(m):
                 for r in range(self.sizes[k]):
@@ -294,12 +321,13 @@ class _Model:
                         _add(problem, pulp.lpSum(zs) == 0)
                     value = float(self.values[u][k][r])
                     for z, vector in zip(zs, self.vectors[u][k][r]):
-                        choices.append(z)
+                        choices.append((k, vector, z))
                         utility.append(value * z)
                         for j in range(m):
                             if vector[j]:
                                 payoff_terms[j].append(float(vector[j]) * z)
-            _add(problem, pulp.lpSum(choices) == 1)
+            _add(problem, pulp.lpSum(z for _, _, z in choices) == 1)
+            self.choices.append(choices)
             mine = pulp.lpSum(utility)
             for k in range(m):
                 offered = pulp.lpSum(float(v) * x for v, x in zip(self.values[u][k], self.x[k]) if v)
@@ -320,65 +348,13 @@ class _Model:
             return self.worst[u][j][r][j]
         return self.canonical[u][j][r][j]
 
-    def _relevant(self, u: int, j: int, deviation: int, k: int, r: int) -> Fraction:
-        """j's payoff from user u after deviating, when rival k's rule r is her best rival option.
-
-        "Best rival option": maximal among the rivals (favourable, adversarial with one rival) or
-        the first maximal rival in file order (canonical), as in ``_Scanner.deviation``.
-        """
-        mine, theirs = self.values[u][j][deviation], self.values[u][k][r]
-        own = self._own(u, j, deviation)
+    def _left(self, u: int, j: int, k: int, r: int) -> Fraction:
+        """j's payoff when user u leaves j for rival k's rule r (its policy's ties inside it)."""
         if self.policy is TiePolicy.FAVOURABLE:
-            return own if theirs <= mine else self.best[u][k][r][j]
-        if self.policy is TiePolicy.CANONICAL:
-            return own if theirs < mine or (theirs == mine and j < k) else self.canonical[u][k][r][j]
-        worst = self.worst[u][k][r][j]
-        return own if theirs < mine else min(own, worst) if theirs == mine else worst
-
-    def _deviation(self, u: int, j: int) -> None:
-        """Lower bounds on j's payoff from user u after each deviation r' (SPEC.md §4, §5).
-
-        With one rival the payoff is linear in the rival's binaries and enters exactly. With
-        several, a continuous ``pay`` is bounded below, for each rival k and value level, by the
-        payoff when k at that level is her best rival option, minus a big-M (the largest such
-        payoff) times the indicator that another rival beats it.
-        """
-        rivals = tuple(k for k in range(self.m) if k != j)
-        top = max((v[j] for pr in self.vectors[u] for rule in pr for v in rule), default=ZERO)
-        if top == 0:
-            return
-        if not rivals:
-            for r in range(self.sizes[j]):
-                self.deviation[j][r].constant += self._own(u, j, r)
-            return
-        if self.policy is TiePolicy.ADVERSARIAL and len(rivals) > 1:
-            self._adversarial_deviation(u, j, rivals)
-            return
-        for deviation in range(self.sizes[j]):
-            target = self.deviation[j][deviation]
-            pay = None
-            for k in rivals:
-                others = tuple(q for q in rivals if q != k)
-                payoffs = [self._relevant(u, j, deviation, k, r) for r in range(self.sizes[k])]
-                if not others:
-                    for r, value in enumerate(payoffs):
-                        if value:
-                            target.coefficients[k, r] = target.coefficients.get((k, r), ZERO) + value
-                    continue
-                if pay is None:
-                    pay = self.variable(f"pay_{u}_{j}_{deviation}", upper=top)
-                    target.pays.append(pay)
-                earlier = tuple(q for q in others if q < k)
-                for level, rules in self._groups(u, k).items():
-                    big = max(payoffs[r] for r in rules)
-                    if not big:
-                        continue
-                    blocked = self.at_least(u, others, level + 1)
-                    if self.policy is TiePolicy.CANONICAL:
-                        # The first maximal rival in file order: nobody earlier reaches its level.
-                        blocked = blocked + self.at_least(u, earlier, level)
-                    offered = pulp.lpSum(float(payoffs[r]) * self.x[k][r] for r in rules if payoffs[r])
-                    _add(self.problem, pay >= offered - float(big) * blocked)
+            return self.best[u][k][r][j]
+        if self.policy is TiePolicy.ADVERSARIAL:
+            return self.worst[u][k][r][j]
+        return self.canonical[u][k][r][j]
 
     def _groups(self, u: int, k: int) -> dict[int, list[int]]:
         """Provider k's rules by the value level they give user u."""
@@ -387,79 +363,158 @@ class _Model:
             groups.setdefault(self.level[u][k][r], []).append(r)
         return groups
 
-    def _adversarial_deviation(self, u: int, j: int, rivals: tuple[int, ...]) -> None:
-        """Adversarial ties with several rivals: the minimum over her optimal options, by choices.
+    def _deviation(self, u: int, j: int) -> None:
+        """j's payoff from user u after each deviation r' ≠ σ_j, as lower bounds (SPEC.md §4).
 
-        ``w ≥`` the worst payoff for j among the maximal rivals' options (a binary g picks which
-        maximal rival), and at a tie between j and the rivals a binary h picks the smaller of j's
-        own worst and ``w``. Every choice the solver makes is one of her optimal options, so the
-        bound holds; the solver, pushing ``pay`` down, picks the minimum.
+        ``pay ≥ own(r') · [j attracts her]`` (case 2) and ``pay ≥ q − M · [j attracts her]``
+        (cases 3–4), where ``q`` is what j gets from her when it does not attract her
+        (:meth:`_kept`). Adversarial ties: at a tie between j and her best rival a binary h picks
+        the smaller of the two. The constraints of ``r' = σ_j`` are switched off in
+        :meth:`require` (case 1).
         """
-        problem = self.problem
-        coefficients = [[w[j] for w in self.worst[u][k]] for k in range(self.m)]
-        bound = max(c for k in rivals for c in coefficients[k])
-        w = self.variable(f"w_{u}_{j}", upper=bound) if bound else None
-        choices = []
-        for k in rivals if w is not None else ():
-            others = tuple(q for q in rivals if q != k)
-            for level, rules in self._groups(u, k).items():
-                g = self.variable(f"g_{u}_{j}_{k}_{level}", binary=True)
-                choices.append(g)
-                _add(problem, g <= pulp.lpSum(self.x[k][r] for r in rules))
-                _add(problem, g + self.at_least(u, others, level + 1) <= 1)
-                big = max(coefficients[k][r] for r in rules)
-                if big:
-                    offered = pulp.lpSum(
-                        float(coefficients[k][r]) * self.x[k][r] for r in rules if coefficients[k][r]
-                    )
-                    _add(problem, w >= offered - float(big) * (1 - g))
-        if choices:
-            _add(problem, pulp.lpSum(choices) == 1)
+        rivals = tuple(k for k in range(self.m) if k != j)
+        top = self.top[u][j]
+        if top == 0:
+            return
+        if not rivals:
+            for r in range(self.sizes[j]):
+                self.deviation[j][r].constant += self._own(u, j, r)
+            return
+        if self.sizes[j] == 1:
+            return
+        problem, policy = self.problem, self.policy
+        kept = self._kept(u, j, rivals)
         for deviation in range(self.sizes[j]):
             own = self._own(u, j, deviation)
             level = self.level[u][j][deviation]
-            pay = self.variable(f"pay_{u}_{j}_{deviation}", upper=max(own, bound))
+            pay = self.variable(f"pay_{u}_{j}_{deviation}", upper=top)
             self.deviation[j][deviation].pays.append(pay)
-            # She goes to j only when no rival reaches V(r'); at a tie, the worse of the two for j.
-            if own:
-                _add(problem, pay >= float(own) * (1 - self.at_least(u, rivals, level)))
-            if w is None:
-                continue
             above = self.at_least(u, rivals, level + 1)
-            if not (isinstance(above, int) and above == 0):
-                _add(problem, pay >= w - float(bound) * (1 - above))
+            if policy is TiePolicy.FAVOURABLE:
+                # Not attracted exactly when a rival offers her more than j's new rule.
+                blockers = [above]
+            elif policy is TiePolicy.CANONICAL:
+                # ... or as much, from a rival earlier in file order.
+                earlier = tuple(k for k in rivals if k < j)
+                later = tuple(k for k in rivals if k > j)
+                blockers = [self.at_least(u, earlier, level), self.at_least(u, later, level + 1)]
+            else:
+                # Adversarial: attracted only strictly; a tie is handled below.
+                blockers = [self.at_least(u, rivals, level)]
+            blockers = [b for b in blockers if not (isinstance(b, int) and b == 0)]
             if own:
-                h = self.variable(f"h_{u}_{j}_{deviation}", binary=True)
-                _add(problem, pay >= float(own) * (1 - h - above))
-                _add(problem, pay >= w - float(bound) * (1 - h))
+                _add(problem, pay >= float(own) * (1 - pulp.lpSum(blockers)))
+            if policy is TiePolicy.ADVERSARIAL:
+                if isinstance(above, int) and above == 1:
+                    _add(problem, pay >= kept)
+                elif not isinstance(above, int):
+                    _add(problem, pay >= kept - float(top) * (1 - above))
+                if own and blockers:
+                    # At a tie (some rival reaches j's level, none exceeds it): min(own, kept).
+                    h = self.variable(f"h_{u}_{j}_{deviation}", binary=True)
+                    _add(problem, pay >= float(own) * (1 - h - above))
+                    _add(problem, pay >= kept - float(top) * (1 - h))
+                continue
+            for blocker in blockers:
+                if isinstance(blocker, int):
+                    _add(problem, pay >= kept)
+                else:
+                    _add(problem, pay >= kept - float(top) * (1 - blocker))
+
+    def _kept(self, u: int, j: int, rivals: tuple[int, ...]) -> Expression:
+        """What j gets from user u when its deviation does not attract her (SPEC.md §4, cases 3–4).
+
+        A continuous ``q`` bounded below by her current payoff to j from the rivals (case 3: she
+        stays with her provider k ≠ j and keeps ``b_u``; the term is 0 when she is with j), and,
+        when she is with j (``s = Σ z[u,j,·,·] = 1``), by j's payoff from her optimal rivals under
+        the policy's ties (case 4). For several rivals, one bound per rival k and value level of
+        k's rules, minus a big-M times "another rival beats the level" (canonical: "or an earlier
+        rival reaches it"); adversarial ties take a minimum instead, binaries g choosing which
+        maximal rival attains it. The smallest feasible ``q`` is exactly j's payoff from her.
+        """
+        problem, policy = self.problem, self.policy
+        top = self.top[u][j]
+        q = self.variable(f"q_{u}_{j}", upper=top)
+        rival_terms = [float(vector[j]) * z for k, vector, z in self.choices[u] if k != j and vector[j]]
+        if rival_terms:
+            _add(problem, q >= pulp.lpSum(rival_terms))
+        with_j = [z for k, _, z in self.choices[u] if k == j]
+        if not with_j:
+            return q
+        away = 1 - pulp.lpSum(with_j)
+        if len(rivals) == 1:
+            # One rival: she leaves j for k's rule, whichever it is.
+            (k,) = rivals
+            payoffs = [self._left(u, j, k, r) for r in range(self.sizes[k])]
+            big = max(payoffs)
+            if big:
+                offered = pulp.lpSum(float(p) * x for p, x in zip(payoffs, self.x[k]) if p)
+                _add(problem, q >= offered - float(big) * away)
+            return q
+        choices = []
+        for k in rivals:
+            others = tuple(o for o in rivals if o != k)
+            earlier = tuple(o for o in others if o < k)
+            for level, rules in self._groups(u, k).items():
+                left = {r: self._left(u, j, k, r) for r in rules}
+                big = max(left.values())
+                offered = pulp.lpSum(float(left[r]) * self.x[k][r] for r in rules if left[r])
+                beaten = self.at_least(u, others, level + 1)
+                if policy is TiePolicy.ADVERSARIAL:
+                    # g: k at this level is the maximal rival whose worst payoff she takes.
+                    g = self.variable(f"g_{u}_{j}_{k}_{level}", binary=True)
+                    choices.append(g)
+                    _add(problem, g <= pulp.lpSum(self.x[k][r] for r in rules))
+                    _add(problem, g + beaten <= 1)
+                    if big:
+                        _add(problem, q >= offered - float(big) * (1 - g) - float(big) * away)
+                    continue
+                if not big:
+                    continue
+                blocked = beaten
+                if policy is TiePolicy.CANONICAL:
+                    # The first maximal rival in file order: nobody earlier reaches its level.
+                    blocked = blocked + self.at_least(u, earlier, level)
+                _add(problem, q >= offered - float(big) * blocked - float(big) * away)
+        if choices:
+            _add(problem, pulp.lpSum(choices) == 1)
+        return q
 
     # -- equilibrium constraints and queries --------------------------------------------------------
 
     def deviation_expression(self, j: int, r: int) -> Expression:
         """``Dev_{j,r}``: provider j's payoff after switching to its rule r (a lower bound, exact at best)."""
         target = self.deviation[j][r]
-        linear = pulp.lpSum(float(c) * self.x[k][q] for (k, q), c in target.coefficients.items())
-        return pulp.lpSum(target.pays) + linear + float(target.constant)
+        return pulp.lpSum(target.pays) + float(target.constant)
 
     def require(self, bounds: Sequence[Fraction], margin: Fraction) -> None:
-        """``Dev_{j,r'} − Π_j ≤ bound_j + margin`` for every provider j and rule r'."""
+        """``Dev_{j,r'} − Π_j ≤ bound_j + margin`` for every provider j and rule ``r' ≠ σ_j``.
+
+        The constraint of r' is switched off by ``+ M · x[j,r']`` (case 1 of SPEC.md §4: keeping
+        σ_j is no deviation); a provider with a single rule has none.
+        """
         for j in range(self.m):
-            if all(not (t.pays or t.coefficients) for t in self.deviation[j]):
-                constant = max(t.constant for t in self.deviation[j])
-                _add(self.problem, self.payoff[j] >= float(constant - bounds[j] - margin))
+            if self.sizes[j] == 1:
                 continue
+            big = float(self.ceiling[j])
             for r in range(self.sizes[j]):
                 _add(
                     self.problem,
-                    self.deviation_expression(j, r) - self.payoff[j] <= float(bounds[j] + margin),
+                    self.deviation_expression(j, r) - self.payoff[j]
+                    <= float(bounds[j] + margin) + big * self.x[j][r],
                 )
 
     def regret(self, j: int) -> Expression:
-        """``D_j − Π_j`` with ``D_j ≥ Dev_{j,r'}`` for every r': at least provider j's regret."""
+        """``D_j − Π_j`` with ``D_j ≥ Dev_{j,r'}`` for every ``r' ≠ σ_j``: at least j's regret."""
         if j not in self.regrets:
+            if self.sizes[j] == 1:
+                # No deviation: the regret is Π_j − Π_j.
+                self.regrets[j] = pulp.LpAffineExpression()
+                return self.regrets[j]
             dev = self.variable(f"dev_{j}")
+            big = float(self.ceiling[j])
             for r in range(self.sizes[j]):
-                _add(self.problem, dev >= self.deviation_expression(j, r))
+                _add(self.problem, dev >= self.deviation_expression(j, r) - big * self.x[j][r])
             self.regrets[j] = dev - self.payoff[j]
         return self.regrets[j]
 

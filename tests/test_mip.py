@@ -2,10 +2,10 @@
 
 The enumeration (:func:`solver.enumeration.solve_equilibria`) and the MIP
 (:func:`solver.mip.solve_equilibria_mip`) must return the same equilibria, with the same exact
-numbers, on every bundled instance and on generated ones; the MIP's extreme-equilibrium search must
-find the enumeration's worst and best utilities. Like PuLP's own tests, the same assertions run
-against each engine, and a solver's "Optimal" is only ever a candidate: the last tests make the
-solver fail or lie and check that the result says so.
+numbers, on every bundled instance and on generated ones, under each tie policy of SPEC.md §4; the
+MIP's extreme-equilibrium search must find the enumeration's worst and best utilities. Like PuLP's
+own tests, the same assertions run against each engine, and a solver's "Optimal" is only ever a
+candidate: the last tests make the solver fail or lie and check that the result says so.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pulp
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from solver.classes import parse_class
@@ -52,6 +52,11 @@ NAMES = (
 )
 POLICIES = (TiePolicy.FAVOURABLE, TiePolicy.CANONICAL)
 DELTAS = (Fraction(0), Fraction(1, 10))
+SENSES: tuple[Literal["min", "max"], ...] = ("min", "max")
+
+BLIND_AND_INFORMED = "regressions/blind_and_informed"
+"""SPEC.md §4, case 3: the walker keeps her raincoat at the informed provider when the blind one deviates."""
+REGRESSIONS = {BLIND_AND_INFORMED: ("deterministic", "grid:4")}
 
 SLOW = {
     # The MIP solves once per equilibrium of the anonymous game and once per candidate of a user's
@@ -59,6 +64,11 @@ SLOW = {
     ("two_providers_two_users", "deterministic", Mode.PERSONALIZED),
     ("complementary_halves", "grid:2", Mode.PERSONALIZED),
     ("two_providers_two_users", "grid:2", Mode.ANONYMOUS),
+}
+SLOW_POLICIES = {
+    # Over a hundred equilibria under canonical and adversarial ties, one MIP solve each.
+    (BLIND_AND_INFORMED, "grid:4", TiePolicy.CANONICAL),
+    (BLIND_AND_INFORMED, "grid:4", TiePolicy.ADVERSARIAL),
 }
 TOO_LARGE = {
     # Thousands of slice candidates, one MIP solve each; with δ = 1/10 their combinations also
@@ -89,18 +99,21 @@ class Case:
         return Game(bundled(self.name), self.mode, parse_class(self.class_name))
 
     def __str__(self) -> str:
-        return (
-            f"{self.name}-{self.mode.value}-{self.class_name}-{self.policy.name.lower()}-delta={self.delta}"
-        )
+        name = Path(self.name).name
+        return f"{name}-{self.mode.value}-{self.class_name}-{self.policy.name.lower()}-delta={self.delta}"
 
 
 def cases() -> list[Any]:
+    plan: list[tuple[str, tuple[str, ...], tuple[TiePolicy, ...]]]
+    plan = [(name, ("deterministic", "grid:2"), POLICIES) for name in NAMES]
+    plan += [(name, classes, tuple(TiePolicy)) for name, classes in REGRESSIONS.items()]
     result = []
-    for name in NAMES:
-        for class_name in ("deterministic", "grid:2"):
+    for name, class_names, policies in plan:
+        for class_name in class_names:
             for mode in Mode:
-                marks = [pytest.mark.slow] if (name, class_name, mode) in SLOW else []
-                for policy in POLICIES:
+                for policy in policies:
+                    slow = (name, class_name, mode) in SLOW or (name, class_name, policy) in SLOW_POLICIES
+                    marks = [pytest.mark.slow] if slow else []
                     for delta in DELTAS:
                         if (name, class_name, mode, delta) in TOO_LARGE:
                             continue
@@ -173,12 +186,30 @@ def test_engines_find_the_same_equilibria(engine: str, case: Case) -> None:
     assert summary(solve(engine, case)) == summary(solve(OTHER[engine], case))
 
 
+@pytest.mark.parametrize("engine", sorted(ENGINES))
+@pytest.mark.parametrize("mode", Mode)
+@pytest.mark.parametrize(("class_name", "count"), [("deterministic", 4), ("grid:4", 10)])
+def test_blind_and_informed_has_its_documented_equilibria(
+    engine: str, mode: Mode, class_name: str, count: int
+) -> None:
+    # The blind provider cannot attract the walker (3/5 < 1), so she keeps her raincoat at the
+    # informed provider (SPEC.md §4, case 3): the informed provider reveals the weather, in either
+    # of its two revealing rules, and the blind provider may play any of its uninformative rules.
+    case = Case(BLIND_AND_INFORMED, mode, class_name, TiePolicy.FAVOURABLE, Fraction(0))
+    result = solve(engine, case)
+    game = case.game()
+    assert result.count == len(result.equilibria) == count
+    assert {e.profile[0] for e in result.equilibria} == set(range(len(game.rules[0])))
+    assert len({e.profile[1] for e in result.equilibria}) == 2
+    assert all(o.utility == 1 and o.providers == (1,) for e in result.equilibria for o in e.outcomes)
+
+
 @pytest.mark.parametrize("case", [c for c in CASES if c.values[0].delta == 0])
 def test_extreme_equilibria_match_the_enumeration(case: Case) -> None:
     reference = solve("enumerate", case)
     game = case.game()
     for user in range(len(game.instance.users)):
-        for sense, expected in (("min", reference.worst[user]), ("max", reference.best[user])):
+        for sense, expected in zip(SENSES, (reference.worst[user], reference.best[user])):
             extreme = find_extreme_equilibrium_mip(game, user, sense, case.delta, case.policy)
             assert extreme.exact and extreme.notes == ()
             assert extreme.utility == expected
@@ -209,48 +240,71 @@ def test_engines_agree_under_adversarial_ties(case: Case) -> None:
 
 # -- generated instances -------------------------------------------------------------------------------
 
+
+@st.composite
+def tied_instances(draw: st.DrawFn, /, **bounds: Any) -> Instance:
+    """Small instances (as :func:`tests.strategies.small_instances`) where users may be indifferent.
+
+    A user drawn to be indifferent finds her first two actions equally good in every state: every
+    rule then leaves her a tie that the providers' stakes may value differently, which is where
+    the tie policy and SPEC.md §4's cases 3–4 (she keeps ``b_i``, or re-chooses) matter.
+    """
+    document = draw(S.instance_documents(tricky=False, **bounds))
+    for user in document["users"].values():
+        if draw(st.booleans()):
+            first, second = user["actions"][:2]
+            user["utility"][second] = dict(user["utility"][first])
+    return instance_from_dict(document)
+
+
 SMALL_GAMES = st.one_of(
     # Up to three providers that each send one of two messages.
-    S.small_instances(
+    tied_instances(
         max_providers=3, max_signals=2, max_states=2, max_worlds=3, shapes=(S.Shape(("P",), 0, 2),)
     ),
     # Two providers answering a report: at most 16 deterministic rules each.
-    S.small_instances(
+    tied_instances(
         max_providers=2, max_signals=2, max_states=2, max_worlds=3, shapes=(S.Shape(("U", "P"), 2, 2),)
     ),
 )
 
 
-@settings(max_examples=25, deadline=None)
 @given(
     instance=SMALL_GAMES,
     mode=st.sampled_from(Mode),
-    policy=st.sampled_from(TiePolicy),
     delta=st.sampled_from((Fraction(0), Fraction(1, 10), Fraction(1, 2))),
     data=st.data(),
 )
 def test_engines_agree_on_generated_games(
-    instance: Instance, mode: Mode, policy: TiePolicy, delta: Fraction, data: st.DataObject
+    instance: Instance, mode: Mode, delta: Fraction, data: st.DataObject
 ) -> None:
     game = Game(instance, mode, parse_class("deterministic"))
-    reference = solve_equilibria(game, delta, policy)
-    result = solve_equilibria_mip(game, delta, policy)
-    assert result.exact and result.complete, result.notes
-    assert summary(result) == summary(reference)
+    references = {}
+    for policy in TiePolicy:
+        reference = solve_equilibria(game, delta, policy)
+        result = solve_equilibria_mip(game, delta, policy)
+        assert result.exact and result.complete, (policy, result.notes)
+        assert summary(result) == summary(reference), policy
+        references[policy] = reference
+    policy = data.draw(st.sampled_from(TiePolicy), label="policy")
     user = data.draw(st.integers(0, len(instance.users) - 1), label="user")
-    sense = data.draw(st.sampled_from(("min", "max")), label="sense")
+    sense = data.draw(st.sampled_from(SENSES), label="sense")
     extreme = find_extreme_equilibrium_mip(game, user, sense, delta, policy)
     assert extreme.exact, extreme.notes
-    assert extreme.utility == (reference.worst if sense == "min" else reference.best)[user]
+    expected = references[policy].worst if sense == "min" else references[policy].best
+    assert extreme.utility == expected[user]
 
 
 def zero_table(actions: list[str]) -> dict[str, dict[str, int]]:
     return {a: {"y0": 0, "y1": 0} for a in actions}
 
 
-# Found by the property test above (shrunk): user U1 is indifferent between two actions, one of which
-# each provider prefers, so her game has no equilibrium; U0's game has one. The personalized game has
-# none, and U0's slice equilibrium must not be listed (it takes part in no whole-game equilibrium).
+# User U1 is indifferent between two actions, one of which each provider prefers. Each provider has
+# two rules that tell her nothing: switching to the other one is a deviation that attracts her
+# (deviator-favourable ties, SPEC.md §4 case 2) and gets her preferred action, so both providers
+# would need all of her: her game has no equilibrium. U0 matters to nobody, so every profile of her
+# game is one. The personalized game has none, and U0's slice equilibria must not be listed (they
+# take part in no whole-game equilibrium).
 NO_WHOLE_GAME_EQUILIBRIUM = {
     "schema_version": 1,
     "states": ["y0", "y1"],
@@ -273,7 +327,7 @@ NO_WHOLE_GAME_EQUILIBRIUM = {
             "U1": {"weight": 1, "utility": {"a0": {"y0": 0, "y1": 1}, "a1": {"y0": 0, "y1": 0}}},
         },
     },
-    "protocol": {"turns": ["P"], "provider_messages": ["m0"]},
+    "protocol": {"turns": ["P"], "provider_messages": ["m0", "m1"]},
 }
 
 
@@ -282,7 +336,7 @@ def test_a_user_without_equilibrium_leaves_the_personalized_game_without_any(eng
     game = Game(
         instance_from_dict(NO_WHOLE_GAME_EQUILIBRIUM), Mode.PERSONALIZED, parse_class("deterministic")
     )
-    assert [len(solve_equilibria(part).equilibria) for part in game.split()] == [1, 0]
+    assert [len(solve_equilibria(part).equilibria) for part in game.split()] == [8, 0]
     result = ENGINES[engine](game, Fraction(0), TiePolicy.FAVOURABLE)
     assert (result.count, result.equilibria, result.worst, result.best) == (0, (), (None, None), (None, None))
     for user in (0, 1):
