@@ -11,16 +11,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.interrupts import defer_interrupts, watch_interrupts
 from solver.certificates import build_certificate, certificate_from_certification, write_certificate
 from solver.certification import FullResult, certify_result
 from solver.classes import parse_class
 from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
 from solver.games import Game, Mode
 from solver.model import Instance
-from solver.oracle import OracleOptions, solve_commitment
+from solver.oracle import DeviationBound, OracleOptions, solve_commitment
 from solver.protocol import ConversationTree
 from solver.response import TiePolicy
-from solver.results import equilibrium_to_json
+from solver.results import SolveResult, equilibrium_to_json
 from solver.verify import Verification, verify_file
 
 
@@ -63,31 +64,56 @@ def solve_full(
         Show progress bars on standard error.
     selection_limit : int
         The most best-response selections of one profile combined (δ > 0).
+
+    Raises
+    ------
+    KeyboardInterrupt
+        After printing what was finished, when interrupted (Ctrl-C): the equilibria checked so
+        far, with a status line that says how many were checked and how far they are certified,
+        and their certificates (each written whole).
     """
     if len(instance.providers) == 1:
         _commitment(console, instance, mode, as_json, certificates, oracle or OracleOptions())
         return
     game = Game(instance, mode, parse_class(source_class, instance), limit=limit)
-    finite = solve_equilibria(
-        game, delta, TiePolicy.FAVOURABLE, progress=progress, selection_limit=selection_limit
-    )
-    full = certify_result(game, finite, oracle, progress=progress)
+    # Both stages stop at Ctrl-C and return what they finished; the watch says it was Ctrl-C.
+    with watch_interrupts() as watch:
+        finite = solve_equilibria(
+            game, delta, TiePolicy.FAVOURABLE, progress=progress, selection_limit=selection_limit
+        )
+        full = (
+            certify_result(game, finite, oracle, progress=progress)
+            if finite.complete
+            else _unchecked(finite, len(instance.users))
+        )
+    interrupted = watch.interrupted
     written = []
     if certificates is not None:
-        certificates.mkdir(parents=True, exist_ok=True)
-        for k, c in enumerate(full.certifications):
-            if c.survives and c.certified:
-                path = certificates / f"equilibrium-{k + 1}.yaml"
-                write_certificate(certificate_from_certification(instance, c, delta), path)
-                written.append(str(path))
+        try:
+            with defer_interrupts():  # every certificate file is written whole
+                certificates.mkdir(parents=True, exist_ok=True)
+                for k, c in enumerate(full.certifications):
+                    if c.survives and c.certified:
+                        path = certificates / f"equilibrium-{k + 1}.yaml"
+                        write_certificate(certificate_from_certification(instance, c, delta), path)
+                        written.append(str(path))
+        except KeyboardInterrupt:
+            interrupted = True
     if as_json:
         click.echo(
             json.dumps(_full_json(instance, full, source_class, written), indent=2, ensure_ascii=False)
         )
-        return
-    _print_full(console, instance, full, source_class)
-    for name in written:
-        console.print(f"certificate written: {name}", soft_wrap=True)
+    else:
+        _print_full(console, instance, full, source_class)
+        for name in written:
+            console.print(f"certificate written: {name}", soft_wrap=True)
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _unchecked(finite: SolveResult, users: int) -> FullResult:
+    """The result in ``full`` of an interrupted search of the finite class: nothing was checked."""
+    return FullResult(finite, (), 0, (None,) * users, (None,) * users, certified=False, complete=False)
 
 
 def _full_json(instance: Instance, full: FullResult, source_class: str, written: list[str]) -> dict[str, Any]:
@@ -113,6 +139,8 @@ def _full_json(instance: Instance, full: FullResult, source_class: str, written:
         "exact": full.certified and full.finite.exact,
         "status": full.status,
         "complete": full.complete,
+        "finite_complete": full.finite.complete,
+        "checked": len(full.certifications),
         "count": full.count,
         "finite_count": full.finite.count,
         "worst": {label: None if v is None else str(v) for label, v in zip(labels, full.worst)},
@@ -123,17 +151,22 @@ def _full_json(instance: Instance, full: FullResult, source_class: str, written:
 
 
 def _print_full(console: Console, instance: Instance, full: FullResult, source_class: str) -> None:
-    console.print(
-        f"{full.finite.mode.value} game: {full.finite.count} equilibrium profile(s) in {source_class}; "
-        f"{full.count} survive every mixed deviation ({full.status}, deviator-favourable ties, "
-        f"δ = {full.finite.delta})",
-        soft_wrap=True,
-    )
-    if not full.complete:
+    if full.complete:
         console.print(
-            f"INTERRUPTED: {len(full.certifications)} of {full.finite.count} equilibria certified; "
-            "the table holds those"
+            f"{full.finite.mode.value} game: {full.finite.count} equilibrium profile(s) in {source_class}; "
+            f"{full.count} survive every mixed deviation ({full.status}, deviator-favourable ties, "
+            f"δ = {full.finite.delta})",
+            soft_wrap=True,
         )
+    else:
+        survivors = sum(1 for c in full.certifications if c.survives)
+        console.print(
+            f"{full.finite.mode.value} game, equilibria of {source_class} checked against every mixed "
+            f"deviation (deviator-favourable ties, δ = {full.finite.delta}): {survivors} of the "
+            f"{len(full.certifications)} checked survive; the table holds those checked",
+            soft_wrap=True,
+        )
+        console.print(full.status, soft_wrap=True)
     tree = ConversationTree(instance.protocol)
     table = Table(box=None, pad_edge=False)
     for column in ("#", "rules", "utilities", "payoffs", "sup deviation", "in full"):
@@ -162,11 +195,15 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
             "optimal); yes?: survives those candidates only",
             soft_wrap=True,
         )
+    partial = "" if full.complete else f" (over the {len(full.certifications)} equilibria checked only)"
     for i, user in enumerate(instance.users):
         if full.worst[i] is None:
-            console.print(f"{user.label}: no equilibrium of {source_class} survives in full")
+            which = source_class if full.complete else f"{source_class} checked before the interruption"
+            console.print(f"{user.label}: no equilibrium of {which} survives in full")
         else:
-            console.print(f"{user.label}: worst surviving utility {full.worst[i]}, best {full.best[i]}")
+            console.print(
+                f"{user.label}: worst surviving utility {full.worst[i]}, best {full.best[i]}{partial}"
+            )
 
 
 def _commitment(
@@ -186,16 +223,22 @@ def _commitment(
         else [(i,) for i in range(len(instance.users))]
     )
     results = []
-    for users in groups:
-        bound = solve_commitment(
-            instance, users, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
-        )
-        document = build_certificate(instance, users, [bound.rule], [bound]) if bound.certified else None
-        results.append((users, bound, document))
-        if certificates is not None and document is not None:
-            certificates.mkdir(parents=True, exist_ok=True)
-            name = "commitment" + ("" if mode is Mode.ANONYMOUS else f"-{instance.users[users[0]].label}")
-            write_certificate(document, certificates / f"{name}.yaml")
+    interrupted = False
+    try:
+        for users in groups:
+            bound = solve_commitment(
+                instance, users, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
+            )
+            document = build_certificate(instance, users, [bound.rule], [bound]) if bound.certified else None
+            results.append((users, bound, document))
+            if certificates is not None and document is not None:
+                with defer_interrupts():  # the certificate file is written whole
+                    certificates.mkdir(parents=True, exist_ok=True)
+                    label = "" if mode is Mode.ANONYMOUS else f"-{instance.users[users[0]].label}"
+                    write_certificate(document, certificates / f"commitment{label}.yaml")
+    except KeyboardInterrupt:
+        interrupted = True  # print the commitments computed, then exit as interrupted
+    missing = groups[len(results) :]
     if as_json:
         click.echo(
             json.dumps(
@@ -203,6 +246,7 @@ def _commitment(
                     "mode": mode.value,
                     "class": "full",
                     "exact": all(b.certified for _, b, _ in results),
+                    "complete": not interrupted,
                     "commitments": [
                         {
                             "users": [instance.users[i].label for i in users],
@@ -222,7 +266,24 @@ def _commitment(
                 ensure_ascii=False,
             )
         )
-        return
+    else:
+        _print_commitments(console, instance, results)
+        if interrupted and missing:
+            who = "; ".join(", ".join(instance.users[i].label for i in users) for users in missing)
+            console.print(
+                f"INTERRUPTED: the optimal commitments towards {who} were not computed", soft_wrap=True
+            )
+    if interrupted:
+        raise KeyboardInterrupt
+
+
+def _print_commitments(
+    console: Console,
+    instance: Instance,
+    results: list[tuple[tuple[int, ...], DeviationBound, dict[str, Any] | None]],
+) -> None:
+    tree = ConversationTree(instance.protocol)
+    provider = instance.providers[0]
     for users, b, d in results:
         who = ", ".join(instance.users[i].label for i in users)
         console.print(
