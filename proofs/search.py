@@ -22,6 +22,7 @@ interrupted search keeps everything and the same command resumes where it stoppe
 from __future__ import annotations
 
 import contextlib
+import copy
 import enum
 import hashlib
 import json
@@ -227,6 +228,9 @@ TARGETS: dict[str, Target] = {
             "informative": True,
             "stake_kinds": ("table",),
             "hedge": True,
+            # C7's ratio divides by ε_i(T) of all of T: a provider without a stake would measure
+            # no constant of C1 (SPEC §8's support rule), so the record search keeps every stake.
+            "edges": False,
         },
         description="the largest ratio (Bench_i(T) − u_i)/ε_i(T) over personalized equilibria",
     ),
@@ -926,7 +930,8 @@ def run_search(request: SearchRequest, out: Path, progress: Progress | None = No
     Returns
     -------
     RunState
-        The run's state at the end (also in the state file). Ctrl-C saves it and re-raises.
+        The run's state at the end (also in the state file). Ctrl-C saves the state as it was
+        after the last instance (random) or round (hypothesis) that finished, and re-raises.
     """
     if request.method not in ("random", "hypothesis"):
         raise ModelError(f"unknown search method {request.method!r}; use random or hypothesis")
@@ -943,24 +948,38 @@ def run_search(request: SearchRequest, out: Path, progress: Progress | None = No
     state = store.get(key, request.description())
     started = time.monotonic()
     spent = state.seconds
-
-    def save(examined: int, current: RunState) -> None:
-        current.seconds = spent + time.monotonic() - started
-        store.put(key, current)
-        if progress is not None:
-            progress(examined, current)
-
     more = request.method == "random" and state.next_index < request.budget
     if state.finished and (len(state.found) >= request.max_found or not more):
         return state
     state.finished = False
+    saved = copy.deepcopy(state)
+
+    def save(examined: int, current: RunState) -> None:
+        nonlocal saved
+        current.seconds = spent + time.monotonic() - started
+        # A hypothesis round is replayed whole on resume (its seed is the round's), so only finished
+        # rounds are saved; the random method saves after every instance.
+        if request.method == "random" or current.rounds != saved.rounds:
+            store.put(key, current)
+            saved = copy.deepcopy(current)
+        if progress is not None:
+            progress(examined, current)
+
     try:
         if request.method == "random":
             _random_run(request, out, state, save)
         else:
             _hypothesis_run(request, out, state, save)
-    finally:
-        state.seconds = spent + time.monotonic() - started
-        store.put(key, state)
+    except BaseException:
+        # Ctrl-C (or a failure) in the middle of an instance or a round may leave the state half
+        # updated (a kept instance's hash recorded before its shrinking was done): save the last
+        # consistent state instead, from which the same command examines that instance or round
+        # again and ends where an uninterrupted run ends.
+        saved.seconds = spent + time.monotonic() - started
+        store.put(key, saved)
+        for leftover in out.glob(f".*.{os.getpid()}.tmp"):
+            leftover.unlink(missing_ok=True)
+        raise
+    state.seconds = spent + time.monotonic() - started
+    store.put(key, state)
     return state
-

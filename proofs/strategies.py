@@ -78,6 +78,7 @@ def search_documents(
     report: bool = False,
     hedge: bool = False,
     mirrored: bool = False,
+    edges: bool = True,
 ) -> dict[str, Any]:
     """A valid instance document for the search (SPEC.md §11).
 
@@ -101,6 +102,9 @@ def search_documents(
         Providers in pairs whose average utility from each user is exactly hers: the first is her
         utility moved by ``d`` with ``|d| ≤ min(u, 1 − u)``, the second ``2u`` minus the first, so
         Weak Market Alignment holds for the pair with zero error while neither is aligned alone.
+    edges : bool
+        Draw the edges of the model (zero stakes, unused signals, tied actions, twin providers),
+        each about once in :data:`RARE`; without, nothing is drawn for them at all.
 
     Returns
     -------
@@ -119,12 +123,14 @@ def search_documents(
     }
     names = list(providers)
     # Ties between providers: the second sees what the first sees, in every world.
-    twin = len(names) >= 2 and rarely(draw)
+    twin = edges and len(names) >= 2 and rarely(draw)
     if twin:
         providers[names[1]] = list(providers[names[0]])
     # A signal no world has: worlds draw the provider's signals but its last one.
     used = {
-        p: signals[:-1] if len(signals) >= 2 and not (twin and p == names[1]) and rarely(draw) else signals
+        p: signals[:-1]
+        if edges and len(signals) >= 2 and not (twin and p == names[1]) and rarely(draw)
+        else signals
         for p, signals in providers.items()
     }
     if twin:
@@ -162,7 +168,7 @@ def search_documents(
                 a: {y: Fraction(int(k % len(actions) == n)) for k, y in enumerate(states)}
                 for n, a in enumerate(actions)
             }
-        if len(actions) >= 2 and rarely(draw):
+        if edges and len(actions) >= 2 and rarely(draw):
             # A tie: her last action is worth what her first is, in every state.
             utility[actions[-1]] = dict(utility[actions[0]])
         if hedge:
@@ -202,7 +208,7 @@ def search_documents(
             else:
                 table = {a: {y: unit() for y in states} for a in body["actions"]}
             # A zero stake now and then: the provider gains nothing from this user (SPEC.md §8, C1).
-            weight = ZERO if rarely(draw) else Fraction(draw(st.integers(1, 2 * q)), q)
+            weight = ZERO if edges and rarely(draw) else Fraction(draw(st.integers(1, 2 * q)), q)
             stakes[p][u] = {"weight": weight, "utility": table}
     turns = ["U", "P"] if report and draw(st.booleans()) else ["P"]
     # After a report, two provider messages keep the rule sets small enough to enumerate.

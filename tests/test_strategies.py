@@ -326,3 +326,9 @@ def test_search_instances_stay_within_their_bounds(instance: Instance) -> None:
     assert 1 <= len(instance.users) <= 2 and all(2 <= len(u.actions) <= 3 for u in instance.users)
     assert sum(w.prob for w in instance.worlds) == 1 and all(w.prob > 0 for w in instance.worlds)
     assert all(stake.weight >= 0 for row in instance.stakes for stake in row)
+
+
+@given(search_instances(report=True, min_providers=2, edges=False))
+def test_search_instances_without_edges_have_positive_stakes(instance: Instance) -> None:
+    # C7's record search keeps every stake: none of the edges is drawn.
+    assert all(stake.weight > 0 for row in instance.stakes for stake in row)
