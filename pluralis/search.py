@@ -17,7 +17,16 @@ from instances.generators import FAMILIES, Sizes, check_sizes, family_sizes
 from pluralis.limits import choice_limit_option, class_limit_option, selection_limit_option
 from pluralis.output import output_console
 from proofs.claim import CheckOptions
-from proofs.search import DEFAULT_BUDGET, TARGETS, Kind, RunState, SearchRequest, find_target, run_search
+from proofs.search import (
+    DEFAULT_BUDGET,
+    TARGETS,
+    Kind,
+    RunState,
+    SearchRequest,
+    SearchState,
+    find_target,
+    run_search,
+)
 from solver.errors import ModelError
 from solver.numbers import parse_number
 
@@ -148,7 +157,9 @@ def search_command(
     """Search instances on which a claim fails, or, for an existence claim, a witness.
 
     Every instance kept is written at once into OUT (instance with provenance, certificate,
-    verdict record); running the same command again resumes where it stopped.
+    verdict record); running the same command again resumes where it stopped. Interrupted
+    (Ctrl-C), it prints what it finished and exits 130; the same command then ends with the same
+    files as a run never interrupted.
     """
     target = find_target(claim_name)
     given: dict[str, Any] = {k: v for k, v in size_options.items() if v is not None}
@@ -183,6 +194,7 @@ def search_command(
     console = output_console(140)
     methods = ["random", "hypothesis"] if method == "both" else [method]
     states: list[tuple[str, RunState]] = []
+    running: tuple[str, SearchRequest] | None = None
     try:
         for m in methods:
             found_before = sum(len(s.found) for _, s in states)
@@ -228,10 +240,20 @@ def search_command(
                     text = f"found {len(state.found)}" + (f", record {state.record}" if state.record else "")
                     bar.update(task, completed=min(examined, budget), found=text)
 
+                running = (m, request)
                 states.append((m, run_search(request, out, progress)))
+                running = None
     except KeyboardInterrupt:
+        if running is not None:
+            # What the interrupted run saved: everything up to its last finished instance or round.
+            entry = SearchState(out).runs.get(running[1].key())
+            if entry is not None:
+                states.append((f"{running[0]} (INTERRUPTED)", RunState(**entry["state"])))
+        if states:
+            _print_summary(console, target.name, family, states, out)
         console.print(
-            f"interrupted: everything found so far is in {out}; run the same command to resume",
+            f"INTERRUPTED: everything found so far is in {out}; the same command resumes the search "
+            "and ends where an uninterrupted one ends",
             soft_wrap=True,
         )
         raise
@@ -254,7 +276,7 @@ def _print_summary(
         verdicts = ", ".join(f"{k} {v}" for k, v in sorted(s.verdicts.items()))
         table.add_row(
             method,
-            family if method == "random" else "hypothesis",
+            family if method.startswith("random") else "hypothesis",
             str(s.tried),
             str(s.skipped),
             verdicts,
