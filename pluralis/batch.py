@@ -425,7 +425,6 @@ def run_batch(
         else:
             tasks.append(_Task(str(path), relative, str(result_path), options))
     skipped = len(records)
-    out.mkdir(parents=True, exist_ok=True)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     bar = Progress(
         TextColumn(f"{options.do}"),
@@ -436,8 +435,10 @@ def run_batch(
         disable=not progress,
     )
     context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts)
+    executor: ProcessPoolExecutor | None = None
     try:
+        out.mkdir(parents=True, exist_ok=True)
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts)
         with bar:
             bar_task = bar.add_task(options.do, total=len(files), completed=skipped)
             pending: set[Future[dict[str, Any]]] = {executor.submit(run_one, t) for t in tasks}
@@ -447,17 +448,19 @@ def run_batch(
                     record = future.result()
                     records[record["file"]] = record
                     bar.advance(bar_task)
+        executor.shutdown(wait=True)
     except BaseException as error:
         # Ctrl-C, or a worker that died: nothing more will be collected, so every worker stops now.
         # A second Ctrl-C meanwhile is held back until they have.
         with defer_interrupts():
-            _stop_workers(executor, out)
+            if executor is not None:
+                _stop_workers(executor, out)
             if isinstance(error, KeyboardInterrupt) and on_interrupt is not None:
                 on_interrupt(len(records), len(files))
         raise
-    executor.shutdown(wait=True)
     rows = tuple(_row(records[key]) for key in sorted(records))
-    _write_summaries(out, rows)
+    with defer_interrupts():  # both summaries or neither
+        _write_summaries(out, rows)
     return BatchReport(
         rows,
         computed=len(tasks),

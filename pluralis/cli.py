@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pluralis.interrupts import watch_interrupts
+from pluralis.interrupts import ignore_interrupts, watch_interrupts
 from pluralis.library import bundled_library, instance_files
 from pluralis.limits import (
     choice_limit_option,
@@ -639,7 +639,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     argv : sequence of str, optional
         Arguments (default: ``sys.argv[1:]``).
     """
-    cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="pluralis")
+    try:
+        cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="pluralis")
+    except KeyboardInterrupt:  # a second Ctrl-C while the first one was being reported
+        ignore_interrupts()
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    except SystemExit as status:
+        if status.code == EXIT_INTERRUPTED:
+            # Exiting as interrupted: one more Ctrl-C must not turn status 130 into death by SIGINT.
+            ignore_interrupts()
+        raise
 
 
 from pluralis.batch import batch_command  # noqa: E402

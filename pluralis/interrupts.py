@@ -107,10 +107,12 @@ def defer_interrupts() -> Iterator[Interruptions]:
 
 
 def ignore_interrupts() -> None:
-    """Make the calling process ignore SIGINT (the initializer of ``pluralis batch``'s workers).
+    """Make the calling process ignore SIGINT from now on.
 
-    A terminal delivers Ctrl-C to every process of the foreground group, workers included;
-    ignoring it there leaves the decision to the parent, which stops the workers itself.
+    The initializer of ``pluralis batch``'s workers: a terminal delivers Ctrl-C to every process
+    of the foreground group, workers included; ignoring it there leaves the decision to the
+    parent, which stops the workers itself. Also called by the command line once it exits as
+    interrupted, so that a second Ctrl-C cannot change the exit status.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
