@@ -135,6 +135,18 @@ def test_the_former_rule_called_the_regression_games_counterexamples(
     assert c1_personalized.check(instance, CheckOptions(delta=Fraction(1, 10))).verdict is Verdict.VACUOUS
 
 
+@pytest.mark.parametrize(("name", "deterministic", "grid", "worst"), CASES)
+@pytest.mark.parametrize("delta", [Fraction(0), Fraction(1, 10)], ids=["exact", "delta"])
+def test_c4_no_longer_blames_the_ties(
+    name: str, deterministic: int, grid: int, worst: Fraction, delta: Fraction
+) -> None:
+    # C4 re-runs C1 with canonical and adversarial ties; P is indifferent under every tie rule, so
+    # every run is vacuous for T = {P} and no tie policy breaks C1 here.
+    from proofs.c4_tie_sensitivity import check as check_c4
+
+    assert check_c4(_load(name), CheckOptions(delta=delta)).verdict is not Verdict.COUNTEREXAMPLE
+
+
 def test_the_proof_instantiation_says_the_row_is_vacuous() -> None:
     instance = _load("c1_stakeless_provider")
     quantified = quantify(instance, Mode.PERSONALIZED, CheckOptions())
