@@ -644,10 +644,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:  # a second Ctrl-C while the first one was being reported
         ignore_interrupts()
         raise SystemExit(EXIT_INTERRUPTED) from None
-    except SystemExit as status:
-        if status.code == EXIT_INTERRUPTED:
-            # Exiting as interrupted: one more Ctrl-C must not turn status 130 into death by SIGINT.
-            ignore_interrupts()
+    except SystemExit:
+        # The command has finished or has been interrupted: a Ctrl-C while the interpreter shuts
+        # down must not turn its exit status into death by SIGINT.
+        ignore_interrupts()
         raise
 
 
