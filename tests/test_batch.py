@@ -9,18 +9,20 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from instances.generators import Sizes, generate_library
-from pluralis.batch import SUMMARY_JSON, BatchOptions, instance_files, run_batch, summarize_result
+from pluralis.batch import SUMMARY_JSON, BatchOptions, run_batch, summarize_result
 from pluralis.cli import cli
+from pluralis.library import instance_files
 
 TINY = Sizes(providers=1, users=1)
 
 
-def _one_by_one(directory: Path, command: list[str], do: str) -> list[dict]:
+def _one_by_one(directory: Path, command: list[str], do: str) -> list[dict[str, Any]]:
     """The summary rows obtained by running the command line on each file alone."""
     runner = CliRunner()
     rows = []
@@ -33,7 +35,7 @@ def _one_by_one(directory: Path, command: list[str], do: str) -> list[dict]:
     return rows
 
 
-def _without_hashes(rows: list[dict]) -> list[dict]:
+def _without_hashes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k != "instance_hash"} for row in rows]
 
 
@@ -132,3 +134,37 @@ def test_check_without_a_checker_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["batch", str(tmp_path / "lib"), "--do", "check"])
     assert result.exit_code == 2
     assert "proofs.check" in result.output
+
+
+def test_a_partial_result_is_computed_again_never_taken_as_done(tmp_path: Path) -> None:
+    library = tmp_path / "lib"
+    generate_library("uniform", 2, 0, library, TINY)
+    out = tmp_path / "out"
+    options = BatchOptions("solve")
+    first = run_batch(library, out, options, jobs=1)
+    assert (first.computed, first.skipped, first.failed) == (2, 0, 0)
+    # What an interrupted worker used to write: a partial enumeration marked "ok".
+    path = sorted(out.glob("uniform-*.json"))[0]
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["result"]["complete"] = False
+    path.write_text(json.dumps(record), encoding="utf-8")
+    again = run_batch(library, out, options, jobs=1)
+    assert (again.computed, again.skipped) == (1, 1)
+    assert again.rows == first.rows
+    assert json.loads(path.read_text(encoding="utf-8"))["result"]["complete"] is True
+
+
+def test_an_incomplete_result_is_recorded_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pluralis.batch as batch
+
+    library = tmp_path / "lib"
+    generate_library("uniform", 1, 0, library, TINY)
+    instance = instance_files(library)[0]
+    options = BatchOptions("solve")
+    partial = {"complete": False, "notes": ["INCOMPLETE: stopped"], "count": 0, "exact": False}
+    monkeypatch.setattr(batch, "compute", lambda instance, options: {**partial, "worst": {}, "best": {}})
+    target = tmp_path / "out" / "one.json"
+    record = batch.run_one(batch._Task(str(instance), instance.name, str(target), options))
+    assert record["status"] == "incomplete"
+    assert record["error"] == "the search stopped before it finished: INCOMPLETE: stopped"
+    assert batch._finished(target, instance, options) is None
