@@ -7,6 +7,8 @@ C1 allows a personalized equilibrium to leave user i as far as ``2 ε_i(T)`` bel
 
 over the equilibria quantified over, every user and every T with ``ε_i(T) > 0``; over a family the
 counterexample search keeps the instances that raise the record, and asks whether 2 is attained.
+``ε_i(T)`` is C1's: the error of the best fit by the providers of T with a stake in user i (the
+support rule of SPEC.md §8); a T with no such provider measures no constant of C1 and is skipped.
 A ratio above 2 with δ = 0 would contradict C1 and is reported as a counterexample.
 """
 
@@ -18,7 +20,7 @@ from typing import Any
 from proofs.c1_personalized import contains_shared_rules
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
 from proofs.equilibria import quantify
-from solver.alignment import weak_alignment
+from solver.alignment import best_bound_weights
 from solver.games import Mode
 from solver.information import provider_subsets, solve_benchmark
 from solver.inspection import subset_label
@@ -97,8 +99,9 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         if worst is None:
             continue
         for t in provider_subsets(instance):
-            epsilon = weak_alignment(instance, i, t).error
-            if epsilon == 0:
+            # C1's ε: the fit on the providers of T with a stake in her (SPEC §8's support rule).
+            epsilon = best_bound_weights(instance, i, t).error
+            if epsilon is None or epsilon == 0:
                 continue
             bench = solve_benchmark(instance, i, t).value
             ratio = (bench - worst) / epsilon

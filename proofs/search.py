@@ -228,8 +228,9 @@ TARGETS: dict[str, Target] = {
             "informative": True,
             "stake_kinds": ("table",),
             "hedge": True,
-            # C7's ratio divides by ε_i(T) of all of T: a provider without a stake would measure
-            # no constant of C1 (SPEC §8's support rule), so the record search keeps every stake.
+            # C7 skips a T whose providers have no stake in her (SPEC §8's support rule), so a
+            # zero stake only wastes an example; without the edges the library's C7 witness is
+            # found again by its recorded command.
             "edges": False,
         },
         description="the largest ratio (Bench_i(T) − u_i)/ε_i(T) over personalized equilibria",

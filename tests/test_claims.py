@@ -121,12 +121,11 @@ def test_c6_agrees_with_c1_on_single_user_instances(instance: Instance) -> None:
         max_actions=2,
         max_worlds=3,
         shapes=CLAIM_SHAPES,
-        zero_stakes=False,
     )
 )
 def test_c7_ratio_never_exceeds_two_exactly(instance: Instance) -> None:
-    # With δ = 0 and every stake positive, C1's ε_i(T) is C7's (SPEC §8), so a ratio above 2 would
-    # contradict C1. (A stakeless provider is tests/test_support_rule.py's C7 case.)
+    # With δ = 0, C7 divides by C1's ε_i(T) (on the providers with a stake, SPEC §8), so a ratio
+    # above 2 would contradict C1.
     result = c7_tightness.check(instance, CheckOptions())
     ratio = c7_tightness.ratio_of(result)
     assert ratio is None or ratio <= 2

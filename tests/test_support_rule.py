@@ -255,11 +255,6 @@ def test_the_search_finds_the_former_false_counterexample_and_no_longer(
     assert not list((tmp_path / "new").glob("C1-*.verdict.json"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="C7 (proofs/c7_tightness.py) divides by the ε_i(T) of all of T, not C1's ε on the providers "
-    "with λ > 0 (SPEC §8), and calls a ratio above 2 a failure of C1",
-)
 def test_c7_measures_the_ratio_against_the_c1_bound_with_its_support_rule() -> None:
     # The stakeless P of the regression file, with U(a2, y1) = 1/4 instead of 0: the fit of all of
     # T = {P} has ε = 1/8 (weight 1, offset −1/8) and the uninformative equilibrium leaves her at
