@@ -131,7 +131,7 @@ def selections(game: Game, rules: Sequence[Rule], users: Sequence[int]) -> list[
     result = []
     for i in users:
         options: list[Option] = []
-        for k, response in respond_to_rules(game.instance, i, rules):
+        for k, response in respond_to_rules(game.instance, i, rules, game.law_limit):
             options.extend((k, v) for v in response.payoffs if (k, v) not in options)
         result.append(options)
     return result

@@ -67,6 +67,8 @@ class Limit(enum.Enum):
     CLASS = "class"
     SELECTION = "selection"
     CHOICE = "choice"
+    LAW = "law"
+    BENCHMARK = "benchmark"
 
     @property
     def parameter(self) -> str:
@@ -83,6 +85,8 @@ _PARAMETERS = {
     Limit.CLASS: ("Game(..., limit=N)", "choose a smaller class"),
     Limit.SELECTION: ("solve_equilibria(..., selection_limit=N)", "choose a smaller class"),
     Limit.CHOICE: ("OracleOptions(limit=N)", "let the MIP oracle solve the deviation"),
+    Limit.LAW: ("Game(..., law_limit=N)", "use fewer messages or actions"),
+    Limit.BENCHMARK: ("solve_benchmark(..., limit=N)", "use fewer provider messages or signals"),
 }
 
 

@@ -18,7 +18,7 @@ from functools import cached_property
 from solver.classes import DEFAULT_CLASS_LIMIT, StrategyClass
 from solver.errors import ModelError
 from solver.model import Instance, Table
-from solver.response import find_optimal_laws, provider_payoff, solve_response
+from solver.response import DEFAULT_LAW_LIMIT, find_optimal_laws, provider_payoff, solve_response
 from solver.rules import Rule
 
 PayoffVector = tuple[Fraction, ...]
@@ -64,7 +64,9 @@ class RuleResponse:
         return min(p[provider] for p in self.payoffs)
 
 
-def respond_to_rule(instance: Instance, user: int, provider: int, rule: Rule) -> RuleResponse:
+def respond_to_rule(
+    instance: Instance, user: int, provider: int, rule: Rule, law_limit: int = DEFAULT_LAW_LIMIT
+) -> RuleResponse:
     """Compute a :class:`RuleResponse` for one user facing one rule.
 
     Parameters
@@ -75,6 +77,8 @@ def respond_to_rule(instance: Instance, user: int, provider: int, rule: Rule) ->
         Indices of the user and of the provider running the rule.
     rule : Rule
         The rule.
+    law_limit : int
+        Refuse when her best responses induce more distinct outcome laws than this.
 
     Returns
     -------
@@ -82,7 +86,7 @@ def respond_to_rule(instance: Instance, user: int, provider: int, rule: Rule) ->
         Her value, all optimal laws (canonical first) and their payoff vectors.
     """
     canonical = solve_response(instance, user, provider, rule)
-    others = sorted(find_optimal_laws(instance, user, provider, rule) - {canonical.law})
+    others = sorted(find_optimal_laws(instance, user, provider, rule, law_limit) - {canonical.law})
     laws = (canonical.law, *others)
     payoffs = tuple(
         tuple(provider_payoff(instance, k, user, law) for k in range(len(instance.providers))) for law in laws
@@ -90,7 +94,9 @@ def respond_to_rule(instance: Instance, user: int, provider: int, rule: Rule) ->
     return RuleResponse(canonical.value, laws, payoffs)
 
 
-def respond_to_rules(instance: Instance, user: int, rules: Sequence[Rule]) -> list[tuple[int, RuleResponse]]:
+def respond_to_rules(
+    instance: Instance, user: int, rules: Sequence[Rule], law_limit: int = DEFAULT_LAW_LIMIT
+) -> list[tuple[int, RuleResponse]]:
     """The user's responses to the providers she finds optimal at a profile (SPEC.md §4).
 
     Parameters
@@ -101,13 +107,15 @@ def respond_to_rules(instance: Instance, user: int, rules: Sequence[Rule]) -> li
         Index of the user.
     rules : sequence of Rule
         One rule per provider.
+    law_limit : int
+        Refuse when her best responses to a rule induce more distinct outcome laws than this.
 
     Returns
     -------
     list of (int, RuleResponse)
         Each maximising provider, in file order, with her response to its rule.
     """
-    responses = [respond_to_rule(instance, user, k, rule) for k, rule in enumerate(rules)]
+    responses = [respond_to_rule(instance, user, k, rule, law_limit) for k, rule in enumerate(rules)]
     top = max(r.value for r in responses)
     return [(k, r) for k, r in enumerate(responses) if r.value == top]
 
@@ -128,6 +136,8 @@ class Game:
         The users the game is played over (default: all). A personalized game's slices have one.
     limit : int
         The largest class accepted per provider.
+    law_limit : int
+        The most distinct outcome laws accepted among a user's best responses to one rule.
     """
 
     instance: Instance
@@ -135,6 +145,7 @@ class Game:
     strategy_class: StrategyClass
     users: tuple[int, ...] = ()
     limit: int = DEFAULT_CLASS_LIMIT
+    law_limit: int = DEFAULT_LAW_LIMIT
 
     def __post_init__(self) -> None:
         if not self.users:
@@ -154,7 +165,7 @@ class Game:
     @cached_property
     def table(self) -> ResponseTable:
         """The users' responses to every rule, computed once."""
-        return ResponseTable.build(self.instance, self.users, self.rules)
+        return ResponseTable.build(self.instance, self.users, self.rules, self.law_limit)
 
     def split(self) -> tuple[Game, ...]:
         """The personalized game's independent games, one per user (SPEC.md §5).
@@ -167,7 +178,8 @@ class Game:
         if self.mode is not Mode.PERSONALIZED:
             raise ModelError("only the personalized game splits into one game per user")
         return tuple(
-            Game(self.instance, self.mode, self.strategy_class, (i,), self.limit) for i in self.users
+            Game(self.instance, self.mode, self.strategy_class, (i,), self.limit, self.law_limit)
+            for i in self.users
         )
 
     def profile_count(self) -> int:
@@ -193,7 +205,11 @@ class ResponseTable:
 
     @classmethod
     def build(
-        cls, instance: Instance, users: Sequence[int], rules: Sequence[Sequence[Rule]]
+        cls,
+        instance: Instance,
+        users: Sequence[int],
+        rules: Sequence[Sequence[Rule]],
+        law_limit: int = DEFAULT_LAW_LIMIT,
     ) -> ResponseTable:
         """Precompute every user's response to every rule.
 
@@ -205,6 +221,8 @@ class ResponseTable:
             The users.
         rules : sequence of sequence of Rule
             Each provider's rules.
+        law_limit : int
+            The most distinct outcome laws accepted among a user's best responses to one rule.
 
         Returns
         -------
@@ -215,7 +233,7 @@ class ResponseTable:
             tuple(users),
             tuple(
                 tuple(
-                    tuple(respond_to_rule(instance, i, j, r) for r in rules_j)
+                    tuple(respond_to_rule(instance, i, j, r, law_limit) for r in rules_j)
                     for j, rules_j in enumerate(rules)
                 )
                 for i in users

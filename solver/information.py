@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import networkx as nx
 
-from solver.errors import ClassTooLargeError, ModelError
+from solver.errors import ClassTooLargeError, Limit, ModelError
 from solver.model import Instance
 from solver.numbers import ZERO
 from solver.protocol import ConversationTree
@@ -353,7 +353,9 @@ def solve_benchmark(
     count = count_shared_rules(instance, garbling)
     if count > limit:
         labels = ",".join(instance.providers[j].label for j in garbling.providers)
-        raise ClassTooLargeError(f"the deterministic {{{labels}}}-shared rules", count, limit)
+        raise ClassTooLargeError(
+            f"the deterministic {{{labels}}}-shared rules", count, limit, Limit.BENCHMARK
+        )
     best: tuple[Fraction, Rule] | None = None
     for rule in shared_rules(instance, garbling):
         value = user_value(instance, user, runner, garbling.lift(instance, runner, rule))
@@ -363,7 +365,9 @@ def solve_benchmark(
     return Benchmark(best[0], best[1], garbling, False)
 
 
-def benchmark(instance: Instance, user: int, providers: Iterable[str | int]) -> Fraction:
+def benchmark(
+    instance: Instance, user: int, providers: Iterable[str | int], limit: int = DEFAULT_BENCHMARK_LIMIT
+) -> Fraction:
     """Return ``Bench_i(T)`` (SPEC.md §6).
 
     Parameters
@@ -374,13 +378,15 @@ def benchmark(instance: Instance, user: int, providers: Iterable[str | int]) -> 
         Index of user i.
     providers : iterable of str or int
         The set T.
+    limit : int
+        Refuse when there are more deterministic T-shared rules than this.
 
     Returns
     -------
     Fraction
         The benchmark.
     """
-    return solve_benchmark(instance, user, providers).value
+    return solve_benchmark(instance, user, providers, limit).value
 
 
 def provider_subsets(instance: Instance) -> list[tuple[int, ...]]:
@@ -417,7 +423,7 @@ def all_benchmarks(instance: Instance) -> dict[int, dict[tuple[int, ...], Fracti
     return {i: {t: benchmark(instance, i, t) for t in subsets} for i in range(len(instance.users))}
 
 
-def optimum(instance: Instance, user: int) -> Fraction:
+def optimum(instance: Instance, user: int, limit: int = DEFAULT_BENCHMARK_LIMIT) -> Fraction:
     """``OPT_i``: the best value any single provider's rule can give user i, ``max_j Bench_i({j})``.
 
     Parameters
@@ -426,10 +432,12 @@ def optimum(instance: Instance, user: int) -> Fraction:
         The game.
     user : int
         Index of user i.
+    limit : int
+        Refuse when a provider has more deterministic rules than this.
 
     Returns
     -------
     Fraction
         The optimum.
     """
-    return max(benchmark(instance, user, (j,)) for j in range(len(instance.providers)))
+    return max(benchmark(instance, user, (j,), limit) for j in range(len(instance.providers)))

@@ -12,7 +12,13 @@ from fractions import Fraction
 from typing import Any
 
 from solver.alignment import StrongAlignment, WeakAlignment, strong_alignment, weak_alignment
-from solver.information import common_garbling, optimum, provider_subsets, solve_benchmark
+from solver.information import (
+    DEFAULT_BENCHMARK_LIMIT,
+    common_garbling,
+    optimum,
+    provider_subsets,
+    solve_benchmark,
+)
 from solver.model import Instance
 from solver.protocol import ConversationTree
 from solver.serialization import content_hash
@@ -65,13 +71,15 @@ def subset_label(instance: Instance, providers: tuple[int, ...]) -> str:
     return ",".join(instance.providers[j].label for j in sorted(providers))
 
 
-def summarize(instance: Instance) -> InstanceSummary:
+def summarize(instance: Instance, benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT) -> InstanceSummary:
     """Compute the garbling, benchmarks and alignment of every non-empty T, and every ``OPT_i``.
 
     Parameters
     ----------
     instance : Instance
         The game.
+    benchmark_limit : int
+        Refuse a benchmark with more deterministic T-shared rules than this.
 
     Returns
     -------
@@ -82,7 +90,7 @@ def summarize(instance: Instance) -> InstanceSummary:
     subsets = []
     for t in provider_subsets(instance):
         garbling = common_garbling(instance, t)
-        found = [solve_benchmark(instance, i, t) for i in range(len(instance.users))]
+        found = [solve_benchmark(instance, i, t, benchmark_limit) for i in range(len(instance.users))]
         cells = garbling.labels(instance)
         subsets.append(
             SubsetSummary(
@@ -95,7 +103,7 @@ def summarize(instance: Instance) -> InstanceSummary:
                 strong_alignment(instance, t),
             )
         )
-    optima = tuple(optimum(instance, i) for i in range(len(instance.users)))
+    optima = tuple(optimum(instance, i, benchmark_limit) for i in range(len(instance.users)))
     return InstanceSummary(instance, content_hash(instance), tuple(subsets), optima)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from solver.errors import ClassTooLargeError, ModelError
+from solver.errors import ClassTooLargeError, Limit, ModelError
 from solver.model import PROVIDER_TURN, Instance, Table
 from solver.numbers import ZERO
 from solver.protocol import ConversationTree, History
@@ -363,7 +363,9 @@ def find_optimal_laws(
     def add(left: set[tuple[Fraction, ...]], right: set[tuple[Fraction, ...]]) -> set[tuple[Fraction, ...]]:
         result = {tuple(p + q for p, q in zip(a, b)) for a in left for b in right}
         if len(result) > limit:
-            raise ClassTooLargeError(f"the set of optimal outcome laws of user {u.label}", len(result), limit)
+            raise ClassTooLargeError(
+                f"the set of optimal outcome laws of user {u.label}", len(result), limit, Limit.LAW
+            )
         return result
 
     def walk(x: int, history: History, mass: list[Fraction]) -> tuple[Fraction, set[tuple[Fraction, ...]]]:
