@@ -16,7 +16,7 @@ from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, S
 from proofs.equilibria import Quantified, quantify
 from solver.alignment import best_bound_weights
 from solver.games import Game, Mode, respond_to_rules
-from solver.information import provider_subsets, solve_benchmark
+from solver.information import DEFAULT_BENCHMARK_LIMIT, provider_subsets, solve_benchmark
 from solver.inspection import subset_label
 from solver.model import Instance
 from solver.numbers import ZERO
@@ -48,7 +48,12 @@ def contains_shared_rules(class_name: str) -> bool:
 
 
 def bound_rows(
-    claim: str, instance: Instance, quantified: Quantified, delta: Fraction, users: list[int] | None = None
+    claim: str,
+    instance: Instance,
+    quantified: Quantified,
+    delta: Fraction,
+    users: list[int] | None = None,
+    benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT,
 ) -> list[Row]:
     """Per user and T: ``Bench_i(T) − min_w (2ε + δ Σ w/λ)`` against her worst equilibrium utility.
 
@@ -67,6 +72,8 @@ def bound_rows(
         δ.
     users : list of int, optional
         Restrict to these users.
+    benchmark_limit : int
+        Most deterministic T-shared rules searched for a benchmark.
 
     Returns
     -------
@@ -93,7 +100,7 @@ def bound_rows(
                     )
                 )
                 continue
-            bound = solve_benchmark(instance, i, t).value - alignment.bound_term
+            bound = solve_benchmark(instance, i, t, benchmark_limit).value - alignment.bound_term
             verdict = Verdict.HOLDS if worst is not None and worst >= bound else Verdict.COUNTEREXAMPLE
             note = f"ε = {alignment.error}" + ("" if delta == 0 else f", 1/λ* = {alignment.transfer_factor}")
             if len(alignment.support) < len(t):
@@ -170,7 +177,7 @@ def check_guarantee(claim: str, status: Status, instance: Instance, options: Che
             quantified.setting,
             reasons=("the personalized game has no equilibrium in this class",),
         )
-    rows = bound_rows(claim, instance, quantified, options.delta)
+    rows = bound_rows(claim, instance, quantified, options.delta, benchmark_limit=options.benchmark_limit)
     verdict = overall(rows)
     witness = None
     reasons: tuple[str, ...] = (f"{quantified.count} equilibrium profile(s) of the personalized game",)
@@ -180,7 +187,7 @@ def check_guarantee(claim: str, status: Status, instance: Instance, options: Che
         e = quantified.worst_equilibrium(i)
         assert e is not None
         t = tuple(instance.provider_index(p) for p in row.subset.split(","))
-        steps = instantiate(instance, quantified.game, e, i, t, options.delta)
+        steps = instantiate(instance, quantified.game, e, i, t, options.delta, options.benchmark_limit)
         witness = {
             "user": row.user,
             "T": row.subset,
@@ -200,6 +207,7 @@ def instantiate(
     user: int,
     providers: tuple[int, ...],
     delta: Fraction = ZERO,
+    benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT,
 ) -> Instantiation:
     """Write C1's proof out for one equilibrium (a personalized slice), one user and one T.
 
@@ -221,6 +229,8 @@ def instantiate(
         The set T.
     delta : Fraction
         δ.
+    benchmark_limit : int
+        Most deterministic T-shared rules searched for the benchmark.
 
     Returns
     -------
@@ -230,7 +240,7 @@ def instantiate(
     del game
     label = instance.users[user].label
     t_label = subset_label(instance, providers)
-    bench = solve_benchmark(instance, user, providers)
+    bench = solve_benchmark(instance, user, providers, benchmark_limit)
     alignment = best_bound_weights(instance, user, providers, delta)
     outcome = next(o for o in equilibrium.outcomes if o.user == user)
     u = outcome.utility

@@ -107,11 +107,13 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         return _vacuous(
             setting, [f"(a) Weak Market Alignment for T = {k_label} fails: " + "; ".join(problems)]
         )
-    benchmarks = [solve_benchmark(instance, i, everyone).value for i in users]
+    benchmarks = [solve_benchmark(instance, i, everyone, options.benchmark_limit).value for i in users]
 
     # (b), first the finite part: uninformative anonymous equilibria below the benchmark.
     strategy_class = parse_class(options.class_name, instance)
-    anonymous = Game(instance, Mode.ANONYMOUS, strategy_class, limit=options.limit)
+    anonymous = Game(
+        instance, Mode.ANONYMOUS, strategy_class, limit=options.limit, law_limit=options.law_limit
+    )
     finite = solve_equilibria(anonymous, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
     candidates = _candidates(finite.equilibria, benchmarks)
     if not candidates:

@@ -18,6 +18,7 @@ from solver.alignment import strong_alignment
 from solver.errors import ClassTooLargeError
 from solver.games import Mode
 from solver.information import (
+    DEFAULT_BENCHMARK_LIMIT,
     Garbling,
     common_garbling,
     optimum,
@@ -116,13 +117,15 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
             quantified.setting,
             reasons=("the anonymous game has no equilibrium in this class",),
         )
-    optima = [optimum(instance, i) for i in range(len(instance.users))]
+    optima = [optimum(instance, i, options.benchmark_limit) for i in range(len(instance.users))]
     rows: list[Row] = []
     reasons: list[str] = [f"{quantified.count} equilibrium profile(s) of the anonymous game"]
     failing: tuple[Row, tuple[int, ...], Equilibrium] | None = None
     for t in provider_subsets(instance):
         label = subset_label(instance, t)
-        benchmarks = [solve_benchmark(instance, i, t).value for i in range(len(instance.users))]
+        benchmarks = [
+            solve_benchmark(instance, i, t, options.benchmark_limit).value for i in range(len(instance.users))
+        ]
         garbling = common_garbling(instance, t)
         problem = None
         if any(b != o for b, o in zip(benchmarks, optima)):
@@ -153,7 +156,9 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     witness = None
     if failing is not None:
         row, t, e = failing
-        proof = instantiate(instance, e, t, instance.user_index(row.user), options.delta)
+        proof = instantiate(
+            instance, e, t, instance.user_index(row.user), options.delta, options.benchmark_limit
+        )
         witness = {
             "user": row.user,
             "T": row.subset,
@@ -174,6 +179,7 @@ def instantiate(
     providers: tuple[int, ...],
     user: int,
     delta: Fraction = ZERO,
+    benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT,
 ) -> Instantiation:
     """Write C3's proof out for one anonymous equilibrium, one T and the bound of one user.
 
@@ -190,6 +196,8 @@ def instantiate(
         those minimising her bound term).
     delta : Fraction
         δ.
+    benchmark_limit : int
+        Most deterministic T-shared rules searched for a benchmark.
 
     Returns
     -------
@@ -198,7 +206,7 @@ def instantiate(
     """
     users = range(len(instance.users))
     garbling = common_garbling(instance, providers)
-    benchmarks = [solve_benchmark(instance, i, providers).value for i in users]
+    benchmarks = [solve_benchmark(instance, i, providers, benchmark_limit).value for i in users]
     rule = common_rule(instance, garbling, benchmarks)
     bound = strong_alignment(instance, providers, delta).bounds[user]
     label = instance.users[user].label

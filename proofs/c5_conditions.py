@@ -129,11 +129,13 @@ def _certified_json(instance: Instance, proof: Certified) -> dict[str, Any]:
     }
 
 
-def _gaps(instance: Instance, user: int, utility: Fraction) -> list[tuple[Fraction, tuple[int, ...]]]:
+def _gaps(
+    instance: Instance, user: int, utility: Fraction, limit: int
+) -> list[tuple[Fraction, tuple[int, ...]]]:
     """``Bench_i(T) − u`` for every T with ``ε_i(T) > 0`` and a positive gap, largest first."""
     gaps = []
     for t in provider_subsets(instance):
-        gap = solve_benchmark(instance, user, t).value - utility
+        gap = solve_benchmark(instance, user, t, limit).value - utility
         if gap > 0 and weak_alignment(instance, user, t).error > 0:
             gaps.append((gap, t))
     return sorted(gaps, key=lambda g: -g[0])
@@ -150,17 +152,27 @@ def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified 
     if len(instance.providers) == 1:
         for i in users:
             proof = certify_commitment(instance, (i,), options.oracle)
-            if proof is not None and proof.valid and _gaps(instance, i, proof.utilities[0]):
+            if (
+                proof is not None
+                and proof.valid
+                and _gaps(instance, i, proof.utilities[0], options.benchmark_limit)
+            ):
                 return proof
         return None
-    game = Game(instance, Mode.PERSONALIZED, parse_class(options.class_name, instance), limit=options.limit)
+    game = Game(
+        instance,
+        Mode.PERSONALIZED,
+        parse_class(options.class_name, instance),
+        limit=options.limit,
+        law_limit=options.law_limit,
+    )
     finite = solve_equilibria(game, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
     if finite.count == 0:
         return None
     slices = {s.users[0]: s for s in game.split()}
     scored = []
     for e in finite.equilibria:
-        gaps = _gaps(instance, e.users[0], e.outcomes[0].utility)
+        gaps = _gaps(instance, e.users[0], e.outcomes[0].utility, options.benchmark_limit)
         if gaps:
             scored.append((gaps[0][0], e))
     scored.sort(key=lambda pair: -pair[0])
@@ -220,7 +232,7 @@ def check_part_a(instance: Instance, options: CheckOptions) -> ClaimResult:
             ),
         )
     i = proof.users[0]
-    gap, t = _gaps(instance, i, proof.utilities[0])[0]
+    gap, t = _gaps(instance, i, proof.utilities[0], options.benchmark_limit)[0]
     bench, epsilon = gap + proof.utilities[0], weak_alignment(instance, i, t).error
     label, t_label = instance.users[i].label, subset_label(instance, t)
     row = Row(label, t_label, bench, proof.utilities[0], Verdict.HOLDS, f"ε_i(T) = {epsilon}")
@@ -283,8 +295,8 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
     complementary = [i for i in users if pooled[i] > alone[i]]
     if not complementary:
         return vacuous("the signals are not complementary: for every user some provider alone knows enough")
-    optima = [optimum(instance, i) for i in users]
-    benchmarks = [solve_benchmark(instance, i, everyone).value for i in users]
+    optima = [optimum(instance, i, options.benchmark_limit) for i in users]
+    benchmarks = [solve_benchmark(instance, i, everyone, options.benchmark_limit).value for i in users]
     try:
         quantified = quantify(instance, Mode.PERSONALIZED, options)
     except PluralisError as error:

@@ -103,7 +103,7 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
             epsilon = best_bound_weights(instance, i, t).error
             if epsilon is None or epsilon == 0:
                 continue
-            bench = solve_benchmark(instance, i, t).value
+            bench = solve_benchmark(instance, i, t, options.benchmark_limit).value
             ratio = (bench - worst) / epsilon
             label = subset_label(instance, t)
             note = f"ε = {epsilon}, ratio {ratio}"

@@ -20,10 +20,11 @@ from typing import Any
 from solver.classes import DEFAULT_CLASS_LIMIT
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.games import Mode
+from solver.information import DEFAULT_BENCHMARK_LIMIT
 from solver.model import Instance
 from solver.numbers import ZERO
 from solver.oracle_context import DEFAULT_CHOICE_LIMIT, OracleOptions
-from solver.response import TiePolicy
+from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
 
 
 class Verdict(enum.Enum):
@@ -252,6 +253,10 @@ class CheckOptions:
     choice_limit : int
         Most combinations of the users' choices the deviation oracle solves one by one; above it a
         bound is a MIP candidate, not certified exact (``--choice-limit``).
+    law_limit : int
+        Most distinct outcome laws among a user's best responses to one rule (``--law-limit``).
+    benchmark_limit : int
+        Most deterministic T-shared rules searched for a benchmark (``--benchmark-limit``).
     """
 
     class_name: str = "deterministic"
@@ -261,6 +266,8 @@ class CheckOptions:
     limit: int = DEFAULT_CLASS_LIMIT
     selection_limit: int = DEFAULT_SELECTION_LIMIT
     choice_limit: int = DEFAULT_CHOICE_LIMIT
+    law_limit: int = DEFAULT_LAW_LIMIT
+    benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT
 
     @property
     def oracle(self) -> OracleOptions:

@@ -66,7 +66,13 @@ def quantify(instance: Instance, mode: Mode, options: CheckOptions) -> Quantifie
     Quantified
         The equilibria and each user's worst utility.
     """
-    game = Game(instance, mode, parse_class(options.class_name, instance), limit=options.limit)
+    game = Game(
+        instance,
+        mode,
+        parse_class(options.class_name, instance),
+        limit=options.limit,
+        law_limit=options.law_limit,
+    )
     finite = solve_equilibria(game, options.delta, options.policy, selection_limit=options.selection_limit)
     if not options.full:
         setting = Setting(mode, options.class_name, options.policy, options.delta, False)
