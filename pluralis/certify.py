@@ -20,7 +20,7 @@ from solver.games import Game, Mode
 from solver.model import Instance
 from solver.oracle import DeviationBound, OracleOptions, solve_commitment
 from solver.protocol import ConversationTree
-from solver.response import TiePolicy
+from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
 from solver.results import SolveResult, equilibrium_to_json
 from solver.verify import Verification, verify_file
 
@@ -37,6 +37,7 @@ def solve_full(
     oracle: OracleOptions | None = None,
     progress: bool = False,
     selection_limit: int = DEFAULT_SELECTION_LIMIT,
+    law_limit: int = DEFAULT_LAW_LIMIT,
 ) -> None:
     """Equilibria in ``full``: a single provider's optimal commitment, or finite equilibria certified.
 
@@ -64,6 +65,8 @@ def solve_full(
         Show progress bars on standard error.
     selection_limit : int
         The most best-response selections of one profile combined (δ > 0).
+    law_limit : int
+        The most outcome laws among a user's best responses to one rule.
 
     Raises
     ------
@@ -75,7 +78,7 @@ def solve_full(
     if len(instance.providers) == 1:
         _commitment(console, instance, mode, as_json, certificates, oracle or OracleOptions())
         return
-    game = Game(instance, mode, parse_class(source_class, instance), limit=limit)
+    game = Game(instance, mode, parse_class(source_class, instance), limit=limit, law_limit=law_limit)
     # Both stages stop at Ctrl-C and return what they finished; the watch says it was Ctrl-C.
     with watch_interrupts() as watch:
         finite = solve_equilibria(

@@ -9,7 +9,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pluralis.limits import choice_limit_option, class_limit_option, selection_limit_option
+from pluralis.limits import (
+    benchmark_limit_option,
+    choice_limit_option,
+    class_limit_option,
+    law_limit_option,
+    selection_limit_option,
+)
 from pluralis.output import output_console
 from proofs.check import check_claims
 from proofs.claim import CheckOptions, ClaimResult, Status, Verdict, part_label
@@ -53,6 +59,8 @@ EXIT_COUNTEREXAMPLE = 1
 @class_limit_option()
 @selection_limit_option()
 @choice_limit_option("With --full and for C2, C5: ")
+@law_limit_option()
+@benchmark_limit_option()
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
@@ -72,6 +80,8 @@ def check(
     limit: int,
     selection_limit: int,
     choice_limit: int,
+    law_limit: int,
+    benchmark_limit: int,
     fail_on: str,
     as_json: bool,
 ) -> None:
@@ -85,7 +95,15 @@ def check(
     if full and policy is not TiePolicy.FAVOURABLE:
         raise click.UsageError("--full certifies deviations with deviator-favourable ties only")
     options = CheckOptions(
-        class_text, parse_number(delta, "--delta"), policy, full, limit, selection_limit, choice_limit
+        class_text,
+        parse_number(delta, "--delta"),
+        policy,
+        full,
+        limit,
+        selection_limit,
+        choice_limit,
+        law_limit,
+        benchmark_limit,
     )
     results = check_claims(instance, claim_ids, options, None if mode is None else Mode(mode))
     if as_json:

@@ -1,9 +1,11 @@
 """The limits that can refuse a computation, as options of the commands they can stop.
 
-Every command that enumerates a strategy class, combines users' best-response selections or
-solves the deviation oracle one choice combination at a time takes the matching option, spelled
-the same everywhere: ``--class-limit``, ``--selection-limit``, ``--choice-limit``. A refusal
-(:class:`solver.errors.ClassTooLargeError`) names the option of the command being run.
+Every command that enumerates a strategy class, combines users' best-response selections, solves
+the deviation oracle one choice combination at a time, collects a user's optimal outcome laws or
+searches the T-shared rules of a benchmark takes the matching option, spelled the same everywhere:
+``--class-limit``, ``--selection-limit``, ``--choice-limit``, ``--law-limit``,
+``--benchmark-limit``. A refusal (:class:`solver.errors.ClassTooLargeError`) names the option of the
+command being run.
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ import click
 from solver.classes import DEFAULT_CLASS_LIMIT
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.errors import ClassTooLargeError, Limit, PluralisError
+from solver.information import DEFAULT_BENCHMARK_LIMIT
 from solver.oracle_context import DEFAULT_CHOICE_LIMIT
+from solver.response import DEFAULT_LAW_LIMIT
 
 OPTIONS = {
     Limit.CLASS: "--class-limit",
     Limit.SELECTION: "--selection-limit",
     Limit.CHOICE: "--choice-limit",
+    Limit.LAW: "--law-limit",
+    Limit.BENCHMARK: "--benchmark-limit",
 }
 """The command-line option of each limit."""
 
@@ -108,6 +114,52 @@ def choice_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
             "Most combinations of the users' choices solved one by one per mixed deviation "
             "(certification in full).",
         ),
+    )
+
+
+def law_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
+    """The ``--law-limit`` option: the most outcome laws among a user's best responses to one rule.
+
+    Parameters
+    ----------
+    help_prefix : str
+        Put before the help text.
+
+    Returns
+    -------
+    callable
+        A click decorator; the value is passed as ``law_limit``.
+    """
+    return click.option(
+        "--law-limit",
+        "law_limit",
+        type=click.IntRange(min=0),
+        default=DEFAULT_LAW_LIMIT,
+        show_default=True,
+        help=_help(help_prefix, "Most distinct outcome laws among a user's best responses to one rule."),
+    )
+
+
+def benchmark_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
+    """The ``--benchmark-limit`` option: the most T-shared rules searched for one benchmark.
+
+    Parameters
+    ----------
+    help_prefix : str
+        Put before the help text.
+
+    Returns
+    -------
+    callable
+        A click decorator; the value is passed as ``benchmark_limit``.
+    """
+    return click.option(
+        "--benchmark-limit",
+        "benchmark_limit",
+        type=click.IntRange(min=0),
+        default=DEFAULT_BENCHMARK_LIMIT,
+        show_default=True,
+        help=_help(help_prefix, "Most deterministic T-shared rules searched for one benchmark Bench_i(T)."),
     )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from pluralis.limits import name_limit_option
 from proofs.c7_tightness import ratio_of
 from proofs.check import claims
 from proofs.claim import FINDING, CheckOptions, Claim, ClaimResult, Verdict, part_label
@@ -301,7 +302,7 @@ def check_entry(
         try:
             entry.results[claim_id] = claim.check(instance, options)
         except PluralisError as error:
-            entry.skipped[claim_id] = str(error)
+            entry.skipped[claim_id] = str(name_limit_option(error))
         entry.seconds[claim_id] = time.perf_counter() - started
     return entry
 
@@ -312,6 +313,7 @@ def run_library(
     load: Callable[[Path], Instance],
     progress: Callable[[Entry | Unreadable], None] | None = None,
     profile_limit: int = PROFILE_LIMIT,
+    options: CheckOptions | None = None,
 ) -> list[Entry | Unreadable]:
     """Check every claim on every file of a library; a file that cannot be read is kept with its reason.
 
@@ -327,6 +329,8 @@ def run_library(
         Called with each finished entry.
     profile_limit : int
         As in :func:`check_entry`.
+    options : CheckOptions, optional
+        The checkers' options, as in :func:`check_entry`.
 
     Returns
     -------
@@ -342,7 +346,7 @@ def run_library(
         except PluralisError as error:
             done = Unreadable(path, name, str(error))
         else:
-            done = check_entry(path, name, instance, profile_limit=profile_limit)
+            done = check_entry(path, name, instance, options, profile_limit)
         entries.append(done)
         if progress is not None:
             progress(done)

@@ -1,0 +1,95 @@
+"""The law and benchmark limits are options of the commands they can stop, and their errors name them."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from pluralis.cli import cli
+from solver.classes import Deterministic
+from solver.errors import ClassTooLargeError, Limit
+from solver.games import Game, Mode
+from solver.information import solve_benchmark
+from solver.serialization import instance_from_dict
+
+LIBRARY = Path(__file__).resolve().parent.parent / "instances"
+
+
+def three_cells_two_messages() -> dict[str, Any]:
+    """A provider that sees which of three states holds but has two messages: 2³ = 8 shared rules.
+
+    Revealing is impossible (three cells, two messages), so the benchmark is a search over the
+    deterministic T-shared rules, one message per cell.
+    """
+    states = ["a", "b", "c"]
+    return {
+        "states": states,
+        "providers": {"P": {"signals": ["sa", "sb", "sc"]}},
+        "users": {
+            "U": {
+                "actions": ["xa", "xb", "xc"],
+                "utility": {f"x{s}": {t: int(s == t) for t in states} for s in states},
+            }
+        },
+        "worlds": {f"w{s}": {"prob": "1/3", "state": s, "signals": {"P": f"s{s}"}} for s in states},
+        "stakes": {
+            "P": {"U": {"weight": 1, "utility": {f"x{s}": {t: int(s == t) for t in states} for s in states}}}
+        },
+        "protocol": {"turns": ["P"], "provider_messages": ["m1", "m2"]},
+    }
+
+
+def test_benchmark_limit_refuses_with_its_kind() -> None:
+    instance = instance_from_dict(three_cells_two_messages())
+    with pytest.raises(ClassTooLargeError) as caught:
+        solve_benchmark(instance, 0, (0,), limit=7)
+    assert caught.value.kind is Limit.BENCHMARK and caught.value.count == 8
+    # At the limit it is computed. The best rule tells one state apart and pools the other two: she
+    # is right on the lone state (1/3) and, in the pooled pair (mass 2/3), on one of its halves (1/3).
+    assert solve_benchmark(instance, 0, (0,), limit=8).value == Fraction(2, 3)
+
+
+def test_law_limit_refuses_with_its_kind() -> None:
+    instance = instance_from_dict(three_cells_two_messages())
+    # The uninformative rule leaves her indifferent between all three actions: three laws.
+    game = Game(instance, Mode.ANONYMOUS, Deterministic(), law_limit=2)
+    with pytest.raises(ClassTooLargeError) as caught:
+        _ = game.table
+    assert caught.value.kind is Limit.LAW and caught.value.count == 3
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["inspect"], "--benchmark-limit"),
+        (["check", "--claim", "C1"], "--benchmark-limit"),
+        (["solve"], "--law-limit"),
+        (["check", "--claim", "C1"], "--law-limit"),
+    ],
+    ids=["inspect-benchmark", "check-benchmark", "solve-law", "check-law"],
+)
+def test_each_command_names_the_option_that_raises_the_limit(
+    command: list[str], option: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "three.yaml"
+    path.write_text(yaml.safe_dump(three_cells_two_messages()), encoding="utf-8")
+    result = CliRunner().invoke(cli, [*command, str(path), option, "2"])
+    assert result.exit_code == 2, result.output
+    assert f"raise it with {option} N" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_reproduce_names_the_option_in_a_skipped_claim(tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "three.yaml").write_text(yaml.safe_dump(three_cells_two_messages()), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["reproduce", "--library", str(library), "--report", str(tmp_path / "r.md"), "--law-limit", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "raise it with --law-limit N" in " ".join(result.output.split())
