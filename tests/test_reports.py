@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"
 WITNESSES = INSTANCES / "witnesses"
 CERTIFICATES = Path(__file__).parent / "data" / "certificates"
-C4_WITNESS = WITNESSES / "C4-hypothesis-s1-r00.yaml"
+C4_WITNESS = WITNESSES / "C4-hypothesis-s4-r00.yaml"
 C7_WITNESS = WITNESSES / "C7-hypothesis-s0-r00.yaml"
 
 
@@ -98,7 +98,8 @@ def test_reproduce_never_says_an_open_question_holds(reproduced: tuple[Result, s
         assert not row["C4"].startswith("holds") and not row["C7"].startswith("holds")
     assert rows[C7_WITNESS.name]["C7"] == "record ratio 2"
     assert rows["noisy_witness.yaml"]["C7"] == "record ratio 1/4"
-    assert rows[C4_WITNESS.name]["C4"] == "C1 fails with adversarial ties, margin -1/4"
+    # Its user gets 2/5 (acting on the prior) against C1's bound Bench = 1/2 with ε = 0 (README).
+    assert rows[C4_WITNESS.name]["C4"] == "C1 fails with adversarial ties, margin -1/10"
     assert rows["noisy_witness.yaml"]["C4"] == "no failure, margin 3/4"
     counts = {r["claim"]: r for r in _markdown_table(report, "| claim |")}
     for claim in ("C4 tie sensitivity", "C7 tightness"):
@@ -288,8 +289,11 @@ def test_a_refusal_names_the_python_parameter_and_survives_pickling() -> None:
 
 
 def _comma_document() -> dict[str, Any]:
-    """Three providers labelled ``a``, ``b`` and ``a,b``: the sets {a, b} and {"a,b"} differ."""
-    labels = ["a", "b", "a,b"]
+    """Three providers labelled ``a``, ``b`` and ``a+b``: the sets {a, b} and {"a+b"} differ.
+
+    (A comma in a provider label is refused at load time; any other text may spell a set.)
+    """
+    labels = ["a", "b", "a+b"]
     utility = {"left": {"y0": 1, "y1": 0}, "right": {"y0": 0, "y1": 1}}
     return {
         "states": ["y0", "y1"],
@@ -297,7 +301,7 @@ def _comma_document() -> dict[str, Any]:
         "users": {"U": {"actions": ["left", "right"], "utility": utility}},
         "worlds": {
             "w0": {"prob": "1/2", "state": "y0", "signals": dict.fromkeys(labels, "s0")},
-            "w1": {"prob": "1/2", "state": "y1", "signals": {"a": "s1", "b": "s1", "a,b": "s0"}},
+            "w1": {"prob": "1/2", "state": "y1", "signals": {"a": "s1", "b": "s1", "a+b": "s0"}},
         },
         "stakes": {p: {"U": {"weight": 1, "utility": utility}} for p in labels},
         "protocol": {"turns": ["P"], "provider_messages": ["m0", "m1"], "user_messages": []},
@@ -313,8 +317,8 @@ def test_inspect_json_keys_a_set_by_the_list_of_its_labels(tmp_path: Path) -> No
     sets = [tuple(entry["T"]) for entry in document["users"]["U"]["benchmarks"]]
     assert len(sets) == len(set(sets)) == 7
     values = {tuple(entry["T"]): entry["value"] for entry in document["users"]["U"]["benchmarks"]}
-    # {a, b} both see the state; "a,b" alone sees nothing.
-    assert values[("a", "b")] == "1" and values[("a,b",)] == "1/2"
+    # {a, b} both see the state; "a+b" alone sees nothing.
+    assert values[("a", "b")] == "1" and values[("a+b",)] == "1/2"
     for key in ("garblings", "strong_alignment"):
         assert len({tuple(entry["T"]) for entry in document[key]}) == len(document[key])
     assert {tuple(e["T"]) for e in document["users"]["U"]["alignment"]} == set(sets)
@@ -327,7 +331,7 @@ def test_batch_inspect_summary_reads_the_sets_as_lists(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("batch", library, "--do", "inspect", "--out", out, "-j", "1").exit_code == 0
     (row,) = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))
-    # Bench_U(K) with K = {a, b, "a,b"}: the meet of the three partitions reveals nothing.
+    # Bench_U(K) with K = {a, b, "a+b"}: the meet of the three partitions reveals nothing.
     assert row["summary"]["users"]["U"] == {"opt": "1", "bench_all": "1/2"}
 
 
