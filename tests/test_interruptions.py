@@ -10,6 +10,7 @@ machine. Results are compared byte for byte with an uninterrupted run, except ti
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -396,6 +397,37 @@ def test_search_interrupted_at_several_moments_resumes_to_the_same_files(tmp_pat
     final = _start([*arguments, "--out", str(out)], tmp_path / "logs")
     assert _finish(final) == 0, final.errors()
     assert _files(out) == expected
+
+
+def test_a_search_stops_when_an_engine_catches_the_interrupt(tmp_path: Path) -> None:
+    from proofs.claim import CheckOptions
+    from proofs.search import TARGETS, SearchRequest, run_search
+
+    target = TARGETS["C5a"]
+    calls: list[int] = []
+
+    def check_caught_interrupt(instance: Any, options: CheckOptions) -> Any:
+        # What the enumeration does on Ctrl-C: it catches the interrupt and returns a partial result.
+        calls.append(1)
+        if len(calls) == 12:
+            with contextlib.suppress(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)
+        return target.check(instance, options)
+
+    def request(check: Any) -> SearchRequest:
+        chosen = dataclasses.replace(target, check=check)
+        return SearchRequest(chosen, "random", "persuader", target.sizes, 0, 6, CheckOptions(), max_found=6)
+
+    reference = run_search(request(target.check), tmp_path / "reference")
+    with pytest.raises(KeyboardInterrupt):
+        run_search(request(check_caught_interrupt), tmp_path / "out")
+    saved = json.loads((tmp_path / "out" / "search-state.json").read_text(encoding="utf-8"))
+    # Stopped at once: the instance under way is not recorded, nor any after it.
+    [entry] = saved["runs"].values()
+    assert entry["state"]["next_index"] < reference.next_index
+    resumed = run_search(request(target.check), tmp_path / "out")
+    assert dataclasses.replace(resumed, seconds=0) == dataclasses.replace(reference, seconds=0)
+    assert _files(tmp_path / "out") == _files(tmp_path / "reference")
 
 
 # -- solve ---------------------------------------------------------------------------------------------
