@@ -182,15 +182,22 @@ def fit_command(
     if not as_json:
         _print_report(console, report)
     if out is not None:
+        written: list[Path] = []
         try:
-            report["written"] = [
-                str(p) for p in _sweep(table, report, out, seeds, max_subsets, exact, bound_delta)
-            ]
+            _sweep(table, report, out, seeds, max_subsets, exact, bound_delta, written)
         except KeyboardInterrupt:
+            # Either every file was written (Ctrl-C came as they were moved into place) or none.
+            if written:
+                report["written"] = [str(p) for p in written]
             if as_json:
                 click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-            click.echo(f"INTERRUPTED: the sweeps did not finish; nothing was written to {out}", err=True)
+            else:
+                for path in written:
+                    console.print(f"wrote {path}", soft_wrap=True)
+            what = "every file was written" if written else "the sweeps did not finish; nothing was written"
+            click.echo(f"INTERRUPTED: {what} to {out}", err=True)
             raise
+        report["written"] = [str(p) for p in written]
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -206,13 +213,14 @@ def _sweep(
     max_subsets: int,
     exact: bool,
     delta: Fraction | None,
-) -> list[Path]:
+    written: list[Path],
+) -> None:
     """Run the sweeps and write their files into ``out``, all of them or none.
 
     Every file is first written into a hidden temporary folder inside ``out``; only when all are
     written are they moved into place, with Ctrl-C held back meanwhile, so an interrupted fit
     leaves neither a partial file nor a mix of new and old files (earlier results stay as
-    they were).
+    they were). The files moved into place are appended to ``written``.
     """
     market = sweep_providers(table, seeds=tuple(range(seeds)), exact=exact, delta=delta)
     subsets = sweep_subsets(table, max_subsets=max_subsets, exact=exact, delta=delta)
@@ -230,9 +238,9 @@ def _sweep(
         with defer_interrupts():
             for name in names:
                 os.replace(staging / name, out / name)
+                written.append(out / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return [out / name for name in names]
 
 
 @click.command("synthesize")
