@@ -22,9 +22,11 @@ from rich.table import Table
 from pluralis.interrupts import ignore_interrupts, watch_interrupts
 from pluralis.library import bundled_library, instance_files
 from pluralis.limits import (
+    benchmark_limit_option,
     choice_limit_option,
     class_limit_option,
     command_options,
+    law_limit_option,
     name_limit_option,
     selection_limit_option,
 )
@@ -39,6 +41,7 @@ from pluralis.reproduce import (
     run_library,
     shown_results,
 )
+from proofs.claim import CheckOptions
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
 from solver.errors import PluralisError
@@ -48,7 +51,7 @@ from solver.model import Instance
 from solver.numbers import parse_number
 from solver.oracle_context import DEFAULT_MIP_TIME_LIMIT, METHODS, OracleOptions
 from solver.protocol import ConversationTree
-from solver.response import TiePolicy
+from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
 from solver.results import SolveResult, result_to_json
 from solver.serialization import load
 
@@ -58,11 +61,16 @@ EXIT_INTERRUPTED = 130
 
 
 class _Group(click.Group):
-    """A click group that turns pluralis errors into one-line messages."""
+    """A click group that turns pluralis errors into one-line messages and Ctrl-C into status 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            # An engine that stops at Ctrl-C returns what it found; the command still exits 130.
+            with watch_interrupts() as watch:
+                result = super().invoke(ctx)
+            if watch.interrupted:
+                raise KeyboardInterrupt
+            return result
         except PluralisError as error:
             command = self.commands.get(ctx.invoked_subcommand or "")
             available = set() if command is None else command_options(command)
@@ -85,10 +93,11 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@benchmark_limit_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
-def inspect(file: Path, as_json: bool) -> None:
+def inspect(file: Path, benchmark_limit: int, as_json: bool) -> None:
     """Summarise an instance FILE: users, providers, protocol, garblings, Bench_i(T) and OPT_i."""
-    summary = summarize(load(file))
+    summary = summarize(load(file), benchmark_limit)
     if as_json:
         click.echo(json.dumps(summary_to_json(summary), indent=2, ensure_ascii=False))
     else:
@@ -194,8 +203,9 @@ def _solve(
     limit: int,
     progress: bool,
     selection_limit: int = DEFAULT_SELECTION_LIMIT,
+    law_limit: int = DEFAULT_LAW_LIMIT,
 ) -> SolveResult:
-    game = Game(instance, mode, parse_class(class_text, instance), limit=limit)
+    game = Game(instance, mode, parse_class(class_text, instance), limit=limit, law_limit=law_limit)
     if engine == "mip":
         from solver.mip import solve_equilibria_mip
 
@@ -231,6 +241,7 @@ def _solve(
 )
 @class_limit_option()
 @selection_limit_option()
+@law_limit_option()
 @click.option("--show", type=int, default=20, show_default=True, help="Equilibria printed (text output).")
 @click.option(
     "--from",
@@ -271,6 +282,7 @@ def solve(
     tie_policy: str,
     limit: int,
     selection_limit: int,
+    law_limit: int,
     show: int,
     source_class: str,
     certificates: Path | None,
@@ -304,6 +316,7 @@ def solve(
             OracleOptions(choice_limit, oracle, oracle_time_limit),
             progress=not as_json and sys.stderr.isatty(),
             selection_limit=selection_limit,
+            law_limit=law_limit,
         )
         return
     # The enumeration stops at Ctrl-C and returns what it found: print that, then exit 130.
@@ -318,12 +331,13 @@ def solve(
             limit,
             progress=not as_json and sys.stderr.isatty(),
             selection_limit=selection_limit,
+            law_limit=law_limit,
         )
     hint = None
     if result.count == 0 and result.complete and result.policy is TiePolicy.FAVOURABLE:
         try:
             hint = count_under_other_ties(
-                instance, Mode(mode), class_text, result.delta, limit, selection_limit
+                instance, Mode(mode), class_text, result.delta, limit, selection_limit, law_limit
             )
         except KeyboardInterrupt:
             watch.interrupted = True  # the result is finished: print it without the hint
@@ -387,6 +401,7 @@ def count_under_other_ties(
     delta: Fraction,
     limit: int,
     selection_limit: int = DEFAULT_SELECTION_LIMIT,
+    law_limit: int = DEFAULT_LAW_LIMIT,
 ) -> TieHint:
     """Count a game's equilibria with canonical and with adversarial ties, when that is cheap.
 
@@ -400,8 +415,8 @@ def count_under_other_ties(
         The finite class.
     delta : Fraction
         δ.
-    limit, selection_limit : int
-        The class and selection limits.
+    limit, selection_limit, law_limit : int
+        The class, selection and law limits.
 
     Returns
     -------
@@ -409,7 +424,7 @@ def count_under_other_ties(
         The counts, or none when the game has more than :data:`HINT_PROFILE_LIMIT` profiles or a
         limit refuses it.
     """
-    game = Game(instance, mode, parse_class(class_text, instance), limit=limit)
+    game = Game(instance, mode, parse_class(class_text, instance), limit=limit, law_limit=law_limit)
     profiles = game.profile_count() * (len(game.users) if mode is Mode.PERSONALIZED else 1)
     if profiles > HINT_PROFILE_LIMIT:
         return TieHint(profiles, None)
@@ -526,7 +541,22 @@ def _naming(path: Path, error: Exception | str) -> str:
     help="Skip an instance's claims when its anonymous deterministic game has more profiles than this "
     "(C4, which solves four games, above a quarter of it).",
 )
-def reproduce(library: Path | None, report: Path, details: bool, profile_limit: int) -> None:
+@class_limit_option()
+@selection_limit_option()
+@choice_limit_option("For C2, C5: ")
+@law_limit_option()
+@benchmark_limit_option()
+def reproduce(
+    library: Path | None,
+    report: Path,
+    details: bool,
+    profile_limit: int,
+    limit: int,
+    selection_limit: int,
+    choice_limit: int,
+    law_limit: int,
+    benchmark_limit: int,
+) -> None:
     """Check every claim of SPEC §8 on the instance library: verdicts, margins and a Markdown report.
 
     Every file is checked: one that cannot be read is named with its reason (``error: PATH:
@@ -570,7 +600,14 @@ def reproduce(library: Path | None, report: Path, details: bool, profile_limit: 
             table.add_row(claim_id, "", "skipped", "-", "", "", why)
         console.print(table)
 
-    entries = run_library(files, root, load, show, profile_limit=profile_limit)
+    options = CheckOptions(
+        limit=limit,
+        selection_limit=selection_limit,
+        choice_limit=choice_limit,
+        law_limit=law_limit,
+        benchmark_limit=benchmark_limit,
+    )
+    entries = run_library(files, root, load, show, profile_limit, options)
     seconds = time.perf_counter() - started
     checked = [e for e in entries if isinstance(e, Entry)]
     unreadable = [e for e in entries if isinstance(e, Unreadable)]

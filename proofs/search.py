@@ -27,11 +27,14 @@ import enum
 import hashlib
 import json
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from instances.generators import Sizes, check_sizes, generate_instance
@@ -358,8 +361,9 @@ def options_json(options: CheckOptions) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"class", "delta", "tie_policy", "full", "limit"}``, plus ``selection_limit`` and
-        ``choice_limit`` when they differ from their defaults (so earlier records keep their keys).
+        ``{"class", "delta", "tie_policy", "full", "limit"}``, plus ``selection_limit``,
+        ``choice_limit``, ``law_limit`` and ``benchmark_limit`` when they differ from their defaults
+        (so earlier records keep their keys).
     """
     document: dict[str, Any] = {
         "class": options.class_name,
@@ -373,6 +377,10 @@ def options_json(options: CheckOptions) -> dict[str, Any]:
         document["selection_limit"] = options.selection_limit
     if options.choice_limit != default.choice_limit:
         document["choice_limit"] = options.choice_limit
+    if options.law_limit != default.law_limit:
+        document["law_limit"] = options.law_limit
+    if options.benchmark_limit != default.benchmark_limit:
+        document["benchmark_limit"] = options.benchmark_limit
     return document
 
 
@@ -398,6 +406,8 @@ def options_from_json(document: dict[str, Any]) -> CheckOptions:
         int(document["limit"]),
         int(document.get("selection_limit", default.selection_limit)),
         int(document.get("choice_limit", default.choice_limit)),
+        int(document.get("law_limit", default.law_limit)),
+        int(document.get("benchmark_limit", default.benchmark_limit)),
     )
 
 
@@ -691,15 +701,57 @@ Progress = Callable[[int, RunState], None]
 """Called after every instance with the number examined in this call and the run's state."""
 
 
+class _Interrupts:
+    """Whether SIGINT arrived during a search, even if an engine caught it.
+
+    The enumeration and the certification in full stop at Ctrl-C and return what they found; a
+    claim checked on such a partial list could get a wrong verdict, so the search stops (raises
+    ``KeyboardInterrupt``) as soon as an instance evaluated or a state saved follows a SIGINT.
+    """
+
+    seen = False
+
+    @classmethod
+    @contextlib.contextmanager
+    def watched(cls) -> Iterator[None]:
+        """Record every SIGINT while the block runs (main thread only), raising as usual."""
+        cls.seen = False
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(number: int, frame: FrameType | None) -> None:
+            cls.seen = True
+            if callable(previous):
+                previous(number, frame)
+            elif previous is not signal.SIG_IGN:
+                raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    @classmethod
+    def stop_if_seen(cls) -> None:
+        """Raise ``KeyboardInterrupt`` if a SIGINT arrived (whoever caught it)."""
+        if cls.seen:
+            raise KeyboardInterrupt
+
+
 def _evaluate(target: Target, instance: Instance, options: CheckOptions) -> ClaimResult | None:
     """The checker's result, or None when the instance is refused or too large for a quick check."""
     try:
         game = Game(instance, Mode.ANONYMOUS, parse_class(options.class_name, instance), limit=options.limit)
         if game.profile_count() > PROFILE_LIMIT:
             return None
-        return target.check(instance, options)
+        result = target.check(instance, options)
     except PluralisError:
-        return None
+        result = None
+    _Interrupts.stop_if_seen()  # the check may have run on a partial enumeration
+    return result
 
 
 def _is_record(target: Target, result: ClaimResult, state: RunState) -> bool:
@@ -957,6 +1009,7 @@ def run_search(request: SearchRequest, out: Path, progress: Progress | None = No
 
     def save(examined: int, current: RunState) -> None:
         nonlocal saved
+        _Interrupts.stop_if_seen()  # what was kept since may rest on a partial enumeration
         current.seconds = spent + time.monotonic() - started
         # A hypothesis round is replayed whole on resume (its seed is the round's), so only finished
         # rounds are saved; the random method saves after every instance.
@@ -967,10 +1020,11 @@ def run_search(request: SearchRequest, out: Path, progress: Progress | None = No
             progress(examined, current)
 
     try:
-        if request.method == "random":
-            _random_run(request, out, state, save)
-        else:
-            _hypothesis_run(request, out, state, save)
+        with _Interrupts.watched():
+            if request.method == "random":
+                _random_run(request, out, state, save)
+            else:
+                _hypothesis_run(request, out, state, save)
     except BaseException:
         # Ctrl-C (or a failure) in the middle of an instance or a round may leave the state half
         # updated (a kept instance's hash recorded before its shrinking was done): save the last
