@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -491,10 +492,12 @@ def verify(certificates: tuple[Path, ...]) -> None:
     """Re-check equilibrium CERTIFICATES from the instance they embed.
 
     Every file is checked: a malformed one is named on one line (``error: PATH: reason``) and the
-    others are still verified. Exit status: 0 when every certificate is valid, 1 when one is
-    invalid, 2 when one is malformed (the worst of them).
+    others are still verified; each other one gets a line saying what it certifies (kind, mode,
+    users, δ, instance title and hash) and whether it is valid, then, when it is not, the failing
+    checks. Exit status: 0 when every certificate is valid, 1 when one is invalid, 2 when one is
+    malformed (the worst of them).
     """
-    from pluralis.certify import print_verification, verify_file
+    from solver.verify import verify_file
 
     console = _console()
     status = 0
@@ -502,14 +505,30 @@ def verify(certificates: tuple[Path, ...]) -> None:
         try:
             verification = verify_file(path)
         except PluralisError as error:
-            click.echo(f"error: {_naming(path, error)}", err=True)
+            click.echo(_escaped(f"error: {_naming(path, error)}"), err=True)
             status = max(status, EXIT_INPUT_ERROR)
             continue
-        print_verification(console, path, verification)
+        console.print(_escaped(f"{path}: {verification.describe()}"), soft_wrap=True)
+        for reason in verification.reasons:
+            console.print(_escaped(f"  {reason}"), soft_wrap=True)
         if not verification.valid:
             status = max(status, EXIT_INVALID)
     if status:
         raise SystemExit(status)
+
+
+def _escaped(text: str) -> str:
+    """Text from a file made safe for a terminal: control characters (and lone surrogates) escaped."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS
+        else char
+        for char in text
+    )
+
+
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Characters that reorder the text around them on a terminal."""
 
 
 def _naming(path: Path, error: Exception | str) -> str:

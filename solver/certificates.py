@@ -23,25 +23,32 @@ from solver.errors import ModelError
 from solver.lp import LPStatus
 from solver.model import Instance
 from solver.numbers import ZERO
-from solver.oracle import DeviationBound
+from solver.oracle import DeviationBound, Identity, identity_labels
 from solver.oracle_context import UserChoice
 from solver.protocol import ConversationTree
 from solver.response import Response, TiePolicy, provider_payoff, solve_response, user_value
 from solver.rules import Rule
 from solver.serialization import content_hash, instance_to_dict
 
-CERTIFICATE_VERSION = 1
+CERTIFICATE_VERSION = 2
+"""The certificate format. Version 2 writes every history as a list of message labels and every
+dual multiplier with its row's kind and labels in separate fields; version 1 joined labels into
+text, which two different combinations of labels could spell alike."""
 
 
 def _strategy_document(instance: Instance, user: int, response: Response) -> dict[str, Any]:
+    """Her strategy: per feature, the message she says and the action she takes after each history."""
     tree = ConversationTree(instance.protocol)
     features = instance.users[user].features
-    messages: dict[str, dict[str, str]] = {f: {} for f in features}
+    messages: dict[str, list[dict[str, Any]]] = {f: [] for f in features}
     for (x, history), m in response.strategy.messages:
-        messages[features[x]][tree.spell(history)] = instance.protocol.user_messages[m]
-    actions: dict[str, dict[str, str]] = {f: {} for f in features}
+        messages[features[x]].append(
+            {"history": tree.labels(history), "message": instance.protocol.user_messages[m]}
+        )
+    actions: dict[str, list[dict[str, Any]]] = {f: [] for f in features}
+    labels = instance.users[user].actions
     for (x, history), a in response.strategy.actions:
-        actions[features[x]][tree.spell(history)] = instance.users[user].actions[a]
+        actions[features[x]].append({"history": tree.labels(history), "action": labels[a]})
     return {"messages": {f: v for f, v in messages.items() if v}, "actions": actions}
 
 
@@ -53,7 +60,7 @@ def _choice_document(instance: Instance, choice: UserChoice) -> dict[str, Any]:
     return {
         "consults": True,
         "reports": {
-            f: tree.spell(tree.provider_nodes[choice.reports[x]]) for x, f in enumerate(user.features)
+            f: tree.labels(tree.provider_nodes[choice.reports[x]]) for x, f in enumerate(user.features)
         },
         "actions": {
             f: {m: user.actions[a] for m, a in zip(instance.protocol.provider_messages, choice.actions[x])}
@@ -62,14 +69,45 @@ def _choice_document(instance: Instance, choice: UserChoice) -> dict[str, Any]:
     }
 
 
+def row_document(instance: Instance, provider: int, row: Identity) -> dict[str, Any]:
+    """A row of provider j's deviation program as a certificate names it.
+
+    The kind and each label are separate fields (a history is a list of message labels), so no
+    other row, whatever its labels, is written the same way.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    provider : int
+        The deviator j.
+    row : Identity
+        The row (:data:`solver.oracle.ROW_FIELDS`).
+
+    Returns
+    -------
+    dict
+        ``{"row": KIND, FIELD: LABEL, ...}``, e.g. ``{"row": "stays", "user": "judge"}``.
+    """
+    return {"row": row[0], **identity_labels(instance, provider, row)}
+
+
 def _bound_document(instance: Instance, bound: DeviationBound) -> dict[str, Any]:
     programs = []
+    j = bound.provider
     for program, solution in bound.solutions:
-        names = program.program.row_names
+        rows = program.rows
         count = len(program.program.upper_rows)
         certificate = {
-            "upper": {n: str(y) for n, y in zip(names[:count], solution.dual_upper) if y},
-            "equal": {n: str(y) for n, y in zip(names[count:], solution.dual_equal) if y},
+            part: [
+                {**row_document(instance, j, row), "multiplier": str(y)}
+                for row, y in zip(rows[start:], multipliers)
+                if y
+            ]
+            for part, start, multipliers in (
+                ("upper", 0, solution.dual_upper),
+                ("equal", count, solution.dual_equal),
+            )
         }
         entry: dict[str, Any] = {
             "choices": {instance.users[c.user].label: _choice_document(instance, c) for c in program.choices},

@@ -22,7 +22,7 @@ from fractions import Fraction
 from solver.errors import ClassTooLargeError, Limit, ModelError
 from solver.games import respond_to_rule
 from solver.lp import LinearProgram, LPSolution, LPStatus, solve_lp
-from solver.model import Instance, User
+from solver.model import Instance
 from solver.numbers import ONE, ZERO
 from solver.oracle_context import (
     DEFAULT_CHOICE_LIMIT,
@@ -32,19 +32,140 @@ from solver.oracle_context import (
     UserChoice,
 )
 from solver.oracle_mip import solve_deviation_mip
+from solver.protocol import ConversationTree
 from solver.response import deviation_payoff_from_user
 from solver.rules import Rule
 
 Row = tuple[tuple[int, Fraction], ...]
 
+Identity = tuple[str, tuple[int, ...]]
+"""A variable or row of a deviation program: its kind and the indices that pick it out.
+
+Variables are ``("sigma", (s, h, m))`` for ``σ(m | s, h)``, ``("z", (i, x, h, m))`` and ``("v", (i,
+x))``; rows are listed in :data:`ROW_FIELDS`. Indices are positions in the instance (user i, her
+feature x and action a, the deviator's signal s, provider node h, provider message m), so two
+different variables or rows never share an identity, whatever their labels.
+"""
+
+VARIABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "sigma": ("signal", "history", "message"),
+    "z": ("user", "feature", "history", "message"),
+    "v": ("user", "feature"),
+}
+"""What each index of a variable's identity is, by kind."""
+
+ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "max": ("user", "feature", "history", "message", "action"),
+    "value": ("user", "feature", "history"),
+    "stays": ("user",),
+    "obey": ("user", "feature", "message", "action"),
+    "report": ("user", "feature", "history"),
+    "participates": ("user",),
+    "simplex": ("signal", "history"),
+}
+"""What each index of a row's identity is, by kind: ``max`` (``z ≥`` her value of an action after a
+message), ``value`` (her value after a report), ``stays`` (the deviator's rule is worth no more to a
+user who stays elsewhere), ``obey`` (the chosen action is optimal), ``report`` (no other report does
+better), ``participates`` (consulting the deviator is worth her best other provider) and
+``simplex`` (a distribution over messages sums to 1). Only ``simplex`` rows are equalities."""
+
+
+def identity_labels(
+    instance: Instance, provider: int, identity: Identity, tree: ConversationTree | None = None
+) -> dict[str, str | list[str]]:
+    """The labels of a variable's or row's identity, field by field (histories as label lists).
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    provider : int
+        The deviator j (whose signals ``signal`` indexes).
+    identity : Identity
+        A variable or row of j's deviation program.
+    tree : ConversationTree, optional
+        The protocol's tree (built when not given).
+
+    Returns
+    -------
+    dict
+        ``{field: label}`` in the order of :data:`ROW_FIELDS` or :data:`VARIABLE_FIELDS`; a
+        ``history`` is the list of the message labels spoken before the provider node.
+    """
+    kind, indices = identity
+    fields = ROW_FIELDS[kind] if kind in ROW_FIELDS else VARIABLE_FIELDS[kind]
+    tree = tree or ConversationTree(instance.protocol)
+    values = dict(zip(fields, indices))
+    user = instance.users[values["user"]] if "user" in values else None
+    labels: dict[str, str | list[str]] = {}
+    for field, k in values.items():
+        if field == "user":
+            labels[field] = instance.users[k].label
+        elif field == "feature":
+            assert user is not None
+            labels[field] = user.features[k]
+        elif field == "action":
+            assert user is not None
+            labels[field] = user.actions[k]
+        elif field == "signal":
+            labels[field] = instance.providers[provider].signals[k]
+        elif field == "history":
+            labels[field] = tree.labels(tree.provider_nodes[k])
+        else:
+            labels[field] = instance.protocol.provider_messages[k]
+    return labels
+
+
+def spell_identity(
+    instance: Instance, provider: int, identity: Identity, tree: ConversationTree | None = None
+) -> str:
+    """A variable or row named for people, e.g. ``obey(user='judge', feature='default', ...)``.
+
+    Every label is quoted (``repr``), so the name also tells different identities apart.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    provider : int
+        The deviator j.
+    identity : Identity
+        A variable or row of j's deviation program.
+    tree : ConversationTree, optional
+        The protocol's tree (built when not given).
+
+    Returns
+    -------
+    str
+        The kind, then each field and its label.
+    """
+    fields = identity_labels(instance, provider, identity, tree)
+    return f"{identity[0]}({', '.join(f'{k}={v!r}' for k, v in fields.items())})"
+
 
 @dataclass(frozen=True)
 class DeviationProgram:
-    """The linear program of one combination of choices, and the constant payoff of the others."""
+    """The linear program of one combination of choices, and the constant payoff of the others.
+
+    Attributes
+    ----------
+    choices : tuple of UserChoice
+        The users' choices the program fixes.
+    program : LinearProgram
+        The program; its names spell :attr:`variables` and :attr:`rows` for messages.
+    constant : Fraction
+        The deviator's payoff from the users who stay elsewhere.
+    variables : tuple of Identity
+        The identity of each variable, in column order.
+    rows : tuple of Identity
+        The identity of each row: the upper rows, then the equal rows.
+    """
 
     choices: tuple[UserChoice, ...]
     program: LinearProgram
     constant: Fraction
+    variables: tuple[Identity, ...] = ()
+    rows: tuple[Identity, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,25 +298,21 @@ def count_choices(instance: Instance, provider: int, users: Sequence[int], has_r
 def _report_value(
     context: DeviationContext,
     weights: list[list[list[Fraction]]],
-    user: User,
+    user: int,
     x: int,
     h: int,
-    new_variable: Callable[[str], int],
-    upper: list[tuple[dict[int, Fraction], Fraction, str]],
+    new_variable: Callable[[Identity], int],
+    upper: list[tuple[dict[int, Fraction], Fraction, Identity]],
 ) -> dict[int, Fraction]:
     """``Σ_m z`` with rows ``z ≥ W(x, h, m, a)`` for every action: her best value after report h."""
-    tree = context.tree
-    messages = context.instance.protocol.provider_messages
-    feature = user.features[x]
-    node = tree.spell(tree.provider_nodes[h])
     total: dict[int, Fraction] = {}
     for m in range(context.messages):
-        z = new_variable(f"z[{user.label}][{feature}][{node}][{messages[m]}]")
+        z = new_variable(("z", (user, x, h, m)))
         total[z] = ONE
-        for a in range(len(user.actions)):
+        for a in range(len(context.instance.users[user].actions)):
             row = _term(context, weights, x, h, m, a)
             row[z] = row.get(z, ZERO) - ONE
-            upper.append((row, ZERO, f"max|{user.label}|{feature}|{node}|{messages[m]}|{user.actions[a]}"))
+            upper.append((row, ZERO, ("max", (user, x, h, m, a))))
     return total
 
 
@@ -228,29 +345,35 @@ def build_program(
     Returns
     -------
     LinearProgram
-        With named variables and rows.
+        With variables and rows named by :func:`spell_identity`.
     """
+    return _build_program(instance, provider, choices, outside)[0]
+
+
+def _build_program(
+    instance: Instance,
+    provider: int,
+    choices: Sequence[UserChoice],
+    outside: Sequence[Fraction | None],
+) -> tuple[LinearProgram, tuple[Identity, ...], tuple[Identity, ...]]:
+    """The program of :func:`build_program`, with the identity of every variable and row."""
     context = DeviationContext(instance, provider)
-    tree = context.tree
-    messages = instance.protocol.provider_messages
-    signals = instance.providers[provider].signals
-    names = [
-        f"sigma[{signals[s]}][{tree.spell(tree.provider_nodes[h])}][{messages[m]}]"
+    variables: list[Identity] = [
+        ("sigma", (s, h, m))
         for s in range(context.signals)
         for h in range(context.nodes)
         for m in range(context.messages)
     ]
     objective: dict[int, Fraction] = {}
-    upper: list[tuple[dict[int, Fraction], Fraction, str]] = []
+    upper: list[tuple[dict[int, Fraction], Fraction, Identity]] = []
 
-    def new_variable(name: str) -> int:
-        names.append(name)
-        return len(names) - 1
+    def new_variable(identity: Identity) -> int:
+        variables.append(identity)
+        return len(variables) - 1
 
     for choice, best_other in zip(choices, outside):
         i = choice.user
         user = instance.users[i]
-        label = user.label
         u = context.weights(i, user.utility)
         stake = instance.stakes[provider][i]
         paid = context.weights(i, stake.utility)
@@ -258,21 +381,19 @@ def build_program(
 
         if not choice.consults:
             if best_other is None:
-                raise ModelError(f"user {label} has no other provider to stay with")
+                raise ModelError(f"user {user.label} has no other provider to stay with")
             total: dict[int, Fraction] = {}
             for x in range(len(user.features)):
-                value = new_variable(f"v[{label}][{user.features[x]}]")
+                value = new_variable(("v", (i, x)))
                 total[value] = ONE
                 for h in range(context.nodes):
-                    maxima = _report_value(context, u, user, x, h, new_variable, upper)
+                    maxima = _report_value(context, u, i, x, h, new_variable, upper)
                     maxima[value] = -ONE
-                    node = tree.spell(tree.provider_nodes[h])
-                    upper.append((maxima, ZERO, f"value|{label}|{user.features[x]}|{node}"))
-            upper.append((total, best_other, f"stays|{label}"))
+                    upper.append((maxima, ZERO, ("value", (i, x, h))))
+            upper.append((total, best_other, ("stays", (i,))))
             continue
         offered: dict[int, Fraction] = {}
         for x in range(len(user.features)):
-            feature = user.features[x]
             r = choice.reports[x]
             chosen: dict[int, Fraction] = {}
             for m in range(context.messages):
@@ -283,37 +404,37 @@ def build_program(
                     if a != d:
                         row = _term(context, u, x, r, m, a)
                         _add(row, _term(context, u, x, r, m, d), -ONE)
-                        upper.append((row, ZERO, f"obey|{label}|{feature}|{messages[m]}|{user.actions[a]}"))
+                        upper.append((row, ZERO, ("obey", (i, x, m, a))))
             for h in range(context.nodes):
                 if h == r:
                     continue
-                row_total = _report_value(context, u, user, x, h, new_variable, upper)
+                row_total = _report_value(context, u, i, x, h, new_variable, upper)
                 _add(row_total, chosen, -ONE)
-                upper.append(
-                    (row_total, ZERO, f"report|{label}|{feature}|{tree.spell(tree.provider_nodes[h])}")
-                )
+                upper.append((row_total, ZERO, ("report", (i, x, h))))
             _add(offered, chosen)
         if best_other is not None:
-            upper.append(({k: -v for k, v in offered.items()}, -best_other, f"participates|{label}"))
+            upper.append(({k: -v for k, v in offered.items()}, -best_other, ("participates", (i,))))
     equal = []
     for s in range(context.signals):
         for h in range(context.nodes):
             row = {context.sigma(s, h, m): ONE for m in range(context.messages)}
-            equal.append((row, ONE, f"simplex|{signals[s]}|{tree.spell(tree.provider_nodes[h])}"))
-    n = len(names)
+            equal.append((row, ONE, ("simplex", (s, h))))
+    n = len(variables)
+    rows = tuple(identity for _, _, identity in upper) + tuple(identity for _, _, identity in equal)
 
     def sparse(row: dict[int, Fraction]) -> Row:
         return tuple(sorted((k, v) for k, v in row.items() if v))
 
-    return LinearProgram(
+    program = LinearProgram(
         objective=tuple(objective.get(k, ZERO) for k in range(n)),
         upper_rows=tuple(sparse(r) for r, _, _ in upper),
         upper_rhs=tuple(b for _, b, _ in upper),
         equal_rows=tuple(sparse(r) for r, _, _ in equal),
         equal_rhs=tuple(b for _, b, _ in equal),
-        variable_names=tuple(names),
-        row_names=tuple(name for _, _, name in upper) + tuple(name for _, _, name in equal),
+        variable_names=tuple(spell_identity(instance, provider, v, context.tree) for v in variables),
+        row_names=tuple(spell_identity(instance, provider, r, context.tree) for r in rows),
     )
+    return program, tuple(variables), rows
 
 
 def outside_options(
@@ -501,7 +622,8 @@ def _program(
     staying: Sequence[Fraction],
 ) -> DeviationProgram:
     constant = sum((staying[u] for u, c in enumerate(choices) if not c.consults), ZERO)
-    return DeviationProgram(tuple(choices), build_program(instance, provider, choices, outside), constant)
+    program, variables, rows = _build_program(instance, provider, choices, outside)
+    return DeviationProgram(tuple(choices), program, constant, variables, rows)
 
 
 def _rule_of(context: DeviationContext, solution: LPSolution) -> Rule:
@@ -745,16 +867,21 @@ def solve_commitment(
 __all__ = [
     "DEFAULT_CHOICE_LIMIT",
     "DEFAULT_MIP_TIME_LIMIT",
+    "ROW_FIELDS",
+    "VARIABLE_FIELDS",
     "DeviationBound",
     "DeviationProgram",
+    "Identity",
     "OracleOptions",
     "build_program",
     "count_choices",
     "deviation_payoff",
     "deviation_programs",
+    "identity_labels",
     "outside_options",
     "program_count",
     "solve_commitment",
     "solve_deviation",
+    "spell_identity",
     "user_choices",
 ]

@@ -3,6 +3,11 @@
 A transcript (history) is a tuple of message indices, one per turn spoken so far. The tree of a
 protocol has provider nodes (histories after which the provider speaks), user nodes and leaves
 (complete transcripts, after which the user acts).
+
+Files write a history as the list of its message labels (:meth:`ConversationTree.labels`): two
+different histories are two different lists whatever the labels are. The joined spelling of
+:meth:`ConversationTree.spell` is for text meant for people only; messages ``x``, ``y/z`` and
+``x/y``, ``z`` spell alike there.
 """
 
 from __future__ import annotations
@@ -82,8 +87,26 @@ class ConversationTree:
                 nodes.extend(self.histories(t))
         return tuple(nodes)
 
+    def labels(self, history: History) -> list[str]:
+        """A transcript as the list of its message labels, the form every file writes.
+
+        Parameters
+        ----------
+        history : History
+            The transcript.
+
+        Returns
+        -------
+        list of str
+            The label of the message spoken at each turn (empty for the empty transcript).
+        """
+        return [self.protocol.alphabet(t)[m] for t, m in enumerate(history)]
+
     def spell(self, history: History) -> str:
-        """Write a transcript with message labels, e.g. ``"report_a/m1"`` (``"∅"`` when empty).
+        """Write a transcript readably, e.g. ``"report_a/m1"`` (``"∅"`` when empty).
+
+        For people only: labels containing ``/`` or named ``∅`` make two transcripts spell alike, so
+        no file, key or name is built from it (use :meth:`labels`).
 
         Parameters
         ----------

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from solver.errors import ModelError
 from solver.model import PROVIDER_TURN
@@ -128,10 +129,11 @@ class Rule:
                 parts.append(f"{where}: {spoken}")
         return " | ".join(parts)
 
-    def to_document(
-        self, inputs: Sequence[str], tree: ConversationTree
-    ) -> dict[str, dict[str, dict[str, str]]]:
-        """Write the rule as a nested mapping input → node → message → probability (exact strings).
+    def to_document(self, inputs: Sequence[str], tree: ConversationTree) -> dict[str, list[dict[str, Any]]]:
+        """Write the rule as a document: per input, one entry per provider node (exact strings).
+
+        A node is written as its history, the list of message labels spoken before it, never as a
+        joined spelling: no combination of labels makes two nodes look alike.
 
         Parameters
         ----------
@@ -143,13 +145,17 @@ class Rule:
         Returns
         -------
         dict
-            ``{input: {node: {message: "p/q"}}}`` with zero entries left out.
+            ``{input: [{"history": [label, ...], "distribution": {message: "p/q"}}, ...]}``, the
+            nodes in tree order, zero probabilities left out.
         """
         messages = tree.protocol.provider_messages
         return {
-            label: {
-                tree.spell(node): {messages[m]: str(p) for m, p in enumerate(d) if p}
+            label: [
+                {
+                    "history": tree.labels(node),
+                    "distribution": {messages[m]: str(p) for m, p in enumerate(d) if p},
+                }
                 for node, d in zip(tree.provider_nodes, row)
-            }
+            ]
             for label, row in zip(inputs, self.table)
         }

@@ -5,6 +5,12 @@ the users' values and responses, the payoffs, and, for every combination of the 
 against every deviator, the deviation linear program, whose bound it checks with the certificate's
 dual (weak duality) or Farkas multipliers. It imports none of the search engines (enumeration, MIP,
 oracle, LP solver): its own arithmetic is plain :class:`fractions.Fraction`.
+
+Inside, every variable and row of a deviation program is an index tuple (its kind and the positions
+of its user, feature, signal, provider node, message and action in the instance): labels name them
+only in messages to people, so no choice of labels can make two variables or rows one. A
+certificate writes each history as a list of message labels and each multiplier with its row's kind
+and labels in separate fields, and is read back into the same index tuples.
 """
 
 from __future__ import annotations
@@ -24,8 +30,34 @@ from solver.model import PROVIDER_TURN, USER_TURN, Instance
 from solver.numbers import ONE, ZERO, parse_number
 from solver.serialization import content_hash, instance_from_dict
 
-Form = dict[str, Fraction]
-"""A linear form over named variables."""
+CERTIFICATE_VERSION = 2
+"""The one certificate format this verifier reads."""
+
+Identity = tuple[str, tuple[int, ...]]
+"""A variable or row of a deviation program: its kind and the indices that pick it out."""
+
+Form = dict[Identity, Fraction]
+"""A linear form over variables."""
+
+_VARIABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "sigma": ("signal", "history", "message"),
+    "z": ("user", "feature", "history", "message"),
+    "v": ("user", "feature"),
+}
+"""What each index of a variable is: σ(m | s, h), her best value z after a message, her value v."""
+
+_ROW_FIELDS: dict[str, tuple[str, ...]] = {
+    "max": ("user", "feature", "history", "message", "action"),
+    "value": ("user", "feature", "history"),
+    "stays": ("user",),
+    "obey": ("user", "feature", "message", "action"),
+    "report": ("user", "feature", "history"),
+    "participates": ("user",),
+    "simplex": ("signal", "history"),
+}
+"""What each index of a row is, by kind; ``simplex`` rows are equalities, the others ≤ rows."""
+
+_EQUAL_ROWS = frozenset({"simplex"})
 
 _KEYS = (
     "certificate_version",
@@ -59,6 +91,72 @@ class CertificateError(PluralisError, ValueError):
         super().__init__(f"{place}: {problem}" if place else problem)
 
 
+ANONYMOUS = "anonymous game"
+SLICE = "one user's slice of the personalized game"
+COMMITMENT = "a single provider's commitment"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a certificate is about, as the verifier read it.
+
+    Attributes
+    ----------
+    kind : str
+        The certificate's kind (``equilibrium``).
+    mode : str
+        :data:`ANONYMOUS` (every user, several providers), :data:`SLICE` (one user of several,
+        several providers) or :data:`COMMITMENT` (one provider).
+    class_name : str
+        The strategy class the equilibrium is certified in (``full``).
+    delta : Fraction
+        δ.
+    users : tuple of str
+        The users of the game certified.
+    all_users : bool
+        Whether those are all the instance's users.
+    providers : tuple of str
+        The instance's providers.
+    title : str
+        The embedded instance's title.
+    instance_hash : str
+        The SHA-256 of the embedded instance, recomputed.
+    """
+
+    kind: str
+    mode: str
+    class_name: str
+    delta: Fraction
+    users: tuple[str, ...]
+    all_users: bool
+    providers: tuple[str, ...]
+    title: str
+    instance_hash: str
+
+    def describe(self) -> str:
+        """One line for people, e.g. ``equilibrium in full, anonymous game over users judge, δ = 0,
+        "Prosecutor and judge" (sha256 1a2b3c4d5e6f…)``.
+
+        Returns
+        -------
+        str
+            Kind, class, mode (with the provider of a commitment and, when it is offered to some
+            users only, that it is a slice), users, δ, title and the start of the hash.
+        """
+        who = f"{'user' if len(self.users) == 1 else 'users'} {', '.join(self.users)}"
+        if self.mode == COMMITMENT:
+            mode = f"{COMMITMENT} ({self.providers[0]}) to {who}"
+            if not self.all_users:
+                mode += f", {SLICE}"
+        else:
+            mode = f"{self.mode} over {who}"
+        title = f'"{self.title}"' if self.title else "an untitled instance"
+        return (
+            f"{self.kind} in {self.class_name}, {mode}, δ = {self.delta}, {title} "
+            f"(sha256 {self.instance_hash[:12]}…)"
+        )
+
+
 @dataclass(frozen=True)
 class Verification:
     """The verdict on a certificate.
@@ -71,11 +169,29 @@ class Verification:
         For an invalid certificate, each failing check, naming its inequality.
     checked_programs : int
         Number of deviation programs whose bound was checked.
+    subject : Subject or None
+        What the certificate is about (None only for a verdict built by hand).
     """
 
     valid: bool
     reasons: tuple[str, ...]
     checked_programs: int
+    subject: Subject | None = None
+
+    def describe(self) -> str:
+        """The verdict in one line for people: ``valid — WHAT, N deviation programs checked`` or
+        ``INVALID — claims WHAT`` (the reasons are in :attr:`reasons`).
+
+        Returns
+        -------
+        str
+            The line, without the file name.
+        """
+        what = "" if self.subject is None else self.subject.describe()
+        if self.valid:
+            checked = f"{self.checked_programs} deviation programs checked"
+            return f"valid — {what}, {checked}" if what else f"valid — {checked}"
+        return f"INVALID — claims {what}" if what else "INVALID"
 
 
 def _get(mapping: Any, key: str, place: str) -> Any:
@@ -99,6 +215,25 @@ def _label(value: Any, known: tuple[str, ...], place: str) -> int:
     return known.index(value)
 
 
+def _fields(document: Any, required: tuple[str, ...], place: str, optional: tuple[str, ...] = ()) -> None:
+    """A mapping with every required field and no field outside ``required`` and ``optional``."""
+    if not isinstance(document, Mapping):
+        raise CertificateError(place, f"must be a mapping with the keys {', '.join(required)}")
+    for key in document:
+        if key not in required and key not in optional:
+            raise CertificateError(
+                f"{place}.{key}", f"unknown key; allowed: {', '.join((*required, *optional))}"
+            )
+    for key in required:
+        _get(document, key, place)
+
+
+def _list(value: Any, place: str, what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise CertificateError(place, f"must be a list of {what}")
+    return value
+
+
 class _Game:
     """The instance's arithmetic for protocols ``U … U P``, written afresh from SPEC.md §1–4."""
 
@@ -116,13 +251,57 @@ class _Game:
             for h in itertools.product(*(range(len(instance.protocol.user_messages)) for _ in turns[:-1]))
         ]
         self.messages = instance.protocol.provider_messages
-
-    def spell(self, history: tuple[int, ...]) -> str:
-        alphabets = [
-            self.instance.protocol.user_messages if t == USER_TURN else self.messages
-            for t in self.instance.protocol.turns
+        self.alphabets = [
+            instance.protocol.user_messages if t == USER_TURN else self.messages for t in turns
         ]
-        return "/".join(alphabets[t][m] for t, m in enumerate(history)) if history else "∅"
+
+    def labels(self, history: tuple[int, ...]) -> list[str]:
+        """A history as the list of its message labels, as certificates write it."""
+        return [self.alphabets[t][m] for t, m in enumerate(history)]
+
+    def show(self, history: tuple[int, ...]) -> str:
+        """A history for people: its labels, quoted, in brackets (``[]`` when empty)."""
+        return repr(self.labels(history))
+
+    def history(self, value: Any, lengths: range, place: str) -> tuple[int, ...]:
+        """Read a history written as a list of message labels, of one of the given lengths."""
+        if not isinstance(value, list):
+            raise CertificateError(place, "a history must be a list of message labels (empty at the start)")
+        if len(value) not in lengths:
+            raise CertificateError(
+                place,
+                f"a history of {len(value)} messages; expected "
+                + (f"{lengths.start}" if len(lengths) == 1 else f"{lengths.start} to {lengths.stop - 1}"),
+            )
+        return tuple(_label(label, self.alphabets[t], f"{place}[{t}]") for t, label in enumerate(value))
+
+    def node(self, value: Any, place: str) -> int:
+        """The provider node (its index among :attr:`reports`) a history written in a file names."""
+        length = len(self.alphabets) - 1
+        return self.reports.index(self.history(value, range(length, length + 1), place))
+
+    def spell_identity(self, provider: int, identity: Identity) -> str:
+        """A variable or row for people: its kind and each field's label, quoted."""
+        kind, indices = identity
+        fields = _ROW_FIELDS.get(kind) or _VARIABLE_FIELDS[kind]
+        values = dict(zip(fields, indices))
+        user = self.instance.users[values["user"]] if "user" in values else None
+        parts = []
+        for field, k in values.items():
+            if field == "history":
+                parts.append(f"history={self.show(self.reports[k])}")
+                continue
+            if field == "user":
+                label = self.instance.users[k].label
+            elif field == "signal":
+                label = self.instance.providers[provider].signals[k]
+            elif field == "message":
+                label = self.messages[k]
+            else:
+                assert user is not None
+                label = (user.features if field == "feature" else user.actions)[k]
+            parts.append(f"{field}={label!r}")
+        return f"{kind}({', '.join(parts)})"
 
     def mass(self, user: int, x: int, w: int) -> Fraction:
         instance = self.instance
@@ -229,28 +408,51 @@ class _Game:
 def _read_rule(
     game: _Game, j: int, document: Any, place: str
 ) -> tuple[list[list[list[Fraction]]], list[str]]:
-    instance = game.instance
-    provider = instance.providers[j]
+    """A provider's rule: per signal, one entry ``{history, distribution}`` per provider node."""
+    provider = game.instance.providers[j]
     problems = []
     table = [[[ZERO] * len(game.messages) for _ in game.reports] for _ in provider.signals]
-    if not isinstance(document, Mapping):
-        raise CertificateError(place, "must map each signal to its distributions")
+    _fields(document, provider.signals, place)
     for s, signal in enumerate(provider.signals):
-        rows = _get(document, signal, place)
-        for h, report in enumerate(game.reports):
-            node = game.spell(report)
-            entry = _get(rows, node, f"{place}.{signal}")
-            if not isinstance(entry, Mapping):
-                raise CertificateError(f"{place}.{signal}.{node}", "must map messages to probabilities")
-            for key, value in entry.items():
-                m = _label(key, game.messages, f"{place}.{signal}.{node}.{key}")
-                table[s][h][m] = _number(value, f"{place}.{signal}.{node}.{key}")
+        where = f"{place}.{signal}"
+        entries = _list(document[signal], where, "entries {history, distribution}, one per provider node")
+        seen: dict[int, int] = {}
+        for k, entry in enumerate(entries):
+            at = f"{where}[{k}]"
+            _fields(entry, ("history", "distribution"), at)
+            h = game.node(entry["history"], f"{at}.history")
+            if h in seen:
+                node = game.show(game.reports[h])
+                raise CertificateError(f"{at}.history", f"the node {node} has an entry already ([{seen[h]}])")
+            seen[h] = k
+            distribution = entry["distribution"]
+            if not isinstance(distribution, Mapping):
+                raise CertificateError(f"{at}.distribution", "must map messages to probabilities")
+            for key, value in distribution.items():
+                m = _label(key, game.messages, f"{at}.distribution.{key}")
+                table[s][h][m] = _number(value, f"{at}.distribution.{key}")
             total = sum(table[s][h], ZERO)
             if total != 1 or any(p < 0 for p in table[s][h]):
-                problems.append(
-                    f"{place}.{signal}.{node}: the probabilities {total} do not form a distribution"
-                )
+                problems.append(f"{at}: the probabilities {total} do not form a distribution")
+        for h, report in enumerate(game.reports):
+            if h not in seen:
+                raise CertificateError(where, f"no entry for the provider node {game.show(report)}")
     return table, problems
+
+
+def _plan(
+    game: _Game, document: Any, field: str, alphabet: tuple[str, ...], lengths: range, place: str
+) -> dict[tuple[int, ...], int]:
+    """One feature's part of a strategy: ``[{history: [...], FIELD: label}]`` read into a mapping."""
+    plan: dict[tuple[int, ...], int] = {}
+    for k, entry in enumerate(_list(document, place, f"entries {{history: [...], {field}: ...}}")):
+        at = f"{place}[{k}]"
+        _fields(entry, ("history", field), at)
+        history = game.history(entry["history"], lengths, f"{at}.history")
+        if history in plan:
+            raise CertificateError(f"{at}.history", f"the history {game.show(history)} has an entry already")
+        plan[history] = _label(entry[field], alphabet, f"{at}.{field}")
+    return plan
 
 
 def _law(
@@ -259,23 +461,42 @@ def _law(
     """The outcome law of a stated strategy, by following it (SPEC.md §3)."""
     instance = game.instance
     u = instance.users[user]
-    messages = response.get("messages", {}) if isinstance(response, Mapping) else {}
-    actions = _get(response, "actions", place)
+    _fields(response, ("provider", "utility", "actions"), place, ("messages",))
+    messages = response.get("messages", {})
+    actions = response["actions"]
+    turns = len(game.alphabets)
     law = [[ZERO] * len(instance.states) for _ in u.actions]
     for x, feature in enumerate(u.features):
         history: list[int] = []
-        for _ in game.reports[0]:
-            said = _get(
+        if game.reports[0]:
+            where = f"{place}.messages.{feature}"
+            says = _plan(
+                game,
                 _get(messages, feature, f"{place}.messages"),
-                game.spell(tuple(history)),
-                f"{place}.messages.{feature}",
+                "message",
+                instance.protocol.user_messages,
+                range(turns - 1),
+                where,
             )
-            history.append(_label(said, instance.protocol.user_messages, f"{place}.messages.{feature}"))
+            for _ in game.reports[0]:
+                if tuple(history) not in says:
+                    raise CertificateError(where, f"no message after the history {game.show(tuple(history))}")
+                history.append(says[tuple(history)])
+        where = f"{place}.actions.{feature}"
+        acts = _plan(
+            game,
+            _get(actions, feature, f"{place}.actions"),
+            "action",
+            u.actions,
+            range(turns, turns + 1),
+            where,
+        )
         h = game.reports.index(tuple(history))
         for m in range(len(game.messages)):
-            leaf = game.spell((*history, m))
-            act = _get(_get(actions, feature, f"{place}.actions"), leaf, f"{place}.actions.{feature}")
-            a = _label(act, u.actions, f"{place}.actions.{feature}.{leaf}")
+            leaf = (*history, m)
+            if leaf not in acts:
+                raise CertificateError(where, f"no action after the history {game.show(leaf)}")
+            a = acts[leaf]
             for w in range(len(instance.worlds)):
                 law[a][game.state(w)] += game.mass(user, x, w) * rule[game.signal(provider, w)][h][m]
     return law
@@ -285,23 +506,25 @@ def _expected(law: list[list[Fraction]], table: tuple[tuple[Fraction, ...], ...]
     return sum((p * table[a][y] for a, row in enumerate(law) for y, p in enumerate(row)), ZERO)
 
 
+Rows = dict[Identity, tuple[Form, Fraction]]
+"""The rows of a program by identity: each a linear form and its right-hand side."""
+
+
 def _program(
     game: _Game, j: int, choices: dict[int, Any], outside: dict[int, Fraction | None]
-) -> tuple[Form, list[tuple[str, Form, Fraction]], list[tuple[str, Form, Fraction]]]:
+) -> tuple[Form, Rows, Rows]:
     """Rebuild provider j's deviation program for stated choices: objective, ≤ rows, = rows."""
     instance = game.instance
-    provider = instance.providers[j]
     objective: Form = {}
-    upper: list[tuple[str, Form, Fraction]] = []
+    upper: Rows = {}
 
     def score(user: int, x: int, h: int, m: int, table: tuple[tuple[Fraction, ...], ...], a: int) -> Form:
         form: Form = {}
         for w in range(len(instance.worlds)):
             c = game.mass(user, x, w) * table[a][game.state(w)]
             if c:
-                signal = provider.signals[game.signal(j, w)]
-                name = f"sigma[{signal}][{game.spell(game.reports[h])}][{game.messages[m]}]"
-                form[name] = form.get(name, ZERO) + c
+                sigma: Identity = ("sigma", (game.signal(j, w), h, m))
+                form[sigma] = form.get(sigma, ZERO) + c
         return form
 
     def plus(target: Form, form: Form, factor: Fraction = ONE) -> Form:
@@ -309,34 +532,36 @@ def _program(
             target[k] = target.get(k, ZERO) + factor * v
         return target
 
+    def add(rows: Rows, identity: Identity, form: Form, rhs: Fraction) -> None:
+        assert identity not in rows, identity  # every row is built once
+        rows[identity] = (form, rhs)
+
+    def maxima(i: int, x: int, h: int) -> Form:
+        """``Σ_m z`` with ``z ≥`` her value of every action after message m, at report h."""
+        total: Form = {}
+        for m in range(len(game.messages)):
+            z: Identity = ("z", (i, x, h, m))
+            total[z] = ONE
+            for a in range(len(instance.users[i].actions)):
+                row = plus(score(i, x, h, m, instance.users[i].utility, a), {z: -ONE})
+                add(upper, ("max", (i, x, h, m, a)), row, ZERO)
+        return total
+
     for i, choice in choices.items():
         u = instance.users[i]
-        label = u.label
         if not choice["consults"]:
             total: Form = {}
-            for x, feature in enumerate(u.features):
-                total[f"v[{label}][{feature}]"] = ONE
+            for x in range(len(u.features)):
+                v: Identity = ("v", (i, x))
+                total[v] = ONE
                 for h in range(len(game.reports)):
-                    node = game.spell(game.reports[h])
-                    row_total: Form = {f"v[{label}][{feature}]": -ONE}
-                    for m in range(len(game.messages)):
-                        z = f"z[{label}][{feature}][{node}][{game.messages[m]}]"
-                        row_total[z] = ONE
-                        for a in range(len(u.actions)):
-                            upper.append(
-                                (
-                                    f"max|{label}|{feature}|{node}|{game.messages[m]}|{u.actions[a]}",
-                                    plus(score(i, x, h, m, u.utility, a), {z: -ONE}),
-                                    ZERO,
-                                )
-                            )
-                    upper.append((f"value|{label}|{feature}|{node}", row_total, ZERO))
+                    add(upper, ("value", (i, x, h)), plus(maxima(i, x, h), {v: -ONE}), ZERO)
             best = outside[i]
             assert best is not None
-            upper.append((f"stays|{label}", total, best))
+            add(upper, ("stays", (i,)), total, best)
             continue
         offered: Form = {}
-        for x, feature in enumerate(u.features):
+        for x in range(len(u.features)):
             r = choice["reports"][x]
             chosen: Form = {}
             for m in range(len(game.messages)):
@@ -350,75 +575,115 @@ def _program(
                 for a in range(len(u.actions)):
                     if a != d:
                         row = plus(score(i, x, r, m, u.utility, a), score(i, x, r, m, u.utility, d), -ONE)
-                        upper.append((f"obey|{label}|{feature}|{game.messages[m]}|{u.actions[a]}", row, ZERO))
+                        add(upper, ("obey", (i, x, m, a)), row, ZERO)
             for h in range(len(game.reports)):
-                if h == r:
-                    continue
-                node = game.spell(game.reports[h])
-                report_row: Form = {}
-                for m in range(len(game.messages)):
-                    z = f"z[{label}][{feature}][{node}][{game.messages[m]}]"
-                    report_row[z] = ONE
-                    for a in range(len(u.actions)):
-                        upper.append(
-                            (
-                                f"max|{label}|{feature}|{node}|{game.messages[m]}|{u.actions[a]}",
-                                plus(score(i, x, h, m, u.utility, a), {z: -ONE}),
-                                ZERO,
-                            )
-                        )
-                upper.append((f"report|{label}|{feature}|{node}", plus(report_row, chosen, -ONE), ZERO))
+                if h != r:
+                    add(upper, ("report", (i, x, h)), plus(maxima(i, x, h), chosen, -ONE), ZERO)
             plus(offered, chosen)
         if outside[i] is not None:
             best = outside[i]
             assert best is not None
-            upper.append((f"participates|{label}", {k: -v for k, v in offered.items()}, -best))
-    equal = [
-        (
-            f"simplex|{signal}|{game.spell(report)}",
-            {f"sigma[{signal}][{game.spell(report)}][{m}]": ONE for m in game.messages},
-            ONE,
-        )
-        for signal in provider.signals
-        for report in game.reports
-    ]
+            add(upper, ("participates", (i,)), {k: -v for k, v in offered.items()}, -best)
+    equal: Rows = {}
+    for s in range(len(instance.providers[j].signals)):
+        for h in range(len(game.reports)):
+            simplex: Form = {("sigma", (s, h, m)): ONE for m in range(len(game.messages))}
+            add(equal, ("simplex", (s, h)), simplex, ONE)
     return objective, upper, equal
 
 
+def _row(game: _Game, j: int, entry: Any, place: str) -> tuple[Identity, Fraction]:
+    """A multiplier and its row, named by the row's kind and the labels of its fields."""
+    instance = game.instance
+    kind = _get(entry, "row", place)
+    if not isinstance(kind, str) or kind not in _ROW_FIELDS:
+        kinds = ", ".join(_ROW_FIELDS)
+        raise CertificateError(f"{place}.row", f"unknown row kind {kind!r}; expected one of {kinds}")
+    fields = _ROW_FIELDS[kind]
+    _fields(entry, ("row", *fields, "multiplier"), place)
+    indices: list[int] = []
+    user = None
+    for field in fields:
+        value, at = entry[field], f"{place}.{field}"
+        if field == "user":
+            indices.append(_label(value, instance.user_labels, at))
+            user = instance.users[indices[-1]]
+        elif field == "feature":
+            assert user is not None
+            indices.append(_label(value, user.features, at))
+        elif field == "action":
+            assert user is not None
+            indices.append(_label(value, user.actions, at))
+        elif field == "signal":
+            indices.append(_label(value, instance.providers[j].signals, at))
+        elif field == "message":
+            indices.append(_label(value, game.messages, at))
+        else:
+            indices.append(game.node(value, at))
+    return (kind, tuple(indices)), _number(entry["multiplier"], f"{place}.multiplier")
+
+
+def _duals(game: _Game, j: int, certificate: Any, place: str) -> dict[Identity, Fraction]:
+    """The certificate's multipliers by row; each row once, equality rows under ``equal``."""
+    _fields(certificate, ("upper", "equal"), place)
+    duals: dict[Identity, Fraction] = {}
+    for part in ("upper", "equal"):
+        entries = _list(certificate[part], f"{place}.{part}", "multipliers {row: KIND, ..., multiplier: p/q}")
+        for k, entry in enumerate(entries):
+            at = f"{place}.{part}[{k}]"
+            identity, y = _row(game, j, entry, at)
+            if (identity[0] in _EQUAL_ROWS) != (part == "equal"):
+                where = "equal" if identity[0] in _EQUAL_ROWS else "upper"
+                raise CertificateError(f"{at}.row", f"a {identity[0]} row belongs under {where}")
+            if identity in duals:
+                name = game.spell_identity(j, identity)
+                raise CertificateError(at, f"the row {name} has a multiplier already")
+            duals[identity] = y
+    return duals
+
+
 def _check_program(
-    objective: Form,
-    upper: list[tuple[str, Form, Fraction]],
-    equal: list[tuple[str, Form, Fraction]],
-    duals: Mapping[str, Fraction],
+    game: _Game,
+    j: int,
+    program: tuple[Form, Rows, Rows],
+    duals: Mapping[Identity, Fraction],
     status: str,
     limit: Fraction,
     place: str,
 ) -> str | None:
     """Weak duality (``status == "optimal"``: max ≤ limit) or Farkas (``"infeasible"``), exactly."""
-    names = {n for n, _, _ in upper} | {n for n, _, _ in equal}
-    for name in duals:
-        if name not in names:
-            return f"{place}: the certificate names a row {name!r} that the program does not have"
-    columns: dict[str, Fraction] = {}
+    objective, upper, equal = program
+    for identity in duals:
+        if identity not in upper and identity not in equal:
+            return (
+                f"{place}: the certificate names a row {game.spell_identity(j, identity)} "
+                "that the program does not have"
+            )
+    columns: Form = {}
     rhs = ZERO
-    for name, form, b in upper + equal:
-        y = duals.get(name, ZERO)
-        if not y:
-            continue
-        if any(name == n for n, _, _ in upper) and y < 0:
-            return f"{place}: the multiplier of row {name} is negative ({y}), but a ≤ row needs y ≥ 0"
-        rhs += y * b
-        for k, v in form.items():
-            columns[k] = columns.get(k, ZERO) + y * v
+    for rows in (upper, equal):
+        for identity, (form, b) in rows.items():
+            y = duals.get(identity, ZERO)
+            if not y:
+                continue
+            if rows is upper and y < 0:
+                return (
+                    f"{place}: the multiplier of row {game.spell_identity(j, identity)} is negative ({y}), "
+                    "but a ≤ row needs y ≥ 0"
+                )
+            rhs += y * b
+            for k, v in form.items():
+                columns[k] = columns.get(k, ZERO) + y * v
     variables = set(objective) | set(columns)
-    for form in [f for _, f, _ in upper + equal]:
+    for form, _ in (*upper.values(), *equal.values()):
         variables.update(form)
     farkas = status == "infeasible"
-    for name in sorted(variables):
-        need = ZERO if farkas else objective.get(name, ZERO)
-        if columns.get(name, ZERO) < need:
+    for variable in sorted(variables):
+        need = ZERO if farkas else objective.get(variable, ZERO)
+        if columns.get(variable, ZERO) < need:
             return (
-                f"{place}: dual constraint of column {name} fails: Σ y·A = {columns.get(name, ZERO)} < {need}"
+                f"{place}: dual constraint of column {game.spell_identity(j, variable)} fails: "
+                f"Σ y·A = {columns.get(variable, ZERO)} < {need}"
             )
     if farkas:
         if rhs >= 0:
@@ -432,19 +697,18 @@ def _choice_key(document: Any, game: _Game, user: int, place: str) -> tuple[Any,
     u = game.instance.users[user]
     consults = _get(document, "consults", place)
     if consults is False:
+        _fields(document, ("consults",), place)
         return (False,)
     if consults is not True:
         raise CertificateError(f"{place}.consults", "must be true or false")
-    reports = _get(document, "reports", place)
-    actions = _get(document, "actions", place)
+    _fields(document, ("consults", "reports", "actions"), place)
+    reports = document["reports"]
+    actions = document["actions"]
     key_reports = []
     key_actions = []
     for feature in u.features:
-        node = _get(reports, feature, f"{place}.reports")
-        spelled = [game.spell(r) for r in game.reports]
-        if node not in spelled:
-            raise CertificateError(f"{place}.reports.{feature}", f"unknown report {node!r}")
-        key_reports.append(spelled.index(node))
+        report = _get(reports, feature, f"{place}.reports")
+        key_reports.append(game.node(report, f"{place}.reports.{feature}"))
         row = _get(actions, feature, f"{place}.actions")
         key_actions.append(
             tuple(
@@ -458,7 +722,7 @@ def _choice_key(document: Any, game: _Game, user: int, place: str) -> tuple[Any,
 
 
 def _describe(game: _Game, users: list[int], key: tuple[Any, ...]) -> str:
-    """The users' choices of one program, in words (as the certificate spells them)."""
+    """The users' choices of one program, in words."""
     parts = []
     for i, choice in zip(users, key):
         u = game.instance.users[i]
@@ -468,9 +732,27 @@ def _describe(game: _Game, users: list[int], key: tuple[Any, ...]) -> str:
         per_feature = []
         for x, feature in enumerate(u.features):
             acts = ", ".join(f"{m}→{u.actions[a]}" for m, a in zip(game.messages, choice[2][x]))
-            per_feature.append(f"{feature}: reports {game.spell(game.reports[choice[1][x]])}; {acts}")
+            per_feature.append(f"{feature}: reports {game.show(game.reports[choice[1][x]])}; {acts}")
         parts.append(f"{u.label} consults ({' | '.join(per_feature)})")
     return "; ".join(parts)
+
+
+def _subject(document: Mapping[str, Any], instance: Instance, users: list[int], delta: Fraction) -> Subject:
+    if len(instance.providers) == 1:
+        mode = COMMITMENT
+    else:
+        mode = ANONYMOUS if len(users) == len(instance.users) else SLICE
+    return Subject(
+        kind=str(document["kind"]),
+        mode=mode,
+        class_name=str(document["class"]),
+        delta=delta,
+        users=tuple(instance.users[i].label for i in users),
+        all_users=len(users) == len(instance.users),
+        providers=instance.provider_labels,
+        title=instance.title,
+        instance_hash=content_hash(instance),
+    )
 
 
 def verify_certificate(document: Any) -> Verification:
@@ -500,9 +782,18 @@ def verify_certificate(document: Any) -> Verification:
     for key in _KEYS:
         _get(document, key, "")
     version = document["certificate_version"]
-    # A float 1.0 or a boolean true compares equal to 1; only the integer 1 names this format.
-    if type(version) is not int or version != 1:
-        raise CertificateError("certificate_version", f"this verifier reads version 1 only, got {version!r}")
+    # A float 2.0 or a boolean compares equal to an integer; only the integer 2 names this format.
+    if type(version) is not int or version != CERTIFICATE_VERSION:
+        why = (
+            ": version 1 wrote rows and histories as labels joined into text, which different rows "
+            "could share; certify the equilibrium again (pluralis solve --class full --certificates DIR)"
+            if type(version) is int and version == 1
+            else ""
+        )
+        raise CertificateError(
+            "certificate_version",
+            f"this verifier reads version {CERTIFICATE_VERSION} only, got {version!r}{why}",
+        )
     for key, expected in (("kind", "equilibrium"), ("class", "full")):
         if document[key] != expected:
             raise CertificateError(key, f"this verifier reads {expected!r} certificates only")
@@ -526,11 +817,13 @@ def verify_certificate(document: Any) -> Verification:
     for k, i in enumerate(users):
         if i in users[:k]:
             raise CertificateError(f"users[{k}]", f"{labels[i]!r} appears twice; list each user once")
+    for section in ("rules", "payoffs", "deviations"):
+        _fields(document[section], instance.provider_labels, section)
+    _fields(document["responses"], tuple(labels[i] for i in users), "responses")
+    subject = _subject(document, instance, users, delta)
     rules = []
     for j, provider in enumerate(instance.providers):
-        table, problems = _read_rule(
-            game, j, _get(document["rules"], provider.label, "rules"), f"rules.{provider.label}"
-        )
+        table, problems = _read_rule(game, j, document["rules"][provider.label], f"rules.{provider.label}")
         reasons.extend(problems)
         rules.append(table)
     m = len(instance.providers)
@@ -566,7 +859,8 @@ def verify_certificate(document: Any) -> Verification:
         stated = _number(_get(document["payoffs"], provider.label, "payoffs"), f"payoffs.{provider.label}")
         if stated != payoffs[j]:
             reasons.append(f"payoffs.{provider.label}: stated {stated}, recomputed {payoffs[j]}")
-        entry = _get(document["deviations"], provider.label, "deviations")
+        entry = document["deviations"][provider.label]
+        _fields(entry, ("bound", "programs"), place)
         bound = _number(_get(entry, "bound", place), f"{place}.bound")
         if payoffs[j] + delta < bound:
             reasons.append(
@@ -597,7 +891,10 @@ def verify_certificate(document: Any) -> Verification:
             raise CertificateError(f"{place}.programs", "must be a list")
         by_key: dict[tuple[Any, ...], tuple[int, Any]] = {}
         for k, program in enumerate(programs):
-            choices = _get(program, "choices", f"{place}.programs[{k}]")
+            fields = ("choices", "constant", "status", "certificate")
+            _fields(program, fields, f"{place}.programs[{k}]", ("value",))
+            choices = program["choices"]
+            _fields(choices, tuple(labels[i] for i in users), f"{place}.programs[{k}].choices")
             key = tuple(
                 _choice_key(
                     _get(choices, labels[i], f"{place}.programs[{k}].choices"),
@@ -607,6 +904,10 @@ def verify_certificate(document: Any) -> Verification:
                 )
                 for i in users
             )
+            if key in by_key:
+                raise CertificateError(
+                    f"{place}.programs[{k}].choices", f"the same choices as programs[{by_key[key][0]}]"
+                )
             by_key[key] = (k, program)
         per_user = []
         for i in users:
@@ -636,20 +937,14 @@ def verify_certificate(document: Any) -> Verification:
             status = _get(program, "status", where)
             if status not in ("optimal", "infeasible"):
                 raise CertificateError(f"{where}.status", "must be optimal or infeasible")
-            certificate = _get(program, "certificate", where)
-            duals: dict[str, Fraction] = {}
-            for part in ("upper", "equal"):
-                rows = _get(certificate, part, f"{where}.certificate")
-                if not isinstance(rows, Mapping):
-                    raise CertificateError(f"{where}.certificate.{part}", "must map row names to multipliers")
-                for name, value in rows.items():
-                    duals[str(name)] = _number(value, f"{where}.certificate.{part}.{name}")
-            objective, upper, equal = _program(game, j, choices, outside)
-            problem = _check_program(objective, upper, equal, duals, status, bound - constant, where)
+            duals = _duals(game, j, program["certificate"], f"{where}.certificate")
+            problem = _check_program(
+                game, j, _program(game, j, choices, outside), duals, status, bound - constant, where
+            )
             if problem is not None:
                 reasons.append(problem)
             checked += 1
-    return Verification(not reasons, tuple(reasons), checked)
+    return Verification(not reasons, tuple(reasons), checked, subject)
 
 
 def load_certificate(path: str | Path) -> Any:

@@ -30,16 +30,45 @@ CORPUS = ROOT / "tests" / "data" / "certificates"
 FOLDERS = ("valid", "invalid", "malformed")
 
 VALID: dict[str, int] = {
+    "colliding_labels_commitment.yaml": 4,
     "complementary_halves_guesser_slice_beta.yaml": 33,
     "complementary_halves_guesser_slice_both.yaml": 34,
     "complementary_halves_parity_slice.yaml": 8,
+    "empty_named_message_commitment.yaml": 16,
     "prosecutor_judge_commitment.json": 4,
     "prosecutor_judge_commitment.yaml": 4,
     "prosecutor_judge_revealing_delta.yaml": 4,
     "report_signal_features_commitment.yaml": 64,
+    "slash_labels_commitment.yaml": 64,
     "two_users_anonymous.yaml": 41,
 }
-"""Each valid certificate and the number of deviation programs the verifier checks in it."""
+"""Each valid certificate and the number of deviation programs the verifier checks in it: one per
+combination of the users' choices, ``Π_i (stays + (nodes · actions^messages)^features)`` per
+deviator (4 for the prosecutor: 2 actions after each of 2 messages; 16 with the two user turns of
+``empty_named_message``: 4 nodes · 4; 64 for the forecaster: (2 · 4)^2 with two hunches)."""
+
+
+COMMITMENT = "a single provider's commitment"
+SLICE = "one user's slice of the personalized game"
+PROSECUTOR = f"{COMMITMENT} (prosecutor) to user judge"
+ORACLE = f"{COMMITMENT} (oracle) to user forecaster"
+
+SUBJECTS: dict[str, str] = {
+    "colliding_labels_commitment.yaml": PROSECUTOR,
+    "complementary_halves_guesser_slice_beta.yaml": f"{SLICE} over user guesser",
+    "complementary_halves_guesser_slice_both.yaml": f"{SLICE} over user guesser",
+    "complementary_halves_parity_slice.yaml": f"{SLICE} over user parity",
+    "empty_named_message_commitment.yaml": PROSECUTOR,
+    "prosecutor_judge_commitment.json": PROSECUTOR,
+    "prosecutor_judge_commitment.yaml": PROSECUTOR,
+    "prosecutor_judge_revealing_delta.yaml": PROSECUTOR,
+    "report_signal_features_commitment.yaml": ORACLE,
+    "slash_labels_commitment.yaml": ORACLE,
+    "two_users_anonymous.yaml": "anonymous game over users reader, buyer",
+}
+"""What ``pluralis verify`` says each valid certificate certifies: its mode and users. One provider
+makes a commitment; with several, all of the instance's users is the anonymous game and one of
+several is a personalized game's slice (complementary_halves.yaml has the users parity and guesser)."""
 
 
 class Expected(NamedTuple):
@@ -57,15 +86,21 @@ INVALID: dict[str, Expected] = {
     "delta_lowered.yaml": Expected(
         "deviations.prosecutor", "payoff 3/10 + δ 1/10 < deviation bound 3/5: the provider gains"
     ),
+    "colliding_labels_forged_bound.yaml": Expected(
+        "deviations.prosecutor.programs[1]",
+        "dual constraint of column sigma(signal='a][∅][b', history=[], message='c') fails",
+    ),
     "dual_entry_changed.yaml": Expected(
-        "deviations.prosecutor.programs[1]", "dual constraint of column sigma[saw_innocent][∅][m2] fails"
+        "deviations.prosecutor.programs[1]",
+        "dual constraint of column sigma(signal='saw_innocent', history=[], message='m2') fails",
     ),
     "farkas_broken.yaml": Expected(
         "deviations.prosecutor.programs[3]", "Farkas certificate fails: y·b = 0 is not negative"
     ),
     "instance_hash_mismatch.yaml": Expected("instance_hash", "does not match the embedded instance"),
     "negative_multiplier_on_upper_row.yaml": Expected(
-        "deviations.prosecutor.programs[1]", "obey|judge|default|m2|acquit is negative (-1)"
+        "deviations.prosecutor.programs[1]",
+        "obey(user='judge', feature='default', message='m2', action='acquit') is negative (-1)",
     ),
     "payoff_inflated.yaml": Expected("payoffs.alpha", "stated 15/8, recomputed 3/2"),
     "program_missing.yaml": Expected(
@@ -73,13 +108,13 @@ INVALID: dict[str, Expected] = {
     ),
     "report_changed.yaml": Expected("payoffs.oracle", "stated 11/16, recomputed 1/2"),
     "rule_not_distribution.yaml": Expected(
-        "rules.prosecutor.saw_innocent.∅", "the probabilities 8/7 do not form a distribution"
+        "rules.prosecutor.saw_innocent[0]", "the probabilities 8/7 do not form a distribution"
     ),
     "suboptimal_response.yaml": Expected(
         "responses.judge", "her utility 3/10 is not her best value 7/10: not a best response"
     ),
     "unknown_row_name.yaml": Expected(
-        "deviations.prosecutor.programs[1]", "names a row 'obey|judge|default|m3|acquit'"
+        "deviations.prosecutor.programs[1]", "names a row participates(user='judge') that the program"
     ),
     "utility_misstated.yaml": Expected("responses.judge.utility", "stated 4/5, recomputed 7/10"),
 }
@@ -88,25 +123,54 @@ INVALID: dict[str, Expected] = {
 MALFORMED: dict[str, Expected] = {
     "bad_yaml_syntax.yaml": Expected("", "is not valid YAML: expected ',' or '}'"),
     "bound_not_a_number.yaml": Expected("deviations.prosecutor.bound", "expected a number"),
+    "duplicate_multiplier.yaml": Expected(
+        "deviations.prosecutor.programs[1].certificate.upper[1]",
+        "the row obey(user='judge', feature='default', message='m2', action='acquit') has a multiplier "
+        "already",
+    ),
     "duplicate_user.yaml": Expected("users[1]", "'judge' appears twice"),
     "empty_file.yaml": Expected("", "got an empty document"),
-    "float_certificate_version.yaml": Expected("certificate_version", "reads version 1 only, got 1.0"),
+    "float_certificate_version.yaml": Expected("certificate_version", "reads version 2 only, got 2.0"),
     "float_in_json.json": Expected("delta", "the float 0.0 is not exact"),
     "float_number.yaml": Expected("payoffs.prosecutor", "the float 0.6 is not exact; write it as a quoted"),
+    "history_as_text.yaml": Expected(
+        "rules.prosecutor.saw_guilty[0].history", "a history must be a list of message labels"
+    ),
     "instance_float_probability.yaml": Expected("instance.worlds.w1.prob", '"3/10"'),
     "invalid_json.json": Expected("", "is not valid JSON: Unterminated string"),
     "missing_field.yaml": Expected("payoffs", "required field is missing"),
     "non_mapping_section.yaml": Expected("deviations", "must be a mapping"),
     "not_utf8.yaml": Expected("", "is not UTF-8 text"),
+    "repeated_rule_node.yaml": Expected(
+        "rules.prosecutor.saw_guilty[1].history", "the node [] has an entry already ([0])"
+    ),
+    "row_missing_field.yaml": Expected(
+        "deviations.prosecutor.programs[1].certificate.upper[0].feature", "required field is missing"
+    ),
+    "row_names_as_text.yaml": Expected(
+        "deviations.prosecutor.programs[1].certificate.upper", "must be a list of multipliers"
+    ),
+    "simplex_row_under_upper.yaml": Expected(
+        "deviations.prosecutor.programs[1].certificate.upper[1].row", "a simplex row belongs under equal"
+    ),
     "top_level_list.yaml": Expected("", "a certificate must be a mapping, got a list"),
-    "unknown_message_label.yaml": Expected("rules.prosecutor.saw_guilty.∅.m3", "unknown label 'm3'"),
+    "unknown_message_label.yaml": Expected(
+        "rules.prosecutor.saw_guilty[0].distribution.m3", "unknown label 'm3'"
+    ),
     "unknown_program_status.yaml": Expected(
         "deviations.prosecutor.programs[0].status", "must be optimal or infeasible"
     ),
     "unknown_provider_label.yaml": Expected("responses.judge.provider", "unknown label 'defence'"),
+    "unknown_row_label.yaml": Expected(
+        "deviations.prosecutor.programs[1].certificate.upper[0].message", "unknown label 'm3'"
+    ),
     "unknown_top_level_key.yaml": Expected("notes", "unknown key"),
     "users_not_a_list.yaml": Expected("users", "must list the users"),
-    "wrong_certificate_version.yaml": Expected("certificate_version", "reads version 1 only, got 2"),
+    "version_1.yaml": Expected(
+        "certificate_version",
+        "reads version 2 only, got 1: version 1 wrote rows and histories as labels joined into text",
+    ),
+    "wrong_certificate_version.yaml": Expected("certificate_version", "reads version 2 only, got 3"),
 }
 """Each malformed certificate: the place its error names ("" for the file itself) and a phrase."""
 
@@ -209,11 +273,20 @@ def test_command_line_exit_status(folder: str, name: str, cli_runs: dict[tuple[s
     run = cli_runs[folder, name]
     assert "Traceback" not in run.stderr
     assert run.returncode == EXIT_STATUS[folder], run.stdout + run.stderr
+    path = CORPUS / folder / name
     if folder == "valid":
-        assert "valid (" in run.stdout
+        document = load_certificate(path)
+        instance = document["instance"]
+        assert run.stdout == (
+            f"{path}: valid — equilibrium in full, {SUBJECTS[name]}, δ = {document['delta']}, "
+            f'"{instance["title"]}" (sha256 {document["instance_hash"][:12]}…), '
+            f"{VALID[name]} deviation programs checked\n"
+        )
         assert run.stderr == ""
     elif folder == "invalid":
-        assert "INVALID" in run.stdout
+        first, *reasons = run.stdout.splitlines()
+        assert first.startswith(f"{path}: INVALID — claims equilibrium in full, ")
+        assert reasons and all(r.startswith("  ") for r in reasons)
         assert run.stderr == ""
     else:
         assert run.stdout == ""
@@ -222,6 +295,32 @@ def test_command_line_exit_status(folder: str, name: str, cli_runs: dict[tuple[s
         assert lines[0].startswith("error: ")
         assert MALFORMED[name].place in lines[0]
         assert MALFORMED[name].phrase in lines[0]
+
+
+def test_verify_escapes_control_characters_from_the_file(tmp_path: Path) -> None:
+    # A title that would clear the screen, set the window title and ring the bell; a label that would
+    # turn the text green. Either the instance is refused at load time or the certificate is invalid
+    # (the hash no longer matches): both print text from the file, escaped.
+    document = load_certificate(CORPUS / "valid" / "prosecutor_judge_commitment.yaml")
+    document["instance"]["title"] = "\x1b[2J\x1b]0;pwned\x07 valid (4 deviation programs checked)"
+    path = tmp_path / "hostile.yaml"
+    write_certificate(document, path)
+    renamed = dict(document, users=["judge\x1b[32m"])
+    other = tmp_path / "hostile_label.yaml"
+    write_certificate(renamed, other)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pluralis", "verify", str(path), str(other)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode in (1, 2)
+    assert "\x1b" not in output and "\x07" not in output
+    assert "\\x1b[2J" in output and "\\x1b[32m" in output
+    assert "Traceback" not in output
 
 
 def test_verifier_imports_no_search_engine() -> None:

@@ -13,10 +13,17 @@ The folder says the verdict (DESIGN.md, after VeriPB's corpora):
 * ``valid/`` — certificates of equilibria in ``full`` that :func:`solver.verify.verify_file` accepts:
   the prosecutor's optimal commitment (YAML and JSON), a δ-equilibrium of the same game, three
   slices of the personalized game of ``complementary_halves.yaml``, an anonymous game with two
-  providers and two users, and the optimal commitment of ``report_signal_features.yaml`` (protocol
-  ``[U, P]``, private features). Every file has at most 64 deviation programs.
+  providers and two users, the optimal commitment of ``report_signal_features.yaml`` (protocol
+  ``[U, P]``, private features), and three commitments whose labels joined names would confuse
+  (issue 14): the prosecutor with signals ``a``, ``a][∅][b`` and messages ``b][∅][c``, ``c``;
+  ``report_signal_features.yaml`` with messages ``x``, ``x/y`` then ``y/z``, ``z``; the prosecutor
+  with protocol ``[U, U, P]`` and a user message named ``∅``. Every file has at most 64 deviation
+  programs.
 * ``invalid/`` — a valid certificate with ONE tampering, named after it; the verifier must reject
-  it, naming the failing inequality.
+  it, naming the failing inequality. ``colliding_labels_forged_bound.yaml`` is the forgery of issue
+  14: the bound 21/50 for a commitment whose optimum is 3/5, with the multipliers of the program in
+  which σ(b][∅][c | a) and σ(c | a][∅][b) are one variable (a name joined from labels,
+  ``sigma[a][∅][b][∅][c]``, used to make them one).
 * ``malformed/`` — a certificate that cannot even be checked (missing field, float, unknown
   label, bad syntax, ...); the verifier must raise :class:`solver.verify.CertificateError` naming
   the place.
@@ -34,14 +41,17 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from solver.certificates import build_certificate, certificate_from_certification, dumps_certificate
 from solver.certification import certify_result
 from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
 from solver.games import Game, Mode
+from solver.lp import LinearProgram, solve_lp
 from solver.model import Instance
 from solver.numbers import ZERO
-from solver.oracle import solve_commitment
+from solver.oracle import DeviationBound, solve_commitment
 from solver.response import TiePolicy
 from solver.rules import Rule
 from solver.serialization import instance_from_dict, load
@@ -97,6 +107,109 @@ TWO_USERS: Document = {
     },
     "protocol": {"turns": ["P"], "provider_messages": ["m1", "m2"], "user_messages": []},
 }
+
+
+def _relabelled(name: str, edit: Callable[[Document], None], title: str) -> Instance:
+    """A bundled instance with some labels renamed by ``edit`` and a new title."""
+    document = yaml.safe_load((INSTANCES / name).read_text(encoding="utf-8"))
+    edit(document)
+    document["title"] = title
+    document["source"] = f"{name} relabelled by tests/data/certificates/make_corpus.py (issue 14)"
+    return instance_from_dict(document)
+
+
+COLLIDING_SIGNALS = ("a", "a][∅][b")
+"""The prosecutor's signals saw_guilty and saw_innocent, renamed as in issue 14's forgery."""
+
+COLLIDING_MESSAGES = ("b][∅][c", "c")
+"""Its messages m1 and m2, renamed: ``sigma[a][∅][b][∅][c]`` spells σ(m1 | a) and σ(m2 | a][∅][b)."""
+
+
+def colliding_prosecutor() -> Instance:
+    """prosecutor_judge.yaml with the signals and messages of issue 14's forgery."""
+
+    def edit(document: Document) -> None:
+        document["providers"]["prosecutor"]["signals"] = list(COLLIDING_SIGNALS)
+        for world, signal in zip(("w1", "w2"), COLLIDING_SIGNALS):
+            document["worlds"][world]["signals"]["prosecutor"] = signal
+        document["protocol"]["provider_messages"] = list(COLLIDING_MESSAGES)
+
+    title = "Prosecutor and judge, labels that joined names confuse"
+    return _relabelled("prosecutor_judge.yaml", edit, title)
+
+
+def slashed_report() -> Instance:
+    """report_signal_features.yaml with messages ``x``, ``x/y`` (user) and ``y/z``, ``z`` (provider):
+    joined by ``/``, the transcripts [x, y/z] and [x/y, z] both read ``x/y/z``."""
+
+    def edit(document: Document) -> None:
+        protocol = document["protocol"]
+        protocol["user_messages"], protocol["provider_messages"] = ["x", "x/y"], ["y/z", "z"]
+
+    return _relabelled("report_signal_features.yaml", edit, "Report your hunch, in messages with slashes")
+
+
+def empty_named_message() -> Instance:
+    """prosecutor_judge.yaml with protocol ``[U, U, P]`` and user messages ``∅``, ``x``: the user
+    node after ``∅`` would be spelled as the empty history is."""
+
+    def edit(document: Document) -> None:
+        document["protocol"] = {
+            "turns": ["U", "U", "P"],
+            "provider_messages": ["m1", "m2"],
+            "user_messages": ["∅", "x"],
+        }
+
+    return _relabelled("prosecutor_judge.yaml", edit, "Prosecutor and judge, a message named ∅")
+
+
+def _merged(program: LinearProgram, keep: int, drop: int) -> LinearProgram:
+    """The program with column ``drop`` added into column ``keep`` and removed: the two made one."""
+
+    def column(k: int) -> int:
+        return keep if k == drop else k - (k > drop)
+
+    def merge(row: tuple[tuple[int, Fraction], ...]) -> tuple[tuple[int, Fraction], ...]:
+        merged: dict[int, Fraction] = {}
+        for k, v in row:
+            merged[column(k)] = merged.get(column(k), ZERO) + v
+        return tuple(sorted((k, v) for k, v in merged.items() if v))
+
+    objective = list(program.objective)
+    objective[keep] += objective.pop(drop)
+    return LinearProgram(
+        objective=tuple(objective),
+        upper_rows=tuple(merge(r) for r in program.upper_rows),
+        upper_rhs=program.upper_rhs,
+        equal_rows=tuple(merge(r) for r in program.equal_rows),
+        equal_rhs=program.equal_rhs,
+    )
+
+
+def forged_commitment(instance: Instance) -> Document:
+    """Issue 14's forgery: the bound 21/50 for the prosecutor, whose optimum is 3/5.
+
+    Every program's multipliers are an exact optimal dual (or Farkas certificate) of the program in
+    which σ(b][∅][c | a) and σ(c | a][∅][b) are one variable t. There the judge convicts after
+    ``b][∅][c`` only if 3t/10 ≥ 7(1 − t)/10, so the prosecutor's best is t = 7/10 and payoff
+    3t/10 + 7(1 − t)/10 = 21/50; the rule recorded is that one. The rows are the true program's, so
+    only a verifier that tells the two variables apart sees that the multipliers prove nothing.
+    """
+    true = solve_commitment(instance)
+    solutions = []
+    for program, _ in true.solutions:
+        # σ(m1 | a) and σ(m2 | a][∅][b): signal, provider node, message.
+        keep = program.variables.index(("sigma", (0, 0, 0)))
+        drop = program.variables.index(("sigma", (1, 0, 1)))
+        solution = solve_lp(_merged(program.program, keep, drop))
+        assert solution.certified
+        solutions.append((program, solution))
+    value = max(s.value for _, s in solutions if s.value is not None)
+    assert value == Fraction(21, 50) < true.value == Fraction(3, 5)
+    t = Fraction(7, 10)
+    rule = Rule((((t, 1 - t),), ((1 - t, t),)))
+    bound = DeviationBound(0, value, rule, None, True, tuple(solutions))
+    return build_certificate(instance, tuple(range(len(instance.users))), [rule], [bound])
 
 
 def _commitment(instance: Instance) -> Document:
@@ -179,6 +292,21 @@ def valid_certificates() -> dict[str, tuple[str, Document]]:
             "private features)",
             _commitment(report),
         ),
+        "colliding_labels_commitment.yaml": (
+            "the prosecutor's optimal commitment (3/5) with signals a, a][∅][b and messages b][∅][c, c: "
+            "the true twin of invalid/colliding_labels_forged_bound.yaml",
+            _commitment(colliding_prosecutor()),
+        ),
+        "slash_labels_commitment.yaml": (
+            "the optimal commitment of report_signal_features.yaml with messages x, x/y then y/z, z: "
+            "the transcripts [x, y/z] and [x/y, z] are two lists (joined by / both read x/y/z)",
+            _commitment(slashed_report()),
+        ),
+        "empty_named_message_commitment.yaml": (
+            "the prosecutor's optimal commitment with protocol [U, U, P] and a user message named ∅: "
+            "the history [∅] is not the empty history []",
+            _commitment(empty_named_message()),
+        ),
     }
 
 
@@ -188,10 +316,6 @@ def _program(document: Document, provider: str, status: str, rows: str = "upper"
         if program["status"] == status and program["certificate"][rows]:
             return program  # type: ignore[no-any-return]
     raise LookupError(f"no {status} program with {rows} multipliers for {provider}")
-
-
-def _first(mapping: dict[str, Any]) -> str:
-    return next(iter(mapping))
 
 
 def _scale(value: str, factor: Fraction) -> str:
@@ -208,15 +332,14 @@ def _lower_bound(d: Document) -> None:
 
 
 def _change_dual_entry(d: Document) -> None:
-    upper = _program(d, "prosecutor", "optimal")["certificate"]["upper"]
-    row = _first(upper)
-    upper[row] = _scale(upper[row], Fraction(1, 2))
+    entry = _program(d, "prosecutor", "optimal")["certificate"]["upper"][0]
+    entry["multiplier"] = _scale(entry["multiplier"], Fraction(1, 2))
 
 
 def _break_farkas(d: Document) -> None:
     equal = _program(d, "prosecutor", "infeasible", "equal")["certificate"]["equal"]
-    negative = next(name for name, value in equal.items() if Fraction(value) < 0)
-    equal[negative] = _scale(equal[negative], Fraction(3, 7))
+    negative = next(entry for entry in equal if Fraction(entry["multiplier"]) < 0)
+    negative["multiplier"] = _scale(negative["multiplier"], Fraction(3, 7))
 
 
 def _remove_program(d: Document) -> None:
@@ -224,12 +347,12 @@ def _remove_program(d: Document) -> None:
 
 
 def _worsen_response(d: Document) -> None:
-    actions = d["responses"]["judge"]["actions"]["default"]
-    actions["m1"], actions["m2"] = actions["m2"], actions["m1"]
+    first, second = d["responses"]["judge"]["actions"]["default"]
+    first["action"], second["action"] = second["action"], first["action"]
 
 
 def _break_rule(d: Document) -> None:
-    d["rules"]["prosecutor"]["saw_innocent"]["∅"]["m1"] = "5/7"
+    d["rules"]["prosecutor"]["saw_innocent"][0]["distribution"]["m1"] = "5/7"
 
 
 def _mismatch_hash(d: Document) -> None:
@@ -242,14 +365,13 @@ def _misstate_utility(d: Document) -> None:
 
 
 def _negate_upper_multiplier(d: Document) -> None:
-    upper = _program(d, "prosecutor", "optimal")["certificate"]["upper"]
-    row = _first(upper)
-    upper[row] = str(-Fraction(upper[row]))
+    entry = _program(d, "prosecutor", "optimal")["certificate"]["upper"][0]
+    entry["multiplier"] = str(-Fraction(entry["multiplier"]))
 
 
 def _add_unknown_row(d: Document) -> None:
     upper = _program(d, "prosecutor", "optimal")["certificate"]["upper"]
-    upper["obey|judge|default|m3|acquit"] = "1"
+    upper.append({"row": "participates", "user": "judge", "multiplier": "1"})
 
 
 def _lower_delta(d: Document) -> None:
@@ -265,8 +387,14 @@ def _change_constant(d: Document) -> None:
 
 
 def _reroute_report(d: Document) -> None:
-    messages = d["responses"]["forecaster"]["messages"]
-    messages["hunch_lo"]["∅"] = "say_hi" if messages["hunch_lo"]["∅"] == "say_lo" else "say_lo"
+    (entry,) = d["responses"]["forecaster"]["messages"]["hunch_lo"]
+    assert entry["history"] == []
+    entry["message"] = "say_hi" if entry["message"] == "say_lo" else "say_lo"
+
+
+def _forge(d: Document) -> None:
+    d.clear()
+    d.update(forged_commitment(colliding_prosecutor()))
 
 
 Tampering = tuple[str, str, Callable[[Document], None]]
@@ -324,7 +452,8 @@ INVALID: dict[str, Tampering] = {
     ),
     "unknown_row_name.yaml": (
         "prosecutor_judge_commitment.yaml",
-        "a multiplier on a row that the program does not have (message m3)",
+        "a multiplier on a row that the program does not have (the judge's participation: the "
+        "prosecutor has no rival)",
         _add_unknown_row,
     ),
     "delta_lowered.yaml": (
@@ -342,6 +471,12 @@ INVALID: dict[str, Tampering] = {
         "the forecaster's report with hunch_lo flipped to say_hi: as good for her, worse for the "
         "oracle, so the stated payoff no longer follows",
         _reroute_report,
+    ),
+    "colliding_labels_forged_bound.yaml": (
+        "colliding_labels_commitment.yaml",
+        "the bound 21/50 (the optimum is 3/5), proved by the multipliers of the program in which "
+        "σ(b][∅][c | a) and σ(c | a][∅][b) are one variable, with the rule that attains 21/50 there",
+        _forge,
     ),
 }
 
@@ -371,7 +506,53 @@ def _with_notes(d: Document) -> Document:
 
 
 def _unknown_message(d: Document) -> Document:
-    d["rules"]["prosecutor"]["saw_guilty"]["∅"] = {"m3": "1"}
+    d["rules"]["prosecutor"]["saw_guilty"][0]["distribution"] = {"m3": "1"}
+    return d
+
+
+def _optimal_upper(d: Document) -> list[Document]:
+    rows: list[Document] = _program(d, "prosecutor", "optimal")["certificate"]["upper"]
+    return rows
+
+
+def _history_as_text(d: Document) -> Document:
+    d["rules"]["prosecutor"]["saw_guilty"][0]["history"] = "∅"
+    return d
+
+
+def _row_names_as_text(d: Document) -> Document:
+    program = _program(d, "prosecutor", "optimal")
+    program["certificate"]["upper"] = {"obey|judge|default|m2|acquit": "1"}
+    return d
+
+
+def _duplicate_multiplier(d: Document) -> Document:
+    upper = _optimal_upper(d)
+    upper.append(dict(upper[0]))
+    return d
+
+
+def _unknown_row_label(d: Document) -> Document:
+    entry = _optimal_upper(d)[0]
+    assert entry["row"] == "obey"
+    entry["message"] = "m3"
+    return d
+
+
+def _row_missing_field(d: Document) -> Document:
+    del _optimal_upper(d)[0]["feature"]
+    return d
+
+
+def _simplex_under_upper(d: Document) -> Document:
+    program = _program(d, "prosecutor", "optimal", "equal")
+    program["certificate"]["upper"].append(program["certificate"]["equal"].pop())
+    return d
+
+
+def _repeated_node(d: Document) -> Document:
+    entries = d["rules"]["prosecutor"]["saw_guilty"]
+    entries.append(copy.deepcopy(entries[0]))
     return d
 
 
@@ -390,15 +571,44 @@ MALFORMED: dict[str, Malformation] = {
         _set(("payoffs", "prosecutor"), 0.6),
     ),
     "float_certificate_version.yaml": (
-        "certificate_version written as the float 1.0",
-        _set(("certificate_version",), 1.0),
+        "certificate_version written as the float 2.0",
+        _set(("certificate_version",), 2.0),
     ),
     "unknown_provider_label.yaml": (
         "the judge's response names a provider 'defence' the instance does not have",
         _set(("responses", "judge", "provider"), "defence"),
     ),
     "unknown_message_label.yaml": ("the prosecutor's rule sends a message m3", _unknown_message),
-    "wrong_certificate_version.yaml": ("certificate_version 2", _set(("certificate_version",), 2)),
+    "wrong_certificate_version.yaml": ("certificate_version 3", _set(("certificate_version",), 3)),
+    "version_1.yaml": (
+        "certificate_version 1, the format that joined labels into row names and histories",
+        _set(("certificate_version",), 1),
+    ),
+    "history_as_text.yaml": (
+        "a rule's provider node written as the joined spelling ∅ instead of the list []",
+        _history_as_text,
+    ),
+    "row_names_as_text.yaml": (
+        "an optimal program's ≤ multipliers keyed by a row name joined from labels",
+        _row_names_as_text,
+    ),
+    "duplicate_multiplier.yaml": (
+        "the first ≤ multiplier of an optimal program listed twice",
+        _duplicate_multiplier,
+    ),
+    "unknown_row_label.yaml": ("an obedience multiplier on a message m3", _unknown_row_label),
+    "row_missing_field.yaml": (
+        "an obedience multiplier without its feature",
+        _row_missing_field,
+    ),
+    "simplex_row_under_upper.yaml": (
+        "a simplex multiplier of an optimal program moved among the ≤ rows",
+        _simplex_under_upper,
+    ),
+    "repeated_rule_node.yaml": (
+        "the prosecutor's rule after saw_guilty gives the node [] twice",
+        _repeated_node,
+    ),
     "non_mapping_section.yaml": ("the deviations section is a list", _deviations_as_list),
     "bound_not_a_number.yaml": (
         "a deviation bound that is a list",
