@@ -41,7 +41,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from pluralis.interrupts import defer_interrupts, ignore_interrupts
+from pluralis.interrupts import blocked_interrupts, defer_interrupts, ignore_interrupts
 from pluralis.library import instance_files
 from pluralis.limits import choice_limit_option, class_limit_option, name_limit_option, selection_limit_option
 from pluralis.output import output_console
@@ -441,7 +441,11 @@ def run_batch(
         executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts)
         with bar:
             bar_task = bar.add_task(options.do, total=len(files), completed=skipped)
-            pending: set[Future[dict[str, Any]]] = {executor.submit(run_one, t) for t in tasks}
+            # The pool's fork server, workers and threads start here, with SIGINT blocked (they
+            # inherit it: a Ctrl-C in their start-up reaches this process alone) and held back
+            # here until every worker started is known to the pool, so that all are stopped.
+            with defer_interrupts(), blocked_interrupts():
+                pending: set[Future[dict[str, Any]]] = {executor.submit(run_one, t) for t in tasks}
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
