@@ -43,6 +43,7 @@ from pluralis.reproduce import (
     shown_results,
 )
 from proofs.claim import CheckOptions
+from proofs.equilibria import finished
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
 from solver.errors import PluralisError
@@ -431,7 +432,7 @@ def count_under_other_ties(
         return TieHint(profiles, None)
     try:
         counts = {
-            policy: solve_equilibria(game, delta, policy, selection_limit=selection_limit).count
+            policy: finished(solve_equilibria(game, delta, policy, selection_limit=selection_limit)).count
             for policy in (TiePolicy.CANONICAL, TiePolicy.ADVERSARIAL)
         }
     except PluralisError:

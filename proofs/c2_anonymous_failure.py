@@ -23,7 +23,7 @@ from typing import Any
 
 from proofs.certified import certify_finite, is_uninformative
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
-from proofs.equilibria import quantify
+from proofs.equilibria import finished, quantify
 from solver.alignment import weak_alignment
 from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
@@ -114,7 +114,9 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     anonymous = Game(
         instance, Mode.ANONYMOUS, strategy_class, limit=options.limit, law_limit=options.law_limit
     )
-    finite = solve_equilibria(anonymous, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
+    finite = finished(
+        solve_equilibria(anonymous, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
+    )
     candidates = _candidates(finite.equilibria, benchmarks)
     if not candidates:
         return _vacuous(

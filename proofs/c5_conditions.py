@@ -23,7 +23,7 @@ from typing import Any
 from proofs.c1_personalized import contains_shared_rules
 from proofs.certified import Certified, certify_commitment, certify_finite
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
-from proofs.equilibria import quantify
+from proofs.equilibria import finished, quantify
 from solver.alignment import weak_alignment
 from solver.classes import parse_class
 from solver.enumeration import solve_equilibria
@@ -166,7 +166,9 @@ def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified 
         limit=options.limit,
         law_limit=options.law_limit,
     )
-    finite = solve_equilibria(game, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
+    finite = finished(
+        solve_equilibria(game, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
+    )
     if finite.count == 0:
         return None
     slices = {s.users[0]: s for s in game.split()}

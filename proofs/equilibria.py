@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Protocol, TypeVar
 
 from proofs.claim import CheckOptions, Setting
 from solver.certification import certify_result
@@ -12,6 +13,40 @@ from solver.enumeration import solve_equilibria
 from solver.games import Game, Mode
 from solver.model import Instance
 from solver.results import Equilibrium
+
+
+class _Stoppable(Protocol):
+    @property
+    def complete(self) -> bool: ...
+
+
+_Result = TypeVar("_Result", bound=_Stoppable)
+
+
+def finished(result: _Result) -> _Result:
+    """The result of an engine, or ``KeyboardInterrupt`` when it stopped at Ctrl-C with a partial one.
+
+    The enumeration and the certification in ``full`` catch Ctrl-C and return what they found; a
+    claim's verdict over such a partial list would be wrong, so a checker passes the interruption on.
+
+    Parameters
+    ----------
+    result : SolveResult or FullResult
+        What the engine returned.
+
+    Returns
+    -------
+    SolveResult or FullResult
+        The same result, complete.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When the result is not complete.
+    """
+    if not result.complete:
+        raise KeyboardInterrupt
+    return result
 
 
 @dataclass(frozen=True)
@@ -73,11 +108,13 @@ def quantify(instance: Instance, mode: Mode, options: CheckOptions) -> Quantifie
         limit=options.limit,
         law_limit=options.law_limit,
     )
-    finite = solve_equilibria(game, options.delta, options.policy, selection_limit=options.selection_limit)
+    finite = finished(
+        solve_equilibria(game, options.delta, options.policy, selection_limit=options.selection_limit)
+    )
     if not options.full:
         setting = Setting(mode, options.class_name, options.policy, options.delta, False)
         return Quantified(game, finite.equilibria, finite.count, finite.worst, setting)
-    full = certify_result(game, finite, options.oracle)
+    full = finished(certify_result(game, finite, options.oracle))
     survivors = tuple(c.equilibrium for c in full.certifications if c.survives)
     setting = Setting(
         mode, f"full (from {options.class_name})", options.policy, options.delta, full.certified

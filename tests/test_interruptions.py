@@ -582,3 +582,27 @@ def test_fit_interrupted_writes_nothing_and_a_rerun_writes_everything(
     rerun = CliRunner().invoke(cli, [*arguments, "--out", str(out)])
     assert rerun.exit_code == 0, rerun.output
     assert _bytes(out) == expected
+
+
+@pytest.mark.parametrize("claim_id", ["C1", "C2", "C5"])
+def test_a_claim_never_gives_a_verdict_over_a_partial_enumeration(
+    claim_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The enumeration returns what it found at Ctrl-C (complete=False); a verdict over that list
+    # could be wrong, so the checker passes the interruption on instead.
+    import proofs.c2_anonymous_failure
+    import proofs.c5_conditions
+    import proofs.equilibria
+    from proofs.check import claims
+    from proofs.claim import CheckOptions
+    from solver.enumeration import solve_equilibria
+    from solver.serialization import load
+
+    def stopped(*arguments: Any, **keywords: Any) -> Any:
+        return dataclasses.replace(solve_equilibria(*arguments, **keywords), complete=False)
+
+    for module in (proofs.equilibria, proofs.c2_anonymous_failure, proofs.c5_conditions):
+        monkeypatch.setattr(module, "solve_equilibria", stopped)
+    instance = load(Path(__file__).resolve().parent.parent / "instances" / "two_providers_two_users.yaml")
+    with pytest.raises(KeyboardInterrupt):
+        claims()[claim_id].check(instance, CheckOptions())
