@@ -8,6 +8,9 @@ name the place in the input (``users.judge.utility[acquit][guilty]``) and the re
 from __future__ import annotations
 
 import enum
+import re
+import reprlib
+import unicodedata
 from typing import Any
 
 
@@ -27,30 +30,137 @@ class InstanceError(PluralisError, ValueError):
     """
 
     def __init__(self, place: str, problem: str) -> None:
-        self.place = _one_line(place)
-        self.problem = _one_line(problem)
+        self.place = one_line(place, MAX_PLACE_LENGTH)
+        self.problem = one_line(problem, MAX_PROBLEM_LENGTH)
         super().__init__(f"{self.place}: {self.problem}" if self.place else self.problem)
 
 
-def _one_line(text: str) -> str:
-    """Join the lines of a message, so that every error prints on one line, and every character prints."""
-    return printable(" ".join(part.strip() for part in text.splitlines() if part.strip()))
+MAX_PLACE_LENGTH = 300
+"""Longest place an error message names; a longer one (a label built into a path) is cut short."""
+
+MAX_PROBLEM_LENGTH = 1_000
+"""Longest problem an error message states; a longer one is cut short."""
 
 
-def printable(text: str) -> str:
-    """The text with every lone UTF-16 surrogate written as an escape (``\\ud800``), so it can be printed.
+def one_line(text: str, limit: int = MAX_PROBLEM_LENGTH) -> str:
+    """A message on one line, every character printable, at most ``limit`` characters.
+
+    Parameters
+    ----------
+    text : str
+        A message, perhaps quoting text from a file.
+    limit : int
+        The most characters kept.
+
+    Returns
+    -------
+    str
+        Its lines joined by spaces, escaped by :func:`printable` and cut by :func:`shorten`.
+    """
+    lines = (part.strip() for part in text[: 4 * limit].splitlines())
+    return shorten(printable(" ".join(part for part in lines if part)), limit)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """The text cut to at most ``limit`` characters, ending in ``...`` when it was cut.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+    limit : int
+        The most characters returned (at least 4).
+
+    Returns
+    -------
+    str
+        ``text`` itself when short enough.
+    """
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 60
+_REPR.maxother = 60
+_REPR.maxlong = 40
+_REPR.maxlevel = 2
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = _REPR.maxfrozenset = 4
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """Quote a value from a file for a message: its ``repr``, at most ``limit`` characters.
+
+    The representation is built cut short (:mod:`reprlib`): a value of many megabytes, or a list
+    nested deeply, costs no more than a short one.
+
+    Parameters
+    ----------
+    value : object
+        A value read from a file.
+    limit : int
+        The most characters returned.
+
+    Returns
+    -------
+    str
+        A short, printable representation.
+    """
+    return shorten(printable(_REPR.repr(value)), limit)
+
+
+# Characters that would act on a terminal instead of showing (C0 and C1 controls, DEL), change how
+# the text around them is shown (format characters: bidirectional controls, zero-width characters),
+# break lines (U+2028, U+2029) or cannot be encoded at all (lone surrogates).
+_NOT_PRINTABLE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def is_printable(character: str) -> bool:
+    """Whether one character shows as itself: not a control, format, surrogate or separator character.
+
+    Parameters
+    ----------
+    character : str
+        One character.
+
+    Returns
+    -------
+    bool
+        False for Unicode categories Cc, Cf, Cs, Zl and Zp.
+    """
+    return unicodedata.category(character) not in _NOT_PRINTABLE
+
+
+def printable(text: str, keep: str = "") -> str:
+    """The text with every character that would not show as itself written as an escape.
+
+    Control characters (ANSI escape sequences start with one), format characters (bidirectional
+    overrides, zero-width characters), line and paragraph separators and lone UTF-16 surrogates
+    are written as Python escapes (``\\x1b``, ``\\u202e``, ``\\ud800``), so that text read from
+    a file can neither act on a terminal nor disguise what is printed around it.
 
     Parameters
     ----------
     text : str
         Any text, perhaps read from a file.
+    keep : str
+        Characters left as they are (``"\\n"`` for text printed on several lines).
 
     Returns
     -------
     str
-        The same text when it is valid Unicode; else with each surrogate escaped.
+        The same text when every character prints; else with those that do not escaped.
     """
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    if text.isascii() and not _ASCII_CONTROL.search(text):
+        return text
+    return "".join(
+        c if c in keep or is_printable(c) else _escape(c) for c in text
+    )
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 class NumberError(InstanceError):

@@ -8,12 +8,15 @@ an error naming the place. Reading files and checking their syntax lives in
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from solver.errors import InstanceError, ModelError, printable
+from solver.documents import unicode_problem
+from solver.errors import InstanceError, ModelError, is_printable, printable, shorten, shown
 from solver.numbers import ONE, ZERO
 
 DEFAULT_FEATURE = "default"
@@ -235,7 +238,7 @@ def _index(labels: tuple[str, ...], label: str, kind: str) -> int:
     try:
         return labels.index(label)
     except ValueError:
-        raise ModelError(f"unknown {kind} {label!r}; known: {', '.join(labels)}") from None
+        raise ModelError(f"unknown {kind} {shown(label)}; known: {shorten(', '.join(labels), 200)}") from None
 
 
 def _check_unique(labels: tuple[str, ...], place: str) -> None:
@@ -244,9 +247,9 @@ def _check_unique(labels: tuple[str, ...], place: str) -> None:
     seen: set[str] = set()
     for label in labels:
         if not isinstance(label, str) or not label:
-            raise InstanceError(place, f"label {label!r} must be a non-empty string")
+            raise InstanceError(place, f"label {shown(label)} must be a non-empty string")
         if label in seen:
-            raise InstanceError(place, f"label {label!r} appears twice; labels must be unique")
+            raise InstanceError(place, f"label {shown(label)} appears twice; labels must be unique")
         seen.add(label)
 
 
@@ -255,7 +258,7 @@ def _check_number(value: object, place: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (Fraction, int)):
         raise InstanceError(
             place,
-            f"{type(value).__name__} {value!r} is not an exact number; use fractions.Fraction "
+            f"{type(value).__name__} {shown(value)} is not an exact number; use fractions.Fraction "
             "(solver.numbers.parse_number reads every file spelling)",
         )
 
@@ -279,54 +282,148 @@ def _check_table(
                 )
 
 
-def _texts(instance: Instance) -> Iterator[tuple[str, object]]:
-    """Every piece of text of an instance with its place: provenance, labels and names."""
-    yield from (("title", instance.title), ("description", instance.description), ("source", instance.source))
+MAX_LABEL_LENGTH = 100
+"""Most characters in a label (of a state, provider, signal, user, action, feature, world or message)."""
+
+MAX_TITLE_LENGTH = 1_000
+"""Most characters in an instance's title or source."""
+
+MAX_TEXT_LENGTH = 100_000
+"""Most characters in an instance's description or in one provenance value."""
+
+_LABEL = "label"
+_LINE = "line"
+_TEXT = "text"
+_RULES = {
+    _LABEL: "labels are printable text without control or format characters, without leading or "
+    "trailing spaces, in Unicode normal form NFC",
+    _LINE: "titles and sources are printable text on one line, without control or format characters",
+    _TEXT: "descriptions and provenance are printable text, lines and tabs allowed, without other control "
+    "or format characters",
+}
+
+
+def _texts(instance: Instance) -> Iterator[tuple[str, object, str]]:
+    """Every piece of text of an instance with its place and kind: provenance, labels and names."""
+    yield ("title", instance.title, _LINE)
+    yield ("description", instance.description, _TEXT)
+    yield ("source", instance.source, _LINE)
     for key, value in instance.provenance:
-        yield "provenance", key
-        yield f"provenance.{printable(key)}", value
+        yield "provenance", key, _LABEL
+        yield f"provenance.{printable(key)}", value, _TEXT
     for name, _ in instance.parameters:
-        yield "parameters", name
+        yield "parameters", name, ""
     for place, expression in instance.expressions:
-        yield printable(place), expression
-    yield from ((f"states[{k}]", s) for k, s in enumerate(instance.states))
+        yield printable(place), expression, ""
+    yield from ((f"states[{k}]", s, _LABEL) for k, s in enumerate(instance.states))
     for j, p in enumerate(instance.providers):
-        yield f"providers[{j}]", p.label
-        yield from ((f"providers.{printable(p.label)}.signals[{k}]", s) for k, s in enumerate(p.signals))
+        yield f"providers[{j}]", p.label, _LABEL
+        place = f"providers.{printable(p.label)}"
+        yield from ((f"{place}.signals[{k}]", s, _LABEL) for k, s in enumerate(p.signals))
     for i, u in enumerate(instance.users):
-        yield f"users[{i}]", u.label
-        yield from ((f"users.{printable(u.label)}.actions[{k}]", a) for k, a in enumerate(u.actions))
-        yield from ((f"users.{printable(u.label)}.features[{k}]", x) for k, x in enumerate(u.features))
+        yield f"users[{i}]", u.label, _LABEL
+        place = f"users.{printable(u.label)}"
+        yield from ((f"{place}.actions[{k}]", a, _LABEL) for k, a in enumerate(u.actions))
+        yield from ((f"{place}.features[{k}]", x, _LABEL) for k, x in enumerate(u.features))
     for w, world in enumerate(instance.worlds):
-        yield f"worlds[{w}]", world.label
-        yield f"worlds.{printable(world.label)}.state", world.state
+        yield f"worlds[{w}]", world.label, _LABEL
+        yield f"worlds.{printable(world.label)}.state", world.state, ""
     protocol = instance.protocol
-    yield from ((f"protocol.turns[{t}]", turn) for t, turn in enumerate(protocol.turns))
+    yield from ((f"protocol.turns[{t}]", turn, "") for t, turn in enumerate(protocol.turns))
     for name in ("provider_messages", "user_messages"):
-        yield from ((f"protocol.{name}[{k}]", m) for k, m in enumerate(getattr(protocol, name)))
+        yield from ((f"protocol.{name}[{k}]", m, _LABEL) for k, m in enumerate(getattr(protocol, name)))
 
 
-def _check_text(text: object, place: str) -> None:
-    # A lone UTF-16 surrogate (YAML or JSON "\ud800") is no character: no output can encode it.
+_SPACE = re.compile(r"\s")
+
+
+def _character(c: str) -> str:
+    """A character named for a message: ``U+202E (RIGHT-TO-LEFT OVERRIDE)``."""
+    name = unicodedata.name(c, "")
+    return f"U+{ord(c):04X}" + (f" ({name})" if name else "")
+
+
+def text_problem(text: str, kind: str = _LABEL) -> str | None:
+    """Why a text breaks the rule for its kind (SPEC.md §11, README "Instance files"), or None.
+
+    Labels (of states, providers, signals, users, actions, features, worlds, messages, and the keys
+    of ``provenance``) are printable text: no character of Unicode category Cc (controls), Cf
+    (format characters: bidirectional controls, zero-width characters), Cs (surrogates), Zl or Zp
+    (line and paragraph separators), and no space but U+0020; no leading or trailing space; in
+    Unicode normal form NFC; at most :data:`MAX_LABEL_LENGTH` characters. Titles and sources are
+    printable text on one line (:data:`MAX_TITLE_LENGTH`); descriptions and provenance values may
+    also hold line feeds and tabs (:data:`MAX_TEXT_LENGTH`).
+
+    Parameters
+    ----------
+    text : str
+        The text.
+    kind : {"label", "line", "text"}
+        Which rule applies.
+
+    Returns
+    -------
+    str or None
+        The problem and its remedy, quoting the text cut short; None when the text is fine.
+    """
+    problem = unicode_problem(text)
+    if problem is not None:
+        return problem
+    what = "label" if kind == _LABEL else "text"
+    limit = {_LABEL: MAX_LABEL_LENGTH, _LINE: MAX_TITLE_LENGTH}.get(kind, MAX_TEXT_LENGTH)
+    if len(text) > limit:
+        return f"{what} {shown(text)} has {len(text):,} characters, more than {limit:,}; shorten it"
+    allowed = "\n\t" if kind == _TEXT else ""
+    if not (text.isascii() and text.isprintable()):
+        for k, c in enumerate(text):
+            if c in allowed or (is_printable(c) and (kind != _LABEL or c == " " or not c.isspace())):
+                continue
+            kind_of = "space" if c.isspace() and is_printable(c) else "character"
+            return (
+                f"{what} {shown(text)} holds the {kind_of} {_character(c)} at character {k + 1}: "
+                f"{_RULES[kind]}; remove it" + (" or write an ordinary space" if kind_of == "space" else "")
+            )
+    if kind != _LABEL:
+        return None
+    if _SPACE.match(text) or _SPACE.match(text[-1:]):
+        return f"label {shown(text)} begins or ends with a space: {_RULES[kind]}; remove the space"
+    if not unicodedata.is_normalized("NFC", text):
+        composed = unicodedata.normalize("NFC", text)
+        return (
+            f"label {shown(text)} is not in Unicode normal form NFC: {_RULES[kind]}; write it composed, as "
+            f"{shorten(ascii(composed), 60)}"
+        )
+    return None
+
+
+def is_label(text: object) -> bool:
+    """Whether a value may be a label: a non-empty string that :func:`text_problem` accepts.
+
+    Parameters
+    ----------
+    text : object
+        Any value.
+
+    Returns
+    -------
+    bool
+        True for a label of the rule of SPEC.md §11.
+    """
+    return isinstance(text, str) and bool(text) and text_problem(text) is None
+
+
+def _check_text(text: object, place: str, kind: str) -> None:
     if not isinstance(text, str):
         return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as error:
-        shown = printable(text)
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        raise InstanceError(
-            place,
-            f"text '{shown}' is not valid Unicode: character {error.start + 1} is a lone "
-            "UTF-16 surrogate; write the character itself (escaped above U+FFFF: YAML \\UXXXXXXXX, JSON "
-            "a surrogate pair)",
-        ) from None
+    problem = unicode_problem(text) if not kind else text_problem(text, kind)
+    if problem is not None:
+        raise InstanceError(place, problem)
 
 
 def _validate(instance: Instance) -> None:
     """Check the value rules of SPEC.md §11 on a typed instance."""
-    for place, text in _texts(instance):
-        _check_text(text, place)
+    for place, text, kind in _texts(instance):
+        _check_text(text, place, kind)
     _check_unique(instance.states, "states")
     _check_unique(tuple(p.label for p in instance.providers), "providers")
     for p in instance.providers:
@@ -347,7 +444,8 @@ def _validate(instance: Instance) -> None:
         place = f"worlds.{w.label}"
         if w.state not in states:
             raise InstanceError(
-                f"{place}.state", f"unknown state {w.state!r}; declared states: {', '.join(instance.states)}"
+                f"{place}.state",
+                f"unknown state {shown(w.state)}; declared states: {', '.join(instance.states)}",
             )
         if len(w.signals) != len(instance.providers):
             raise InstanceError(f"{place}.signals", "must give one signal for every provider")
@@ -355,7 +453,7 @@ def _validate(instance: Instance) -> None:
             if s not in p.signals:
                 raise InstanceError(
                     f"{place}.signals.{p.label}",
-                    f"unknown signal {s!r}; provider {p.label} has signals {', '.join(p.signals)}",
+                    f"unknown signal {shown(s)}; provider {p.label} has signals {', '.join(p.signals)}",
                 )
         _check_number(w.prob, f"{place}.prob")
         if w.prob < 0:
@@ -416,7 +514,7 @@ def _validate(instance: Instance) -> None:
     for k, t in enumerate(protocol.turns):
         if t not in (USER_TURN, PROVIDER_TURN):
             raise InstanceError(
-                f"protocol.turns[{k}]", f"unknown turn {t!r}; each turn is 'U' (user) or 'P' (provider)"
+                f"protocol.turns[{k}]", f"unknown turn {shown(t)}; each turn is 'U' (user) or 'P' (provider)"
             )
     if PROVIDER_TURN in protocol.turns:
         _check_unique(protocol.provider_messages, "protocol.provider_messages")

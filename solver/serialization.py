@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from solver.errors import InstanceError
+from solver.documents import ReadLimits, format_of, load_document, parse_document
+from solver.errors import InstanceError, shorten, shown
 from solver.model import (
     DEFAULT_FEATURE,
     PROVIDER_TURN,
@@ -29,7 +30,6 @@ from solver.model import (
     World,
 )
 from solver.numbers import (
-    MAX_DIGITS,
     check_parameter_name,
     format_number,
     is_expression,
@@ -65,7 +65,7 @@ def _mapping(
         raise InstanceError(place or "file", f"must be a mapping (key: value), got {_describe(value)}")
     for key in value:
         if not isinstance(key, str):
-            raise InstanceError(_join(place, str(key)), f"key {key!r} must be a string; quote it")
+            raise InstanceError(_join(place, str(key)), f"key {shown(key)} must be a string; quote it")
     for key in required:
         if key not in value:
             raise InstanceError(_join(place, key), "required field is missing")
@@ -88,7 +88,7 @@ def _labels(value: Any, place: str, allow_empty: bool = False) -> tuple[str, ...
     seen: set[str] = set()
     for label in labels:
         if label in seen:
-            raise InstanceError(place, f"label {label!r} appears twice; labels must be unique")
+            raise InstanceError(place, f"label {shown(label)} appears twice; labels must be unique")
         seen.add(label)
     return labels
 
@@ -97,7 +97,7 @@ def _label(value: Any, place: str) -> str:
     if not isinstance(value, str) or not value:
         raise InstanceError(
             place,
-            f"label {value!r} must be a non-empty string; quote it (YAML reads yes/no/1 as non-strings)",
+            f"label {shown(value)} must be a non-empty string; quote it (YAML reads yes/no/1 as non-strings)",
         )
     return value
 
@@ -105,12 +105,13 @@ def _label(value: Any, place: str) -> str:
 def _known(value: Any, known: tuple[str, ...], place: str, kind: str) -> str:
     label = _label(value, place)
     if label not in known:
-        raise InstanceError(place, f"unknown {kind} {label!r}; declared: {', '.join(known)}")
+        declared = shorten(", ".join(known), 200)
+        raise InstanceError(place, f"unknown {kind} {shown(label)}; declared: {declared}")
     return label
 
 
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
+    return f"{type(value).__name__} {shown(value)}"
 
 
 def _join(place: str, key: str) -> str:
@@ -174,7 +175,7 @@ def instance_from_dict(document: Any) -> Instance:
     version = top.get("schema_version", SCHEMA_VERSION)
     if type(version) is not int or version != SCHEMA_VERSION:
         raise InstanceError(
-            "schema_version", f"unsupported schema version {version!r}; this pluralis reads version 1"
+            "schema_version", f"unsupported schema version {shown(version)}; this pluralis reads version 1"
         )
     text = {}
     for key in _PROVENANCE_TEXT:
@@ -334,7 +335,8 @@ def _read_protocol(value: Any) -> Protocol:
         for k, t in enumerate(turns):
             if t not in (USER_TURN, PROVIDER_TURN):
                 raise InstanceError(
-                    f"protocol.turns[{k}]", f"unknown turn {t!r}; each turn is 'U' (user) or 'P' (provider)"
+                    f"protocol.turns[{k}]",
+                    f"unknown turn {shown(t)}; each turn is 'U' (user) or 'P' (provider)",
                 )
     else:
         raise InstanceError(
@@ -461,7 +463,8 @@ def loads(text: str, format: str = "yaml", name: str = "<string>") -> Instance:
     Parameters
     ----------
     text : str
-        YAML or JSON text.
+        YAML or JSON text, read by :func:`solver.documents.parse_document` (duplicate keys,
+        aliases, YAML 1.1 number spellings and lone surrogates refused; nesting and size bounded).
     format : {"yaml", "json"}
         Its format (JSON is also valid YAML, but JSON errors are clearer from the JSON reader).
     name : str
@@ -472,133 +475,25 @@ def loads(text: str, format: str = "yaml", name: str = "<string>") -> Instance:
     Instance
         The validated instance.
     """
-    kind = "JSON" if format == "json" else "YAML"
-    try:
-        document = _parse_json(text) if format == "json" else _parse_yaml(text)
-    except json.JSONDecodeError as error:
-        raise InstanceError(
-            "", f"{name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
-        ) from None
-    except InstanceError:
-        raise
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = error.problem or "syntax error"
-        context = f" ({error.context})" if error.context else ""
-        raise InstanceError("", f"{name} is not valid YAML: {problem}{context}{where}") from None
-    except yaml.YAMLError as error:
-        raise InstanceError("", f"{name} is not valid YAML: {error}") from None
-    except RecursionError:
-        raise InstanceError("", f"{name} is nested too deeply to be an instance file") from None
-    except ValueError as error:  # an integer above Python's digit limit, or an impossible date
-        problem = (
-            f"a number has too many digits; numbers have at most {MAX_DIGITS} digits"
-            if "digits" in str(error)
-            else f"{error}; quote the value if it is a label"
-        )
-        raise InstanceError("", f"{name} cannot be read as {kind}: {problem}") from None
-    return instance_from_dict(document)
+    return instance_from_dict(parse_document(text, format, name, error=InstanceError))
 
 
-class _JsonObject(dict[str, Any]):
-    """A JSON object that remembers the keys it saw more than once."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
-    result = _JsonObject()
-    duplicates = []
-    for key, value in pairs:
-        if key in result:
-            duplicates.append(key)
-        result[key] = value
-    result.duplicates = tuple(duplicates)
-    return result
-
-
-def _parse_json(text: str) -> Any:
-    document = json.loads(text, object_pairs_hook=_json_object)
-    _check_json_keys(document, "")
-    return document
-
-
-def _check_json_keys(value: Any, place: str) -> None:
-    # JSON readers keep the last of two equal keys; a repeated label would silently vanish.
-    if isinstance(value, _JsonObject):
-        if value.duplicates:
-            raise InstanceError(
-                _join(place, value.duplicates[0]),
-                "this key appears twice in one object; keys and labels must be unique",
-            )
-        for key, item in value.items():
-            _check_json_keys(item, _join(place, key))
-    elif isinstance(value, list):
-        for k, item in enumerate(value):
-            _check_json_keys(item, f"{place}[{k}]")
-
-
-def _parse_yaml(text: str) -> Any:
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_yaml_keys(node, "", set())
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def _check_yaml_keys(node: yaml.Node, place: str, visited: set[int]) -> None:
-    # YAML readers keep the last of two equal keys; a repeated label would silently vanish.
-    if id(node) in visited:
-        return
-    visited.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[tuple[str, str], yaml.Node] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
-                _check_yaml_keys(value_node, place, visited)
-                continue
-            identity = (key_node.tag, key_node.value)
-            key_place = _join(place, key_node.value)
-            if identity in seen:
-                first = seen[identity].start_mark.line + 1
-                raise InstanceError(
-                    key_place,
-                    f"this key appears twice in one mapping (lines {first} and "
-                    f"{key_node.start_mark.line + 1}); keys and labels must be unique",
-                )
-            seen[identity] = key_node
-            _check_yaml_keys(value_node, key_place, visited)
-    elif isinstance(node, yaml.SequenceNode):
-        for k, item in enumerate(node.value):
-            _check_yaml_keys(item, f"{place}[{k}]", visited)
-
-
-def load(path: str | Path) -> Instance:
+def load(path: str | Path, limits: ReadLimits | None = None) -> Instance:
     """Read an instance file (``.yaml``, ``.yml`` or ``.json``).
 
     Parameters
     ----------
     path : str or Path
         The file.
+    limits : ReadLimits, optional
+        What reading it may cost (default: :func:`solver.documents.current_limits`, 16 MiB).
 
     Returns
     -------
     Instance
         The validated instance.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InstanceError("", f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InstanceError("", f"{path} is not UTF-8 text") from None
-    return loads(text, "json" if path.suffix.lower() == ".json" else "yaml", str(path))
+    return instance_from_dict(load_document(path, limits, error=InstanceError))
 
 
 def dump(instance: Instance, path: str | Path) -> None:
@@ -612,7 +507,7 @@ def dump(instance: Instance, path: str | Path) -> None:
         Destination (``.json`` for JSON, anything else YAML).
     """
     path = Path(path)
-    path.write_text(dumps(instance, "json" if path.suffix.lower() == ".json" else "yaml"), encoding="utf-8")
+    path.write_text(dumps(instance, format_of(path)), encoding="utf-8")
 
 
 def content_hash(instance: Instance) -> str:

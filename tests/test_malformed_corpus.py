@@ -67,7 +67,7 @@ EXPECTED: dict[str, Expected] = {
     "negative_probability.yaml": Expected("worlds.w2.prob", "negative"),
     "negative_weight.yaml": Expected("stakes.doctor.patient.weight", "negative"),
     "probabilities_do_not_sum_to_one.yaml": Expected("worlds", "sum to 9/10, not 1"),
-    "python_tag.yaml": Expected("", "could not determine a constructor"),
+    "python_tag.yaml": Expected("title", "YAML tag tag:yaml.org,2002:python/object/apply:os.system"),
     "title_not_text.yaml": Expected("title", "must be a string"),
     "too_large_number.yaml": Expected("stakes.app.patient.weight", "too large"),
     "top_level_list.yaml": Expected("file", "must be a mapping"),

@@ -528,21 +528,54 @@ def test_yaml_merge_keys_are_not_repeated_keys() -> None:
     assert loads(text) == instance_from_dict(valid_document())
 
 
+def test_yaml_aliases_read_as_their_anchors_and_count_in_full() -> None:
+    from solver.documents import ReadLimits, parse_document
+
+    text = "a: &x [1, 2, {b: 3}]\nc: *x\nd: {<<: [{e: 1}, {e: 2, f: 3}], f: 4}\n"
+    assert parse_document(text) == {"a": [1, 2, {"b": 3}], "c": [1, 2, {"b": 3}], "d": {"e": 1, "f": 4}}
+    assert parse_document(text) == yaml.safe_load(text)
+    # Written out in full: the top mapping and its 3 keys, 6 values under a, the same 6 under c,
+    # and 13 under d (its mapping, the keys << and f, the list, the two merged mappings and 4).
+    assert parse_document(text, limits=ReadLimits(max_nodes=29)) is not None
+    with pytest.raises(ValueError, match=r"more than 28 values"):
+        parse_document(text, limits=ReadLimits(max_nodes=28))
+    with pytest.raises(ValueError, match=r"more than 3 levels"):
+        parse_document("a: &x [[1]]\nb: [*x]\n", limits=ReadLimits(max_depth=3))
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "phrase"),
+    [
+        pytest.param("a: &x [*x]\n", "a[0]", "refers to a value that contains it", id="recursive"),
+        pytest.param("a: *nowhere\n", "a", "refers to an undefined anchor", id="undefined"),
+        pytest.param("a: {<<: 1}\n", "a.<<", "takes a mapping or a list of mappings", id="merge-scalar"),
+        pytest.param("a: {<<: {b: 1}, <<: {c: 1}}\n", "a.<<", "appears twice", id="merge-twice"),
+    ],
+)
+def test_bad_aliases_and_merge_keys_name_their_place(text: str, place: str, phrase: str) -> None:
+    with pytest.raises(InstanceError) as caught:
+        loads(text)
+    assert caught.value.place == place
+    assert phrase in caught.value.problem
+
+
+def test_an_anchor_without_alias_is_harmless() -> None:
+    text = valid_yaml().replace("  w1:\n", "  w1: &first\n", 1)
+    assert "&first" in text
+    assert loads(text) == instance_from_dict(valid_document())
+
+
 @pytest.mark.parametrize(
     ("text", "format", "phrase"),
     [
         pytest.param("states: [a, b\n", "yaml", "is not valid YAML", id="yaml-syntax"),
         pytest.param("a: 1\n---\nb: 2\n", "yaml", "expected a single document", id="two-documents"),
-        pytest.param("a: !!python/object/apply:os.system [true]\n", "yaml", "constructor", id="python-tag"),
         pytest.param("a: \x00\n", "yaml", "is not valid YAML", id="control-character"),
         pytest.param("[" * 20000 + "]" * 20000, "yaml", "nested too deeply", id="yaml-deep"),
         pytest.param("[" * 200000 + "]" * 200000, "json", "nested too deeply", id="json-deep"),
+        pytest.param("[" * 65 + "]" * 65, "json", "more than 64 levels", id="json-65-levels"),
         pytest.param('{"a": 1,}', "json", "is not valid JSON", id="json-syntax"),
-        pytest.param("a: " + "7" * 5000 + "\n", "yaml", "too many digits", id="yaml-huge-int"),
         pytest.param('{"a": ' + "7" * 5000 + "}", "json", "too many digits", id="json-huge-int"),
-        pytest.param(
-            "states: [2026-13-45]\n", "yaml", "quote the value if it is a label", id="impossible-date"
-        ),
     ],
 )
 def test_unreadable_text_names_the_source(text: str, format: str, phrase: str) -> None:
@@ -553,6 +586,43 @@ def test_unreadable_text_names_the_source(text: str, format: str, phrase: str) -
     assert message.startswith("case.txt ")
     assert phrase in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "place", "phrase"),
+    [
+        pytest.param(
+            "a: !!python/object/apply:os.system [true]\n", "a", "is not read in these files", id="python-tag"
+        ),
+        pytest.param("a: !!binary aGk=\n", "a", "YAML tag tag:yaml.org,2002:binary", id="binary-tag"),
+        pytest.param("a: " + "7" * 5000 + "\n", "a", "too many digits", id="yaml-huge-int"),
+        pytest.param(
+            "states: [2026-13-45]\n", "states[0]", "quote the value if it is a label", id="impossible-date"
+        ),
+        pytest.param("a: 010\n", "a", "YAML 1.1 reads 010 (line 1) as an octal number, 8", id="octal"),
+        pytest.param("a: !!int '010'\n", "a", "as an octal number, 8", id="tagged-octal"),
+        pytest.param("a: 1:30\n", "a", "as a base-60 (sexagesimal) number, 90", id="sexagesimal"),
+        pytest.param("a: 1:30.5\n", "a", "as a base-60 (sexagesimal) number, 90.5", id="sexagesimal-float"),
+        pytest.param("a: 0x1F\n", "a", "as a hexadecimal number, 31", id="hexadecimal"),
+        pytest.param("a: 0b101\n", "a", "as a binary number, 5", id="binary"),
+        pytest.param("a: 1_000\n", "a", "with digit separators, 1000", id="underscores"),
+        pytest.param("1:30: x\n", "[0]", "sexagesimal", id="sexagesimal-key"),
+    ],
+)
+def test_unreadable_values_name_their_place(text: str, place: str, phrase: str) -> None:
+    with pytest.raises(InstanceError) as caught:
+        loads(text, name="case.txt")
+    assert caught.value.place == place
+    assert phrase in caught.value.problem
+    assert "\n" not in str(caught.value)
+
+
+def test_numbers_in_plain_decimal_and_an_equals_sign_read_as_before() -> None:
+    from solver.documents import parse_document
+
+    assert parse_document("a: [0, -7, +3, 10, 0.5, '010', =, 09, 0o10]\n") == {
+        "a": [0, -7, 3, 10, 0.5, "010", "=", "09", "0o10"]
+    }
 
 
 # --- valid edge cases are accepted ------------------------------------------------------------------
