@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from solver.errors import NumberError
+from solver.errors import NumberError, shown
 
 Number = Fraction
 """The one exact number type of pluralis."""
@@ -177,9 +177,8 @@ def _bounded(value: Fraction, text: str, place: str) -> Fraction:
 
 
 def _shown(value: Any) -> str:
-    """Quote a value for a message, cut short so that the message stays readable."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:56] + "..."
+    """Quote a value for a message, cut short (and built cut short: a huge list costs no more)."""
+    return shown(value)
 
 
 def _too_large(text: str, place: str) -> NumberError:
