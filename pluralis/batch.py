@@ -43,17 +43,25 @@ from rich.table import Table
 
 from pluralis.interrupts import blocked_interrupts, defer_interrupts, ignore_interrupts
 from pluralis.library import instance_files
-from pluralis.limits import choice_limit_option, class_limit_option, name_limit_option, selection_limit_option
+from pluralis.limits import (
+    benchmark_limit_option,
+    choice_limit_option,
+    class_limit_option,
+    law_limit_option,
+    name_limit_option,
+    selection_limit_option,
+)
 from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.errors import ModelError, PluralisError
 from solver.games import Game, Mode
+from solver.information import DEFAULT_BENCHMARK_LIMIT
 from solver.inspection import summarize, summary_to_json
 from solver.model import Instance
 from solver.numbers import parse_number
 from solver.oracle_context import DEFAULT_CHOICE_LIMIT
-from solver.response import TiePolicy
+from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
 from solver.results import result_to_json
 from solver.serialization import content_hash, load
 
@@ -78,6 +86,10 @@ class BatchOptions:
         Most combinations of the users' best responses examined at once (``solve``, ``check``).
     choice_limit : int
         Most choice combinations the deviation oracle solves one by one (``check``).
+    law_limit : int
+        Most outcome laws among a user's best responses to one rule (``solve``, ``check``).
+    benchmark_limit : int
+        Most T-shared rules searched for one benchmark (``inspect``, ``check``).
     """
 
     do: str
@@ -89,6 +101,8 @@ class BatchOptions:
     limit: int = DEFAULT_CLASS_LIMIT
     selection_limit: int = DEFAULT_SELECTION_LIMIT
     choice_limit: int = DEFAULT_CHOICE_LIMIT
+    law_limit: int = DEFAULT_LAW_LIMIT
+    benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT
 
     def _limits(self) -> dict[str, int]:
         """The limits that differ from their defaults (so earlier results keep their keys)."""
@@ -99,6 +113,10 @@ class BatchOptions:
             limits["selection_limit"] = self.selection_limit
         if self.do == "check" and self.choice_limit != DEFAULT_CHOICE_LIMIT:
             limits["choice_limit"] = self.choice_limit
+        if self.do != "inspect" and self.law_limit != DEFAULT_LAW_LIMIT:
+            limits["law_limit"] = self.law_limit
+        if self.do != "solve" and self.benchmark_limit != DEFAULT_BENCHMARK_LIMIT:
+            limits["benchmark_limit"] = self.benchmark_limit
         return limits
 
     def key(self) -> dict[str, Any]:
@@ -152,10 +170,14 @@ def compute(instance: Instance, options: BatchOptions) -> dict[str, Any]:
         returns.
     """
     if options.do == "inspect":
-        return summary_to_json(summarize(instance))
+        return summary_to_json(summarize(instance, options.benchmark_limit))
     if options.do == "solve":
         game = Game(
-            instance, Mode(options.mode), parse_class(options.class_text, instance), limit=options.limit
+            instance,
+            Mode(options.mode),
+            parse_class(options.class_text, instance),
+            limit=options.limit,
+            law_limit=options.law_limit,
         )
         delta = parse_number(options.delta, "--delta")
         policy = TiePolicy(options.tie_policy)
@@ -177,7 +199,11 @@ def compute(instance: Instance, options: BatchOptions) -> dict[str, Any]:
         from proofs.claim import CheckOptions
 
         limits = CheckOptions(
-            limit=options.limit, selection_limit=options.selection_limit, choice_limit=options.choice_limit
+            limit=options.limit,
+            selection_limit=options.selection_limit,
+            choice_limit=options.choice_limit,
+            law_limit=options.law_limit,
+            benchmark_limit=options.benchmark_limit,
         )
         return dict(check(instance, limits))
     raise ModelError(f"unknown batch command {options.do!r}; use one of {', '.join(COMMANDS)}")
@@ -573,6 +599,8 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
 @class_limit_option("solve, check: ")
 @selection_limit_option("solve, check: ")
 @choice_limit_option("check: ")
+@law_limit_option("solve, check: ")
+@benchmark_limit_option("inspect, check: ")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
 )
@@ -590,6 +618,8 @@ def batch_command(
     limit: int,
     selection_limit: int,
     choice_limit: int,
+    law_limit: int,
+    benchmark_limit: int,
     progress: bool | None,
     show: int,
 ) -> None:
@@ -602,7 +632,17 @@ def batch_command(
     if do == "solve" and class_text == "full":
         raise click.UsageError("batch solves over finite classes; --class full is not supported here")
     options = BatchOptions(
-        do, mode, class_text, engine, delta, tie_policy, limit, selection_limit, choice_limit
+        do,
+        mode,
+        class_text,
+        engine,
+        delta,
+        tie_policy,
+        limit,
+        selection_limit,
+        choice_limit,
+        law_limit,
+        benchmark_limit,
     )
     target = out if out is not None else directory.parent / f"{directory.resolve().name}-{do}"
     console = output_console()

@@ -14,7 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from instances.generators import FAMILIES, Sizes, check_sizes, family_sizes
-from pluralis.limits import choice_limit_option, class_limit_option, selection_limit_option
+from pluralis.limits import (
+    benchmark_limit_option,
+    choice_limit_option,
+    class_limit_option,
+    law_limit_option,
+    selection_limit_option,
+)
 from pluralis.output import output_console
 from proofs.claim import CheckOptions
 from proofs.search import (
@@ -63,6 +69,8 @@ def _command(
         ("--class-limit", options.limit, usual.limit),
         ("--selection-limit", options.selection_limit, usual.selection_limit),
         ("--choice-limit", options.choice_limit, usual.choice_limit),
+        ("--law-limit", options.law_limit, usual.law_limit),
+        ("--benchmark-limit", options.benchmark_limit, usual.benchmark_limit),
     ):
         if value != standard:
             parts.append(f"{flag} {value}")
@@ -126,6 +134,8 @@ def _command(
 @class_limit_option()
 @selection_limit_option()
 @choice_limit_option("C2, C5: ")
+@law_limit_option()
+@benchmark_limit_option()
 @click.option("--no-shrink", is_flag=True, help="Keep hits as found, without shrinking.")
 @click.option("--states", type=int, default=None)
 @click.option("--providers", type=int, default=None)
@@ -150,6 +160,8 @@ def search_command(
     limit: int,
     selection_limit: int,
     choice_limit: int,
+    law_limit: int,
+    benchmark_limit: int,
     no_shrink: bool,
     epsilon: str | None,
     **size_options: int | None,
@@ -189,6 +201,8 @@ def search_command(
         limit=limit,
         selection_limit=selection_limit,
         choice_limit=choice_limit,
+        law_limit=law_limit,
+        benchmark_limit=benchmark_limit,
     )
     deadline = None if time_limit is None else time.monotonic() + time_limit
     console = output_console(140)

@@ -93,3 +93,25 @@ def test_reproduce_names_the_option_in_a_skipped_claim(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "raise it with --law-limit N" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("arguments", "option"),
+    [
+        (["--do", "inspect", "--benchmark-limit", "2"], "--benchmark-limit"),
+        (["--do", "solve", "--law-limit", "2"], "--law-limit"),
+    ],
+    ids=["inspect-benchmark", "solve-law"],
+)
+def test_batch_names_the_option_in_a_failed_instance(
+    arguments: list[str], option: str, tmp_path: Path
+) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "three.yaml").write_text(yaml.safe_dump(three_cells_two_messages()), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["batch", str(library), *arguments, "--out", str(tmp_path / "out"), "-j", "1", "--no-progress"]
+    )
+    assert result.exit_code == 1, result.output
+    (record,) = (tmp_path / "out").glob("three*.json")
+    assert f"raise it with {option} N" in record.read_text(encoding="utf-8")
