@@ -11,6 +11,7 @@ command being run.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
@@ -22,145 +23,109 @@ from solver.information import DEFAULT_BENCHMARK_LIMIT
 from solver.oracle_context import DEFAULT_CHOICE_LIMIT
 from solver.response import DEFAULT_LAW_LIMIT
 
-OPTIONS = {
-    Limit.CLASS: "--class-limit",
-    Limit.SELECTION: "--selection-limit",
-    Limit.CHOICE: "--choice-limit",
-    Limit.LAW: "--law-limit",
-    Limit.BENCHMARK: "--benchmark-limit",
+
+@dataclass(frozen=True)
+class _Spec:
+    """How a limit is spelled on the command line, where its value goes, its default and help."""
+
+    spellings: tuple[str, ...]
+    parameter: str
+    default: int
+    help: str
+
+
+_SPECS = {
+    Limit.CLASS: _Spec(
+        ("--class-limit", "--limit"),
+        "limit",
+        DEFAULT_CLASS_LIMIT,
+        "Largest strategy class enumerated per provider.",
+    ),
+    Limit.SELECTION: _Spec(
+        ("--selection-limit",),
+        "selection_limit",
+        DEFAULT_SELECTION_LIMIT,
+        "Most combinations of the users' best responses at one profile (and, in the personalized game "
+        "with δ > 0, of their own games' equilibria) examined.",
+    ),
+    Limit.CHOICE: _Spec(
+        ("--choice-limit",),
+        "choice_limit",
+        DEFAULT_CHOICE_LIMIT,
+        "Most combinations of the users' choices solved one by one per mixed deviation (certification "
+        "in full).",
+    ),
+    Limit.LAW: _Spec(
+        ("--law-limit",),
+        "law_limit",
+        DEFAULT_LAW_LIMIT,
+        "Most distinct outcome laws among a user's best responses to one rule.",
+    ),
+    Limit.BENCHMARK: _Spec(
+        ("--benchmark-limit",),
+        "benchmark_limit",
+        DEFAULT_BENCHMARK_LIMIT,
+        "Most deterministic T-shared rules searched for one benchmark Bench_i(T).",
+    ),
 }
+
+OPTIONS = {kind: spec.spellings[0] for kind, spec in _SPECS.items()}
 """The command-line option of each limit."""
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-def _help(prefix: str, text: str) -> str:
-    """An option's help, after a prefix that says which commands it serves (``solve: ...``)."""
-    return f"{prefix}{text[0].lower()}{text[1:]}" if prefix else text
+def limit_option(kind: Limit, help_prefix: str = "") -> Callable[[_F], _F]:
+    """The option that raises one limit, spelled the same in every command.
+
+    Parameters
+    ----------
+    kind : Limit
+        The limit.
+    help_prefix : str
+        Put before the help text, saying which commands it serves (``"solve: "``).
+
+    Returns
+    -------
+    callable
+        A click decorator; the value is passed under the limit's parameter name (``limit``,
+        ``selection_limit``, ``choice_limit``, ``law_limit``, ``benchmark_limit``).
+    """
+    spec = _SPECS[kind]
+    text = f"{help_prefix}{spec.help[0].lower()}{spec.help[1:]}" if help_prefix else spec.help
+    return click.option(
+        *spec.spellings,
+        spec.parameter,
+        type=click.IntRange(min=0),
+        default=spec.default,
+        show_default=True,
+        help=text,
+    )
 
 
 def class_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
-    """The ``--class-limit`` option (also spelled ``--limit``): the largest strategy class enumerated.
-
-    Parameters
-    ----------
-    help_prefix : str
-        Put before the help text (``"solve: "``).
-
-    Returns
-    -------
-    callable
-        A click decorator; the value is passed as ``limit``.
-    """
-    return click.option(
-        "--class-limit",
-        "--limit",
-        "limit",
-        type=click.IntRange(min=0),
-        default=DEFAULT_CLASS_LIMIT,
-        show_default=True,
-        help=_help(help_prefix, "Largest strategy class enumerated per provider."),
-    )
+    """``--class-limit`` (also ``--limit``): the largest strategy class enumerated (:func:`limit_option`)."""
+    return limit_option(Limit.CLASS, help_prefix)
 
 
 def selection_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
-    """The ``--selection-limit`` option: the most combinations of users' selections examined at once.
-
-    Parameters
-    ----------
-    help_prefix : str
-        Put before the help text.
-
-    Returns
-    -------
-    callable
-        A click decorator; the value is passed as ``selection_limit``.
-    """
-    return click.option(
-        "--selection-limit",
-        "selection_limit",
-        type=click.IntRange(min=0),
-        default=DEFAULT_SELECTION_LIMIT,
-        show_default=True,
-        help=_help(
-            help_prefix,
-            "Most combinations of the users' best responses at one profile (and, in the personalized "
-            "game with δ > 0, of their own games' equilibria) examined.",
-        ),
-    )
+    """``--selection-limit``: the most selections combined at once (:func:`limit_option`)."""
+    return limit_option(Limit.SELECTION, help_prefix)
 
 
 def choice_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
-    """The ``--choice-limit`` option: the most choice combinations the deviation oracle solves one by one.
-
-    Parameters
-    ----------
-    help_prefix : str
-        Put before the help text.
-
-    Returns
-    -------
-    callable
-        A click decorator; the value is passed as ``choice_limit``.
-    """
-    return click.option(
-        "--choice-limit",
-        "choice_limit",
-        type=click.IntRange(min=0),
-        default=DEFAULT_CHOICE_LIMIT,
-        show_default=True,
-        help=_help(
-            help_prefix,
-            "Most combinations of the users' choices solved one by one per mixed deviation "
-            "(certification in full).",
-        ),
-    )
+    """``--choice-limit``: the most choice combinations solved one by one (:func:`limit_option`)."""
+    return limit_option(Limit.CHOICE, help_prefix)
 
 
 def law_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
-    """The ``--law-limit`` option: the most outcome laws among a user's best responses to one rule.
-
-    Parameters
-    ----------
-    help_prefix : str
-        Put before the help text.
-
-    Returns
-    -------
-    callable
-        A click decorator; the value is passed as ``law_limit``.
-    """
-    return click.option(
-        "--law-limit",
-        "law_limit",
-        type=click.IntRange(min=0),
-        default=DEFAULT_LAW_LIMIT,
-        show_default=True,
-        help=_help(help_prefix, "Most distinct outcome laws among a user's best responses to one rule."),
-    )
+    """``--law-limit``: the most outcome laws of a user's best responses (:func:`limit_option`)."""
+    return limit_option(Limit.LAW, help_prefix)
 
 
 def benchmark_limit_option(help_prefix: str = "") -> Callable[[_F], _F]:
-    """The ``--benchmark-limit`` option: the most T-shared rules searched for one benchmark.
-
-    Parameters
-    ----------
-    help_prefix : str
-        Put before the help text.
-
-    Returns
-    -------
-    callable
-        A click decorator; the value is passed as ``benchmark_limit``.
-    """
-    return click.option(
-        "--benchmark-limit",
-        "benchmark_limit",
-        type=click.IntRange(min=0),
-        default=DEFAULT_BENCHMARK_LIMIT,
-        show_default=True,
-        help=_help(help_prefix, "Most deterministic T-shared rules searched for one benchmark Bench_i(T)."),
-    )
+    """``--benchmark-limit``: the most T-shared rules searched for a benchmark (:func:`limit_option`)."""
+    return limit_option(Limit.BENCHMARK, help_prefix)
 
 
 def name_limit_option(error: PluralisError, available: Collection[str] | None = None) -> PluralisError:
