@@ -166,6 +166,7 @@ def read_text(path: str | Path, limits: ReadLimits | None = None, error: ErrorFa
         is larger than the limit, or is not UTF-8.
     """
     limits = limits or _limits
+    error = _tidy(error)
     path = Path(path)
     try:
         with path.open("rb") as handle:
@@ -253,6 +254,7 @@ def parse_document(
         The document.
     """
     limits = limits or _limits
+    error = _tidy(error)
     if text.startswith("\ufeff"):
         text = text[1:]
     if format == "json":
@@ -260,6 +262,15 @@ def parse_document(
     if format == "yaml":
         return _Yaml(name, limits, error).parse(text)
     raise ValueError(f"unknown format {format!r}; use 'yaml' or 'json'")
+
+
+def _tidy(error: ErrorFactory) -> ErrorFactory:
+    """The same factory, given a place and a problem on one line, printable and cut short."""
+
+    def tidy(place: str, problem: str) -> Exception:
+        return error(one_line(place, MAX_PLACE_LENGTH), one_line(problem, MAX_PROBLEM_LENGTH))
+
+    return tidy
 
 
 def unicode_problem(text: str) -> str | None:

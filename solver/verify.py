@@ -16,15 +16,13 @@ and labels in separate fields, and is read back into the same index tuples.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from solver.documents import load_document
 from solver.errors import InstanceError, PluralisError
 from solver.model import PROVIDER_TURN, USER_TURN, Instance
 from solver.numbers import ONE, ZERO, parse_number
@@ -959,34 +957,15 @@ def load_certificate(path: str | Path) -> Any:
     -------
     object
         The parsed document.
+
+    Raises
+    ------
+    CertificateError
+        When the file cannot be read as a document (:func:`solver.documents.load_document`).
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise CertificateError("", f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise CertificateError("", f"{path} is not UTF-8 text (byte {error.start})") from None
-    kind = "JSON" if path.suffix == ".json" else "YAML"
-    try:
-        return json.loads(text) if kind == "JSON" else yaml.safe_load(text)
-    except json.JSONDecodeError as error:
-        raise CertificateError("", f"{path} is not valid JSON: {error}") from None
-    except yaml.MarkedYAMLError as error:
-        # PyYAML's own message spans several lines; keep the problem and where it is.
-        mark = error.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        context = f" ({error.context})" if error.context else ""
-        problem = f"{error.problem or 'syntax error'}{context}{where}"
-        raise CertificateError("", f"{path} is not valid YAML: {' '.join(problem.split())}") from None
-    except yaml.YAMLError as error:
-        raise CertificateError("", f"{path} is not valid YAML: {' '.join(str(error).split())}") from None
-    except RecursionError:
-        raise CertificateError("", f"{path} is nested too deeply to be a certificate") from None
-    except ValueError as error:  # an integer above Python's digit limit
-        raise CertificateError(
-            "", f"{path} cannot be read as {kind}: {' '.join(str(error).split())}"
-        ) from None
+    # The one reader of every file (solver.documents): size and nesting bounded, duplicate keys,
+    # lone surrogates and YAML 1.1 number spellings refused, a BOM accepted, in YAML and JSON alike.
+    return load_document(path, error=CertificateError)
 
 
 def verify_file(path: str | Path) -> Verification:

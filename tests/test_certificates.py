@@ -302,10 +302,11 @@ def test_verify_escapes_control_characters_from_the_file(tmp_path: Path) -> None
     # turn the text green. Either the instance is refused at load time or the certificate is invalid
     # (the hash no longer matches): both print text from the file, escaped.
     document = load_certificate(CORPUS / "valid" / "prosecutor_judge_commitment.yaml")
+    clean = load_certificate(CORPUS / "valid" / "prosecutor_judge_commitment.yaml")
+    renamed = dict(clean, users=["judge\x1b[32m"])  # the title stays clean: the label is what is read
     document["instance"]["title"] = "\x1b[2J\x1b]0;pwned\x07 valid (4 deviation programs checked)"
     path = tmp_path / "hostile.yaml"
     write_certificate(document, path)
-    renamed = dict(document, users=["judge\x1b[32m"])
     other = tmp_path / "hostile_label.yaml"
     write_certificate(renamed, other)
     completed = subprocess.run(
