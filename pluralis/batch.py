@@ -53,6 +53,7 @@ from pluralis.limits import (
 )
 from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
+from solver.documents import load_document
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.errors import ModelError, PluralisError
 from solver.games import Game, Mode
@@ -328,8 +329,9 @@ def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> 
     if not record_path.is_file():
         return None
     try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        # The one reader of every file: a damaged or repeated-key record is recomputed, never trusted.
+        record = load_document(record_path)
+    except PluralisError:
         return None
     if (
         not isinstance(record, dict)

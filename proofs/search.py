@@ -51,6 +51,7 @@ from proofs.claim import CheckOptions, ClaimResult, Verdict
 from proofs.shrink import shrink_instance
 from solver.certificates import dumps_certificate
 from solver.classes import parse_class
+from solver.documents import DocumentError, load_document
 from solver.errors import ModelError, PluralisError
 from solver.games import Game, Mode
 from solver.model import Instance
@@ -582,6 +583,49 @@ class RunState:
     hashes: list[str] = field(default_factory=list)
 
 
+_STATE_TYPES: dict[str, tuple[type, ...]] = {
+    "next_index": (int,),
+    "rounds": (int,),
+    "tried": (int,),
+    "skipped": (int,),
+    "verdicts": (dict,),
+    "found": (list,),
+    "record": (str, type(None)),
+    "record_name": (str, type(None)),
+    "seconds": (int, float),
+    "finished": (bool,),
+    "hashes": (list,),
+}
+
+
+def _read_state(path: Path) -> dict[str, dict[str, Any]]:
+    """Every run of a state file, by key; a damaged file is refused with one line naming the remedy."""
+    remedy = (
+        f"the search state is damaged: delete {path} to start the searches of this folder afresh (the "
+        "instances kept in it stay), or restore the file from a copy"
+    )
+
+    def refuse(place: str, problem: str) -> DocumentError:
+        where = "" if problem.startswith(str(path)) else f"{path}: "
+        return DocumentError("", f"{where}{place + ': ' if place else ''}{problem}; {remedy}")
+
+    document = load_document(path, error=refuse)
+    runs = document.get("runs") if isinstance(document, dict) else None
+    if not isinstance(runs, dict):
+        raise refuse("", "expected a mapping with the field 'runs'")
+    for key, entry in runs.items():
+        state = entry.get("state") if isinstance(entry, dict) else None
+        if not isinstance(state, dict) or not isinstance(entry.get("run"), dict):
+            raise refuse(f"runs.{key}", "expected a mapping with the fields 'run' and 'state'")
+        for name, value in state.items():
+            types = _STATE_TYPES.get(name)
+            # A bool is an int to isinstance: only 'finished' may be one.
+            wrong = types is None or not isinstance(value, types)
+            if wrong or isinstance(value, bool) is not (bool in (types or ())):
+                raise refuse(f"runs.{key}.state.{name}", "unknown field or wrong type")
+    return runs
+
+
 class SearchState:
     """The state file of an output folder: every run's :class:`RunState`, by key."""
 
@@ -589,7 +633,7 @@ class SearchState:
         self.path = out / STATE_FILE
         self.runs: dict[str, dict[str, Any]] = {}
         if self.path.exists():
-            self.runs = json.loads(self.path.read_text(encoding="utf-8")).get("runs", {})
+            self.runs = _read_state(self.path)
 
     def get(self, key: str, description: dict[str, Any]) -> RunState:
         """The state of a run (new if absent).
@@ -622,7 +666,7 @@ class SearchState:
         self.runs[key]["state"] = asdict(state)
         if self.path.exists():
             # Another search into the same folder may have saved its runs meanwhile.
-            current = json.loads(self.path.read_text(encoding="utf-8")).get("runs", {})
+            current = _read_state(self.path)
             current[key] = self.runs[key]
             self.runs = current
         _write_atomically(self.path, json.dumps({"runs": self.runs}, indent=2, ensure_ascii=False) + "\n")
