@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import nnls
 
+from solver.documents import read_text
 from solver.errors import InstanceError, ModelError
 from solver.model import Instance, Protocol, Provider, Stake, User, World
 from solver.numbers import ONE, ZERO, parse_number
@@ -300,10 +301,8 @@ def read_table(path: str | Path, stakes: str | Path | None = None) -> UtilityTab
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise TableError("", f"cannot read {path}: {error.strerror}") from None
+    # Bounded like every file read (--max-file-size); UTF-8, a BOM accepted.
+    return read_text(path, error=TableError)
 
 
 def table_to_csv(table: UtilityTable) -> str:
