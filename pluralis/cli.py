@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -46,7 +45,7 @@ from proofs.claim import CheckOptions
 from proofs.equilibria import finished
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
-from solver.errors import PluralisError
+from solver.errors import PluralisError, printable
 from solver.games import Game, Mode
 from solver.inspection import InstanceSummary, summarize, summary_to_json
 from solver.model import Instance
@@ -506,30 +505,16 @@ def verify(certificates: tuple[Path, ...]) -> None:
         try:
             verification = verify_file(path)
         except PluralisError as error:
-            click.echo(_escaped(f"error: {_naming(path, error)}"), err=True)
+            click.echo(printable(f"error: {_naming(path, error)}"), err=True)
             status = max(status, EXIT_INPUT_ERROR)
             continue
-        console.print(_escaped(f"{path}: {verification.describe()}"), soft_wrap=True)
+        console.print(printable(f"{path}: {verification.describe()}"), soft_wrap=True)
         for reason in verification.reasons:
-            console.print(_escaped(f"  {reason}"), soft_wrap=True)
+            console.print(printable(f"  {reason}"), soft_wrap=True)
         if not verification.valid:
             status = max(status, EXIT_INVALID)
     if status:
         raise SystemExit(status)
-
-
-def _escaped(text: str) -> str:
-    """Text from a file made safe for a terminal: control characters (and lone surrogates) escaped."""
-    return "".join(
-        char.encode("unicode_escape").decode("ascii")
-        if unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI_CONTROLS
-        else char
-        for char in text
-    )
-
-
-_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-"""Characters that reorder the text around them on a terminal."""
 
 
 def _naming(path: Path, error: Exception | str) -> str:

@@ -10,10 +10,10 @@ spelling (``][``, ``/``, ``|``, ``∅``) cannot make two variables, rows or hist
   rejected, and its true twin accepted;
 - the tool's own certificates verify with messages ``x``, ``x/y``, ``y/z``, ``z`` and ``∅``, and
   the rule documents of solve and commitment JSON write histories as lists;
-- a property draws labels from the whole of Unicode (printable, no surrounding space, NFC, unique
-  in their list, as SPEC.md §11's label rule asks; no comma in a provider label) and checks that
-  the certificates always verify, before and after a YAML or JSON round trip, and that distinct
-  variables, rows and histories never share a name.
+- a property draws labels from the whole of Unicode (those the model's label rule accepts:
+  printable, no surrounding space, NFC; unique in their list; no comma in a provider label) and
+  checks that the certificates always verify, before and after a YAML or JSON round trip, and that
+  distinct variables, rows and histories never share a name.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from solver.certification import certify_result
 from solver.classes import Deterministic
 from solver.enumeration import solve_equilibria
 from solver.games import Game, Mode
-from solver.model import Instance
+from solver.model import Instance, is_label, text_problem
 from solver.oracle import DeviationProgram, solve_commitment
 from solver.protocol import ConversationTree
 from solver.serialization import content_hash, dumps, instance_from_dict
@@ -176,27 +176,27 @@ def test_solve_and_commitment_json_write_histories_as_lists(tmp_path: Path) -> N
 
 PIECES = ("a", "b", "c", "/", "][", "[", "]", "∅", "|", "'", '"', ":", " ", "-", "x", "é", "e\u0301")
 """Pieces of the joined spellings that version 1 used (``sigma[s][h][m]``, ``obey|u|x|m|a``, ``a/b``,
-``∅``), quotes, a space and a decomposed é, so that draws often spell alike when joined."""
+``∅``), quotes, a space and a decomposed é (composed by NFC), so that draws often spell alike when
+joined."""
 
 
-def _label(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip()
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 def labels(count: int, provider: bool = False) -> st.SearchStrategy[list[str]]:
-    """``count`` labels that SPEC.md §11's label rule accepts, by construction: printable
-    characters from the whole of Unicode (or pieces of joined spellings), NFC, no surrounding
-    space, unique after normalisation, and no comma in a provider's."""
+    """``count`` labels: text from the whole of Unicode (or pieces of joined spellings), in NFC,
+    kept when the model's label rule accepts it (:func:`solver.model.is_label`; no comma in a
+    provider's), unique in their list."""
     text = st.one_of(
-        st.text(PRINTABLE, min_size=1, max_size=5),
+        st.text(min_size=1, max_size=5),
         st.lists(st.sampled_from(PIECES), min_size=1, max_size=4).map("".join),
     )
-    label = text.map(lambda t: _label(t.replace(",", "") if provider else t)).filter(bool)
+    label = text.map(_nfc).filter(is_label)
+    if provider:
+        label = label.filter(lambda t: "," not in t)
     return st.lists(label, min_size=count, max_size=count, unique=True)
 
-
-PRINTABLE = st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
-"""Any character of Unicode that Python prints as itself (``str.isprintable``), the space aside."""
 
 UNIT = st.sampled_from(["0", "1/2", "1"])
 
@@ -229,7 +229,7 @@ def labelled_instances(draw: st.DrawFn) -> Instance:
         }
     document = {
         "schema_version": 1,
-        "title": draw(st.text(PRINTABLE, max_size=8)),
+        "title": draw(st.text(max_size=8).filter(lambda t: text_problem(t, "line") is None)),
         "states": states,
         "providers": {p: {"signals": s} for p, s in zip(providers, signals)},
         "users": {user: body},
