@@ -47,13 +47,14 @@ from pluralis.limits import (
     benchmark_limit_option,
     choice_limit_option,
     class_limit_option,
+    file_size_option,
     law_limit_option,
     name_limit_option,
     selection_limit_option,
 )
 from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
-from solver.documents import load_document
+from solver.documents import ReadLimits, current_limits, load_document, set_limits
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.errors import ModelError, PluralisError
 from solver.games import Game, Mode
@@ -324,6 +325,12 @@ def _done(record: dict[str, Any]) -> bool:
     return record.get("status") == "ok" and isinstance(result, dict) and result.get("complete") is not False
 
 
+def _start_worker(limits: ReadLimits) -> None:
+    """Start a worker: Ctrl-C is the parent's to handle; files are read under the parent's limits."""
+    ignore_interrupts()
+    set_limits(limits)
+
+
 def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> dict[str, Any] | None:
     """The stored record when it is valid for this instance and these options, else None."""
     if not record_path.is_file():
@@ -466,7 +473,9 @@ def run_batch(
     executor: ProcessPoolExecutor | None = None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts)
+        executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(current_limits(),)
+        )
         with bar:
             bar_task = bar.add_task(options.do, total=len(files), completed=skipped)
             # The pool's fork server, workers and threads start here, with SIGINT blocked (they
@@ -603,6 +612,7 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
 @choice_limit_option("check: ")
 @law_limit_option("solve, check: ")
 @benchmark_limit_option("inspect, check: ")
+@file_size_option()
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
 )

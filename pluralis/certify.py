@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pluralis.interrupts import defer_interrupts, watch_interrupts
+from pluralis.output import json_text
 from solver.certificates import build_certificate, certificate_from_certification, write_certificate
 from solver.certification import FullResult, certify_result
 from solver.classes import parse_class
@@ -103,9 +103,7 @@ def solve_full(
         except KeyboardInterrupt:
             interrupted = True
     if as_json:
-        click.echo(
-            json.dumps(_full_json(instance, full, source_class, written), indent=2, ensure_ascii=False)
-        )
+        click.echo(json_text(_full_json(instance, full, source_class, written)))
     else:
         _print_full(console, instance, full, source_class)
         for name in written:
@@ -244,7 +242,7 @@ def _commitment(
     missing = groups[len(results) :]
     if as_json:
         click.echo(
-            json.dumps(
+            json_text(
                 {
                     "mode": mode.value,
                     "class": "full",
@@ -265,8 +263,6 @@ def _commitment(
                         for users, b, d in results
                     ],
                 },
-                indent=2,
-                ensure_ascii=False,
             )
         )
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -13,10 +12,11 @@ from pluralis.limits import (
     benchmark_limit_option,
     choice_limit_option,
     class_limit_option,
+    file_size_option,
     law_limit_option,
     selection_limit_option,
 )
-from pluralis.output import output_console
+from pluralis.output import json_text, output_console
 from proofs.check import check_claims
 from proofs.claim import CheckOptions, ClaimResult, Status, Verdict, part_label
 from solver.games import Mode
@@ -61,6 +61,7 @@ EXIT_COUNTEREXAMPLE = 1
 @choice_limit_option("With --full and for C2, C5: ")
 @law_limit_option()
 @benchmark_limit_option()
+@file_size_option()
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
@@ -108,7 +109,7 @@ def check(
     results = check_claims(instance, claim_ids, options, None if mode is None else Mode(mode))
     if as_json:
         document = {"claims": {k: v.to_json() for k, v in results.items()}}
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        click.echo(json_text(document))
     else:
         print_results(output_console(), instance.title or str(file), results)
     broken = refuted_theorems(results)

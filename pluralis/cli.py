@@ -6,7 +6,6 @@ Every error raised on purpose (:class:`solver.errors.PluralisError`) is printed 
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -26,11 +25,12 @@ from pluralis.limits import (
     choice_limit_option,
     class_limit_option,
     command_options,
+    file_size_option,
     law_limit_option,
     name_limit_option,
     selection_limit_option,
 )
-from pluralis.output import output_console
+from pluralis.output import echo_error, json_text, output_console
 from pluralis.reproduce import (
     PROFILE_LIMIT,
     Entry,
@@ -75,7 +75,7 @@ class _Group(click.Group):
         except PluralisError as error:
             command = self.commands.get(ctx.invoked_subcommand or "")
             available = set() if command is None else command_options(command)
-            click.echo(f"error: {name_limit_option(error, available)}", err=True)
+            echo_error(str(name_limit_option(error, available)))
             ctx.exit(EXIT_INPUT_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -95,12 +95,13 @@ def cli() -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @benchmark_limit_option()
+@file_size_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def inspect(file: Path, benchmark_limit: int, as_json: bool) -> None:
     """Summarise an instance FILE: users, providers, protocol, garblings, Bench_i(T) and OPT_i."""
     summary = summarize(load(file), benchmark_limit)
     if as_json:
-        click.echo(json.dumps(summary_to_json(summary), indent=2, ensure_ascii=False))
+        click.echo(json_text(summary_to_json(summary)))
     else:
         _print_summary(_console(), summary)
 
@@ -273,6 +274,7 @@ def _solve(
     show_default=True,
     help="With --class full: seconds the MIP solver may spend on one deviation.",
 )
+@file_size_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def solve(
     file: Path,
@@ -346,7 +348,7 @@ def solve(
         document = result_to_json(instance, result)
         if hint is not None:
             document["other_tie_policies"] = hint.to_json()
-        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        click.echo(json_text(document))
     else:
         console = _console()
         _print_result(console, instance, result, show)
@@ -488,6 +490,7 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
 
 @cli.command()
 @click.argument("certificates", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@file_size_option()
 def verify(certificates: tuple[Path, ...]) -> None:
     """Re-check equilibrium CERTIFICATES from the instance they embed.
 
@@ -551,6 +554,7 @@ def _naming(path: Path, error: Exception | str) -> str:
 @choice_limit_option("For C2, C5: ")
 @law_limit_option()
 @benchmark_limit_option()
+@file_size_option()
 def reproduce(
     library: Path | None,
     report: Path,
@@ -633,7 +637,7 @@ def reproduce(
         style="dim",
     )
     for bad in unreadable:
-        click.echo(f"error: {_naming(bad.path, bad.reason)}", err=True)
+        echo_error(_naming(bad.path, bad.reason))
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(markdown_report(entries, seconds), encoding="utf-8")
     console.print(f"report written to {report} ({seconds:.1f} s)", soft_wrap=True)

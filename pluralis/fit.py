@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from pluralis.interrupts import defer_interrupts
-from pluralis.output import output_console
+from pluralis.limits import file_size_option
+from pluralis.output import json_text, output_console
 from solver.fitting import (
     LeastSquaresFit,
     SupNormFit,
@@ -151,6 +152,7 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
 @click.option(
     "--exact/--no-exact", default=True, show_default=True, help="Exact sup-norm fits in the sweeps."
 )
+@file_size_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (exact numbers as strings).")
 def fit_command(
     table_file: Path,
@@ -190,7 +192,7 @@ def fit_command(
             if written:
                 report["written"] = [str(p) for p in written]
             if as_json:
-                click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+                click.echo(json_text(report))
             else:
                 for path in written:
                     console.print(f"wrote {path}", soft_wrap=True)
@@ -199,7 +201,7 @@ def fit_command(
             raise
         report["written"] = [str(p) for p in written]
     if as_json:
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        click.echo(json_text(report))
         return
     for path in report.get("written", []):
         console.print(f"wrote {path}", soft_wrap=True)

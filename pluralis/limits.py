@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from solver.classes import DEFAULT_CLASS_LIMIT
+from solver.documents import FILE_SIZE_OPTION, MAX_FILE_SIZE, reading_limits
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.errors import ClassTooLargeError, Limit, PluralisError
 from solver.information import DEFAULT_BENCHMARK_LIMIT
@@ -149,6 +150,33 @@ def name_limit_option(error: PluralisError, available: Collection[str] | None = 
     if available is not None and option not in available:
         return error
     return error.naming(option)
+
+
+def file_size_option() -> Callable[[_F], _F]:
+    """The ``--max-file-size`` option: the largest file the command reads (instances, certificates, tables).
+
+    The value is not passed to the command: it sets the limit of :mod:`solver.documents` for the
+    command's run (restored when it ends).
+
+    Returns
+    -------
+    callable
+        A click decorator.
+    """
+
+    def use(ctx: click.Context, parameter: click.Parameter, value: int | None) -> None:
+        if value is not None:
+            ctx.with_resource(reading_limits(max_file_size=value))
+
+    return click.option(
+        FILE_SIZE_OPTION,
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="BYTES",
+        expose_value=False,
+        callback=use,
+        help=f"Largest file read, in bytes [default: {MAX_FILE_SIZE:,} (16 MiB)].",
+    )
 
 
 def command_options(command: click.Command) -> set[str]:

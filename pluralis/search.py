@@ -18,6 +18,7 @@ from pluralis.limits import (
     benchmark_limit_option,
     choice_limit_option,
     class_limit_option,
+    file_size_option,
     law_limit_option,
     selection_limit_option,
 )
@@ -136,6 +137,7 @@ def _command(
 @choice_limit_option("C2, C5: ")
 @law_limit_option()
 @benchmark_limit_option()
+@file_size_option()
 @click.option("--no-shrink", is_flag=True, help="Keep hits as found, without shrinking.")
 @click.option("--states", type=int, default=None)
 @click.option("--providers", type=int, default=None)

@@ -97,6 +97,24 @@ def current_limits() -> ReadLimits:
     return _limits
 
 
+def set_limits(limits: ReadLimits) -> ReadLimits:
+    """Make limits the ones in force when a call passes none (in a worker process, say).
+
+    Parameters
+    ----------
+    limits : ReadLimits
+        The new limits.
+
+    Returns
+    -------
+    ReadLimits
+        The former ones.
+    """
+    global _limits
+    former, _limits = _limits, limits
+    return former
+
+
 @contextmanager
 def reading_limits(**changes: int) -> Iterator[ReadLimits]:
     """Read files with other limits inside a ``with`` block (the command line's options).
@@ -111,13 +129,11 @@ def reading_limits(**changes: int) -> Iterator[ReadLimits]:
     ReadLimits
         The limits in force inside the block; the former ones are restored after it.
     """
-    global _limits
-    former = _limits
-    _limits = replace(former, **changes)
+    former = set_limits(replace(_limits, **changes))
     try:
         yield _limits
     finally:
-        _limits = former
+        set_limits(former)
 
 
 class DocumentError(PluralisError, ValueError):
@@ -703,5 +719,6 @@ __all__ = [
     "parse_document",
     "read_text",
     "reading_limits",
+    "set_limits",
     "unicode_problem",
 ]
