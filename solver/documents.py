@@ -360,6 +360,7 @@ class _Yaml:
         self.error = error
         self.nodes = 0
         self.anchors: dict[str, _Anchored | None] = {}
+        self.aliases = False
         self.loader: yaml.SafeLoader | None = None
 
     def parse(self, text: str) -> Any:
@@ -397,15 +398,14 @@ class _Yaml:
     def _count(self, nodes: int, line: int) -> None:
         self.nodes += nodes
         if self.nodes > self.limits.max_nodes:
-            raise self.error(
-                "", f"{self.name} {_too_many(self.limits)}, aliases counted in full (line {line})"
-            )
+            raise self.error("", f"{self.name} {_too_many(self.limits)}{self._counted(line)}")
 
     def _deep(self, depth: int, height: int, line: int) -> None:
         if depth + height > self.limits.max_depth:
-            raise self.error(
-                "", f"{self.name} {_too_deep(self.limits)}, aliases counted in full (line {line})"
-            )
+            raise self.error("", f"{self.name} {_too_deep(self.limits)}{self._counted(line)}")
+
+    def _counted(self, line: int) -> str:
+        return f", aliases counted in full (line {line})" if self.aliases else f" (line {line})"
 
     def _node(self, loader: yaml.SafeLoader, place: str, depth: int) -> tuple[Any, int]:
         """Read one value at a nesting depth: the value and its height (0 for a scalar)."""
@@ -419,6 +419,7 @@ class _Yaml:
                     place, f"the YAML alias *{shorten(str(event.anchor), 40)} (line {line}) refers to {what}"
                 )
             assert isinstance(anchored, _Anchored)
+            self.aliases = True
             self._count(anchored.nodes, line)
             self._deep(depth, anchored.height, line)
             return anchored.value, anchored.height

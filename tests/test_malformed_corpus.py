@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import pytest
 
-from solver.errors import InstanceError
+from solver.errors import InstanceError, printable
 from solver.serialization import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,11 +33,14 @@ class Expected(NamedTuple):
 
 
 EXPECTED: dict[str, Expected] = {
+    "alias_bomb.yaml": Expected("", "holds more than 1,000,000 values"),
     "bad_schema_version.yaml": Expected("schema_version", "reads version 1"),
     "bad_turn.yaml": Expected("protocol.turns[1]", "'U' (user) or 'P' (provider)"),
     "bool_label.yaml": Expected("protocol.user_messages[0]", "quote it"),
     "bool_number.yaml": Expected("users.patient.utility[wait][sick]", "boolean"),
     "code_in_number.yaml": Expected("stakes.app.patient.weight", "cannot read"),
+    "deep_nesting.yaml": Expected("", "nested too deeply: more than 64 levels"),
+    "description_control_character.yaml": Expected("description", "U+0008"),
     "division_by_zero.yaml": Expected("stakes.app.patient.weight", "divides by zero"),
     "duplicate_key.json": Expected("worlds.w1.prob", "appears twice"),
     "duplicate_label.yaml": Expected("states", "'sick' appears twice"),
@@ -56,7 +59,22 @@ EXPECTED: dict[str, Expected] = {
     "invalid_json.json": Expected("", "is not valid JSON: Expecting value at line 12"),
     "invalid_yaml_syntax.yaml": Expected("", "is not valid YAML"),
     "kernel_row_not_summing.yaml": Expected("users.patient.feature_kernel[w3]", "sum to 5/6"),
+    "label_bidi_override.yaml": Expected("users[0]", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+    "label_escape_sequence.json": Expected(
+        "providers[0]", "label 'doctor\\x1b[31m' holds the character U+001B"
+    ),
+    "label_escape_sequence.yaml": Expected("providers[1]", "label 'app\\x1b[32m' holds the character U+001B"),
+    "label_lone_surrogate.yaml": Expected("providers.app.signals[0]", "lone UTF-16 surrogate"),
+    "label_no_break_space.yaml": Expected("worlds[0]", "U+00A0 (NO-BREAK SPACE)"),
+    "label_not_nfc.yaml": Expected("users.patient.actions[0]", "normal form NFC"),
+    "label_sexagesimal.yaml": Expected(
+        "users.patient.actions[1]", "YAML 1.1 reads 1:30 (line 14) as a base-60"
+    ),
+    "label_too_long.yaml": Expected("providers.doctor.signals[0]", "101 characters, more than 100"),
+    "label_trailing_space.yaml": Expected("states[1]", "begins or ends with a space"),
+    "label_zero_width_space.yaml": Expected("protocol.provider_messages[0]", "U+200B (ZERO WIDTH SPACE)"),
     "list_number.yaml": Expected("stakes.doctor.patient.weight", "expected a number"),
+    "lone_surrogate_key.json": Expected("users.patient.feature_kernel[1]", "lone UTF-16 surrogate"),
     "missing_provider_messages.yaml": Expected("protocol.provider_messages", "required field is missing"),
     "missing_required_field.yaml": Expected("states", "required field is missing"),
     "missing_stake_pair.yaml": Expected("stakes.app.patient", "every provider in every user"),
@@ -66,9 +84,15 @@ EXPECTED: dict[str, Expected] = {
     "nan_number.yaml": Expected("stakes.doctor.patient.weight", "not a finite number"),
     "negative_probability.yaml": Expected("worlds.w2.prob", "negative"),
     "negative_weight.yaml": Expected("stakes.doctor.patient.weight", "negative"),
+    "octal_weight.yaml": Expected(
+        "stakes.doctor.patient.weight", "YAML 1.1 reads 010 (line 30) as an octal number, 8"
+    ),
+    "plain_huge_integer.yaml": Expected("stakes.doctor.patient.weight", "too many digits: 1,500"),
     "probabilities_do_not_sum_to_one.yaml": Expected("worlds", "sum to 9/10, not 1"),
     "python_tag.yaml": Expected("title", "YAML tag tag:yaml.org,2002:python/object/apply:os.system"),
+    "title_escape_sequences.yaml": Expected("title", "'\\x1b]0;pwned\\x07\\x1b[2JTwo advisers' holds"),
     "title_not_text.yaml": Expected("title", "must be a string"),
+    "title_two_lines.yaml": Expected("title", "U+000A"),
     "too_large_number.yaml": Expected("stakes.app.patient.weight", "too large"),
     "top_level_list.yaml": Expected("file", "must be a mapping"),
     "two_documents.yaml": Expected("", "expected a single document"),
@@ -159,5 +183,7 @@ def test_command_line_exits_2_without_traceback(name: str, cli_runs: dict[str, R
     assert "Traceback" not in run.stderr
     assert run.returncode == 2, run.stderr
     assert "error:" in run.stderr
+    output = run.stderr + run.stdout
+    assert printable(output, keep="\n") == output  # nothing in it acts on a terminal
     assert EXPECTED[name].place in run.stderr
     assert EXPECTED[name].phrase in run.stderr
