@@ -5,7 +5,8 @@ the deviation oracle one choice combination at a time, collects a user's optimal
 searches the T-shared rules of a benchmark takes the matching option, spelled the same everywhere:
 ``--class-limit``, ``--selection-limit``, ``--choice-limit``, ``--law-limit``,
 ``--benchmark-limit``. A refusal (:class:`solver.errors.ClassTooLargeError`) names the option of the
-command being run.
+command being run. Every command that reads files also takes ``--max-file-size`` (the file-size
+limit of :mod:`solver.documents`).
 """
 
 from __future__ import annotations
