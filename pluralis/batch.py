@@ -2,12 +2,20 @@
 
 Each instance runs in a worker process (:class:`concurrent.futures.ProcessPoolExecutor`) and
 writes its own result file as soon as it finishes, atomically (a temporary file, then a rename),
-so that an interrupted run keeps every finished result. A later run with the same options skips
-every instance whose result file records the same command options, the same instance (the same
-file bytes, a fast check, or else the same :func:`solver.serialization.content_hash`) and a
-finished result: an error, or a complete one (a result with ``"complete": false`` is recorded as
-``incomplete`` and computed again). A summary of every instance is written as ``summary.json``
-and ``summary.csv`` and printed.
+so that an interrupted run keeps every finished result. The result of ``lib/a/x.yaml`` is
+``OUT/a/x.yaml.json``: one file per instance path, suffix included, so that ``x.yaml`` and
+``x.json`` never share one. A later run with the same options skips every instance whose result
+file records the same command options, the same instance (the same file bytes, a fast check, or
+else the same :func:`solver.serialization.content_hash`) and a finished result: an error, or a
+complete one (a result with ``"complete": false`` is recorded as ``incomplete`` and computed
+again). A summary of every instance is written as ``summary.json`` (with the options) and
+``summary.csv`` and printed.
+
+The results folder belongs to one set of options: ``batch.json``, written before any result,
+records them, and a run with other options into the same folder is refused (see
+:func:`prepare_out`) unless ``replace`` is given, which removes the earlier results (and only
+files a batch writes). The folder may not be the library, lie inside it or contain it: results
+would be read back as instances, or overwrite them.
 
 Ctrl-C stops the workers within moments (see :func:`_stop_workers`): the instances finished are
 kept, the ones under way leave no file, no summary is written, and the command exits 130; the
@@ -27,6 +35,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 import sys
 import time
 import traceback
@@ -41,6 +50,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from pluralis.folders import FolderError, is_inside, max_output_option, names, write_atomically
 from pluralis.interrupts import blocked_interrupts, defer_interrupts, ignore_interrupts
 from pluralis.library import instance_files
 from pluralis.limits import (
@@ -56,7 +66,7 @@ from pluralis.output import output_console
 from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.documents import ReadLimits, current_limits, load_document, set_limits
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
-from solver.errors import ModelError, PluralisError
+from solver.errors import ModelError, PluralisError, printable
 from solver.games import Game, Mode
 from solver.information import DEFAULT_BENCHMARK_LIMIT
 from solver.inspection import summarize, summary_to_json
@@ -64,12 +74,16 @@ from solver.model import Instance
 from solver.numbers import parse_number
 from solver.oracle_context import DEFAULT_CHOICE_LIMIT
 from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
-from solver.results import result_to_json
+from solver.results import DEFAULT_MAX_LISTED, result_to_json
 from solver.serialization import content_hash, load
 
 COMMANDS = ("inspect", "solve", "check")
 SUMMARY_JSON = "summary.json"
 SUMMARY_CSV = "summary.csv"
+MANIFEST = "batch.json"
+"""The file of a results folder that records the options of the batch writing into it."""
+RESULT_SUFFIX = ".json"
+"""Added to an instance's relative path (suffix included) to name its result file."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,8 @@ class BatchOptions:
         Most outcome laws among a user's best responses to one rule (``solve``, ``check``).
     benchmark_limit : int
         Most T-shared rules searched for one benchmark (``inspect``, ``check``).
+    max_output_equilibria : int
+        Most equilibria listed in a result (``solve``); the count, worst and best stay exact.
     """
 
     do: str
@@ -105,6 +121,7 @@ class BatchOptions:
     choice_limit: int = DEFAULT_CHOICE_LIMIT
     law_limit: int = DEFAULT_LAW_LIMIT
     benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT
+    max_output_equilibria: int = DEFAULT_MAX_LISTED
 
     def _limits(self) -> dict[str, int]:
         """The limits that differ from their defaults (so earlier results keep their keys)."""
@@ -119,6 +136,8 @@ class BatchOptions:
             limits["law_limit"] = self.law_limit
         if self.do != "solve" and self.benchmark_limit != DEFAULT_BENCHMARK_LIMIT:
             limits["benchmark_limit"] = self.benchmark_limit
+        if self.do == "solve" and self.max_output_equilibria != DEFAULT_MAX_LISTED:
+            limits["max_output_equilibria"] = self.max_output_equilibria
         return limits
 
     def key(self) -> dict[str, Any]:
@@ -187,12 +206,16 @@ def compute(instance: Instance, options: BatchOptions) -> dict[str, Any]:
             from solver.mip import solve_equilibria_mip
 
             return result_to_json(
-                instance, solve_equilibria_mip(game, delta, policy, selection_limit=options.selection_limit)
+                instance,
+                solve_equilibria_mip(game, delta, policy, selection_limit=options.selection_limit),
+                options.max_output_equilibria,
             )
         from solver.enumeration import solve_equilibria
 
         return result_to_json(
-            instance, solve_equilibria(game, delta, policy, selection_limit=options.selection_limit)
+            instance,
+            solve_equilibria(game, delta, policy, selection_limit=options.selection_limit),
+            options.max_output_equilibria,
         )
     if options.do == "check":
         check = _check_function()
@@ -260,10 +283,25 @@ def _file_digest(path: Path) -> str:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    write_atomically(path, text)
+
+
+def result_path(out: Path, relative: str) -> Path:
+    """Where the result of one instance goes: its relative path, suffix included, plus ``.json``.
+
+    Parameters
+    ----------
+    out : Path
+        The results folder.
+    relative : str
+        The instance's path relative to the library (``a/x.yaml``).
+
+    Returns
+    -------
+    Path
+        ``OUT/a/x.yaml.json``.
+    """
+    return out / f"{relative}{RESULT_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -356,6 +394,127 @@ def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> 
     return record if same else None
 
 
+def _differences(recorded: dict[str, Any], wanted: dict[str, Any]) -> str:
+    """How two option sets differ, for a message: ``delta 1/10 there, 0 here``."""
+    keys = [*wanted, *(k for k in recorded if k not in wanted)]
+    return "; ".join(
+        f"{k} {recorded.get(k, 'default')} there, {wanted.get(k, 'default')} here"
+        for k in keys
+        if recorded.get(k) != wanted.get(k)
+    )
+
+
+_RECORD_START = b'{\n  "file": '
+"""How every result record a batch writes begins (``json.dumps(record, indent=2)``, ``file`` first)."""
+_TEMPORARY = re.compile(r"\..+\.[0-9]+\.tmp")
+
+
+def _written_by_batch(path: Path, out: Path) -> bool:
+    """Whether a file is one a batch writes: a result record, a summary, the manifest, a temporary file."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    if path.parent == out and path.name in (MANIFEST, SUMMARY_JSON, SUMMARY_CSV):
+        return True
+    if _TEMPORARY.fullmatch(path.name):
+        return True
+    if not path.name.endswith(RESULT_SUFFIX):
+        return False
+    with path.open("rb") as file:
+        return file.read(len(_RECORD_START)) == _RECORD_START
+
+
+def _clear(out: Path) -> list[Path]:
+    """Remove every file a batch wrote into a folder, refusing when anything else is there."""
+    entries = sorted(out.rglob("*"))
+    files = [p for p in entries if p.is_symlink() or not p.is_dir()]
+    foreign = [p for p in files if not _written_by_batch(p, out)]
+    if foreign:
+        raise FolderError(
+            f"--out {printable(str(out))} holds files that batch does not write ({names(foreign)}); "
+            "--replace removes only a batch's results: choose another --out"
+        )
+    with defer_interrupts():  # the earlier results go whole
+        for path in files:
+            path.unlink()
+        for folder in sorted((p for p in entries if p.is_dir() and not p.is_symlink()), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    return files
+
+
+def prepare_out(directory: Path, out: Path, options: BatchOptions, replace: bool = False) -> list[Path]:
+    """Check a results folder before any work; with ``replace``, clear another batch's results.
+
+    The folder may not be the library, lie inside it or contain it (compared resolved). It may
+    be new, empty, or hold the results of a batch with the same options (``batch.json``), which
+    are then resumed. Anything else is refused, or, with ``replace``, removed when every file in
+    it is one a batch writes (result records, summaries, ``batch.json``).
+
+    Parameters
+    ----------
+    directory : Path
+        The library.
+    out : Path
+        The results folder.
+    options : BatchOptions
+        The options of this run.
+    replace : bool
+        Remove the results of a batch with other options instead of refusing the folder.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+
+    Raises
+    ------
+    FolderError
+        When the folder cannot be used as asked; the message names the remedy.
+    """
+    shown_out, shown_library = printable(str(out)), printable(str(directory))
+    if is_inside(out, directory) or is_inside(directory, out):
+        where = (
+            "is the library"
+            if out.resolve() == directory.resolve()
+            else "lies inside the library"
+            if is_inside(out, directory)
+            else "contains the library"
+        )
+        raise FolderError(
+            f"--out {shown_out} {where} {shown_library}: results and instances would mix; choose a "
+            "folder outside it (by default LIBRARY-COMMAND beside the library)"
+        )
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise FolderError(f"--out {shown_out} is not a folder")
+    manifest = out / MANIFEST
+    wanted = options.key()
+    if manifest.exists():
+        try:
+            document = load_document(manifest)
+        except PluralisError:
+            document = None
+        recorded = document.get("options") if isinstance(document, dict) else None
+        if recorded == wanted:
+            return []
+        problem = (
+            f"holds the results of a batch with other options ({printable(_differences(recorded, wanted))})"
+            if isinstance(recorded, dict)
+            else f"has an unreadable {MANIFEST}"
+        )
+    else:
+        entries = sorted(out.iterdir())
+        if not entries:
+            return []
+        problem = f"holds files ({names(entries)}) but no {MANIFEST} recording the options of a batch"
+    if not replace:
+        raise FolderError(
+            f"--out {shown_out} {problem}; choose another --out, or pass --replace to remove those results"
+        )
+    return _clear(out)
+
+
 @dataclass(frozen=True)
 class BatchReport:
     """What a batch did.
@@ -371,6 +530,8 @@ class BatchReport:
         Wall-clock time of this run.
     complete : bool
         False when interrupted.
+    removed : tuple of str
+        The files of an earlier batch with other options removed (``replace``).
     """
 
     rows: tuple[dict[str, Any], ...]
@@ -379,6 +540,7 @@ class BatchReport:
     failed: int
     seconds: float
     complete: bool
+    removed: tuple[str, ...] = ()
 
 
 def _row(record: dict[str, Any]) -> dict[str, Any]:
@@ -418,6 +580,7 @@ def run_batch(
     jobs: int | None = None,
     progress: bool = False,
     on_interrupt: Callable[[int, int], None] | None = None,
+    replace: bool = False,
 ) -> BatchReport:
     """Run a command over every instance of a library, resuming from earlier results.
 
@@ -426,7 +589,8 @@ def run_batch(
     directory : Path
         The library.
     out : Path
-        The results folder: one ``.json`` per instance (same relative path), plus the summaries.
+        The results folder (outside the library): one ``PATH.json`` per instance ``PATH``
+        relative to the library, plus ``batch.json`` and the summaries.
     options : BatchOptions
         What to run.
     jobs : int, optional
@@ -436,11 +600,19 @@ def run_batch(
     on_interrupt : callable, optional
         Called on Ctrl-C, once the workers have stopped and before the interruption propagates,
         with the number of instances whose results are kept and the number of instances.
+    replace : bool
+        Remove the results of a batch with other options from ``out`` instead of refusing it.
 
     Returns
     -------
     BatchReport
         The summary rows and counts; the summaries are also written to ``out``.
+
+    Raises
+    ------
+    FolderError
+        When ``out`` is the library, lies inside it or contains it, or holds files of another
+        batch (see :func:`prepare_out`).
     """
     if options.do == "check" and _check_function() is None:
         raise ModelError(
@@ -448,17 +620,20 @@ def run_batch(
         )
     options.key()  # validates --delta before any work
     start = time.perf_counter()
+    removed = prepare_out(directory, out, options, replace)
     files = instance_files(directory, exclude=out)
     records: dict[str, dict[str, Any]] = {}
     tasks = []
     for path in files:
         relative = path.relative_to(directory).as_posix()
-        result_path = out / Path(relative).with_suffix(".json")
-        stored = _finished(result_path, path, options)
+        target = result_path(out, relative)
+        if not is_inside(target, out):  # a symbolic link inside the results folder
+            raise FolderError(f"{printable(str(target))} would be written outside {printable(str(out))}")
+        stored = _finished(target, path, options)
         if stored is not None:
             records[relative] = stored
         else:
-            tasks.append(_Task(str(path), relative, str(result_path), options))
+            tasks.append(_Task(str(path), relative, str(target), options))
     skipped = len(records)
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
     bar = Progress(
@@ -473,6 +648,8 @@ def run_batch(
     executor: ProcessPoolExecutor | None = None
     try:
         out.mkdir(parents=True, exist_ok=True)
+        manifest = {"command": "pluralis batch", "options": options.key()}
+        _write_atomically(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(current_limits(),)
         )
@@ -501,7 +678,7 @@ def run_batch(
         raise
     rows = tuple(_row(records[key]) for key in sorted(records))
     with defer_interrupts():  # both summaries or neither
-        _write_summaries(out, rows)
+        _write_summaries(out, rows, options)
     return BatchReport(
         rows,
         computed=len(tasks),
@@ -509,6 +686,7 @@ def run_batch(
         failed=sum(1 for r in rows if r["status"] != "ok"),
         seconds=time.perf_counter() - start,
         complete=True,
+        removed=tuple(str(path) for path in removed),
     )
 
 
@@ -551,8 +729,9 @@ def summary_to_csv(rows: Sequence[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def _write_summaries(out: Path, rows: Sequence[dict[str, Any]]) -> None:
-    _write_atomically(out / SUMMARY_JSON, json.dumps(list(rows), indent=2, ensure_ascii=False) + "\n")
+def _write_summaries(out: Path, rows: Sequence[dict[str, Any]], options: BatchOptions) -> None:
+    summary = {"options": options.key(), "rows": list(rows)}
+    _write_atomically(out / SUMMARY_JSON, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     _write_atomically(out / SUMMARY_CSV, summary_to_csv(rows))
 
 
@@ -572,6 +751,11 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
     console.print(table)
     if len(report.rows) > show:
         console.print(f"... {len(report.rows) - show} more rows in {out / SUMMARY_CSV}", soft_wrap=True)
+    if report.removed:
+        console.print(
+            f"removed {len(report.removed)} files of a batch with other options from {out} (--replace)",
+            soft_wrap=True,
+        )
     rate = report.computed / report.seconds if report.seconds > 0 else 0.0
     console.print(
         f"{report.computed} computed, {report.skipped} taken from earlier results, {report.failed} in error; "
@@ -586,7 +770,14 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Results folder (default: DIRECTORY-COMMAND beside the library).",
+    help="Results folder (default: DIRECTORY-COMMAND beside the library); outside the library, and "
+    "holding the results of the same options only.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Remove the results of a batch with other options from --out instead of refusing the folder "
+    "(files a batch does not write are never removed).",
 )
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: every CPU).")
 @click.option(
@@ -612,6 +803,7 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
 @choice_limit_option("check: ")
 @law_limit_option("solve, check: ")
 @benchmark_limit_option("inspect, check: ")
+@max_output_option("solve: ")
 @file_size_option()
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
@@ -621,6 +813,7 @@ def batch_command(
     directory: Path,
     do: str,
     out: Path | None,
+    replace: bool,
     jobs: int | None,
     mode: str,
     class_text: str,
@@ -632,14 +825,17 @@ def batch_command(
     choice_limit: int,
     law_limit: int,
     benchmark_limit: int,
+    max_output_equilibria: int,
     progress: bool | None,
     show: int,
 ) -> None:
     """Run a command over every instance file in DIRECTORY, in parallel, resumably.
 
-    One result file per instance is written as it finishes; a rerun with the same options skips
-    the instances already done. Exit status 1 when some instance failed or is incomplete; 130
-    when interrupted (Ctrl-C), keeping the finished instances only.
+    One result file per instance is written as it finishes (OUT/PATH.json for DIRECTORY/PATH); a
+    rerun with the same options skips the instances already done, and a run with other options
+    into the same folder is refused unless --replace. Exit status 1 when some instance failed or
+    is incomplete; 2 when the results folder is refused; 130 when interrupted (Ctrl-C), keeping
+    the finished instances only.
     """
     if do == "solve" and class_text == "full":
         raise click.UsageError("batch solves over finite classes; --class full is not supported here")
@@ -655,8 +851,11 @@ def batch_command(
         choice_limit,
         law_limit,
         benchmark_limit,
+        max_output_equilibria,
     )
-    target = out if out is not None else directory.parent / f"{directory.resolve().name}-{do}"
+    # "." has no name of its own: the default folder goes beside the folder it stands for.
+    base = directory if directory.name not in ("", ".", "..") else directory.resolve()
+    target = out if out is not None else base.parent / f"{base.name}-{do}"
     console = output_console()
 
     def interrupted(finished: int, total: int) -> None:
@@ -673,6 +872,7 @@ def batch_command(
         jobs=jobs,
         progress=sys.stderr.isatty() if progress is None else progress,
         on_interrupt=interrupted,
+        replace=replace,
     )
     _print_report(console, report, target, show)
     if report.failed:

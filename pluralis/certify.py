@@ -1,7 +1,21 @@
-"""Command-line pieces for the class ``full``: certified equilibria, optimal commitments, certificates."""
+"""Command-line pieces for the class ``full``: certified equilibria, optimal commitments, certificates.
+
+Certificates are written into the folder of ``--certificates DIR`` under numbered names, never
+under a label: ``equilibrium-K.yaml`` for the K-th equilibrium of the table (the ``#`` column),
+``commitment.yaml`` for the optimal commitment of the anonymous game and ``commitment-I.yaml``
+for the commitment towards the I-th user of the file in the personalized game. Each is written
+whole (a temporary file, then a rename) and listed in the output. The folder may hold nothing
+else: a file this command never writes is refused before any work, and a certificate that this
+run would not write in the same place, byte for byte (one of another instance, of other options,
+or of a numbered equilibrium that does not survive) is refused too, or removed with
+``--replace``. See :class:`CertificateFolder`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -10,19 +24,207 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.folders import FolderError, names, truncation_note, write_atomically, written_inside
 from pluralis.interrupts import defer_interrupts, watch_interrupts
 from pluralis.output import json_text
-from solver.certificates import build_certificate, certificate_from_certification, write_certificate
+from solver.certificates import build_certificate, certificate_from_certification, dumps_certificate
 from solver.certification import FullResult, certify_result
 from solver.classes import parse_class
 from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
+from solver.errors import printable
 from solver.games import Game, Mode
 from solver.model import Instance
 from solver.oracle import DeviationBound, OracleOptions, solve_commitment
 from solver.protocol import ConversationTree
 from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
-from solver.results import SolveResult, equilibrium_to_json
+from solver.results import SolveResult, equilibrium_to_json, listed_equilibria
+from solver.serialization import content_hash
 from solver.verify import Verification, verify_file
+
+_CERTIFICATE = re.compile(r"(equilibrium|commitment)(?:-([1-9][0-9]{0,8}))?\.yaml")
+_TEMPORARY = re.compile(r"\.(?:equilibrium|commitment)(?:-[1-9][0-9]{0,8})?\.yaml\.[0-9]+\.tmp")
+_INSTANCE_HASH = re.compile(rb"^instance_hash: *['\"]?([0-9a-f]{64})", re.MULTILINE)
+_HEADER_BYTES = 4096
+"""How much of an existing certificate is read to find the instance it is about."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A certificate file name of ``solve --class full``, read back.
+
+    Attributes
+    ----------
+    kind : str
+        ``equilibrium`` or ``commitment``.
+    number : int or None
+        The equilibrium's number in the table, or the user's number in the file (from 1); None
+        for ``commitment.yaml``.
+    """
+
+    kind: str
+    number: int | None
+
+    @property
+    def name(self) -> str:
+        """The file name."""
+        return f"{self.kind}.yaml" if self.number is None else f"{self.kind}-{self.number}.yaml"
+
+    @classmethod
+    def of(cls, name: str) -> Slot | None:
+        """The slot a file name spells, or None for a name this command never writes."""
+        match = _CERTIFICATE.fullmatch(name)
+        if match is None or (match.group(1) == "equilibrium" and match.group(2) is None):
+            return None
+        return cls(match.group(1), None if match.group(2) is None else int(match.group(2)))
+
+
+def equilibrium_slot(k: int) -> Slot:
+    """The certificate of the ``k``-th equilibrium of the table (from 0)."""
+    return Slot("equilibrium", k + 1)
+
+
+def commitment_slot(mode: Mode, users: tuple[int, ...]) -> Slot:
+    """The certificate of the optimal commitment towards some users (all of them when anonymous)."""
+    return Slot("commitment", None if mode is Mode.ANONYMOUS else users[0] + 1)
+
+
+class CertificateFolder:
+    """The ``--certificates`` folder of one run of ``solve --class full``.
+
+    :meth:`check` runs before any computation and refuses a folder that holds a file the command
+    never writes, or, without ``replace``, a certificate that this run cannot write (a name it
+    never uses, or one of another instance, found from its ``instance_hash``). :meth:`settle`
+    runs once the results are known: it writes this run's certificates and refuses (or, with
+    ``replace``, removes) every certificate the run has decided on that differs from what it
+    writes, byte for byte. A name the run has not decided on (an equilibrium not checked before
+    an interruption) is left as it is.
+
+    Parameters
+    ----------
+    folder : Path
+        The folder asked for.
+    instance : Instance
+        The game.
+    mode : Mode
+        Personalized or anonymous.
+    replace : bool
+        Remove certificates this run would not write instead of refusing the folder.
+    """
+
+    def __init__(self, folder: Path, instance: Instance, mode: Mode, replace: bool) -> None:
+        self.folder = folder
+        self.hash = content_hash(instance)
+        self.commitments = len(instance.providers) == 1
+        self.mode = mode
+        self.users = len(instance.users)
+        self.replace = replace
+        self.written: list[tuple[Slot, Path]] = []
+        self.removed: list[Path] = []
+
+    def never(self, slot: Slot) -> bool:
+        """Whether this run never writes a slot, whatever it finds."""
+        if not self.commitments:
+            return slot.kind != "equilibrium"
+        if slot.kind != "commitment":
+            return True
+        if self.mode is Mode.ANONYMOUS:
+            return slot.number is not None
+        return slot.number is None or slot.number > self.users
+
+    def _entries(self) -> tuple[list[tuple[Path, Slot]], list[Path]]:
+        """The folder's certificates (with their slots) and its foreign entries, refused at once."""
+        if not self.folder.exists():
+            return [], []
+        if not self.folder.is_dir():
+            raise FolderError(f"--certificates {printable(str(self.folder))} is not a folder")
+        ours: list[tuple[Path, Slot]] = []
+        debris: list[Path] = []
+        foreign: list[Path] = []
+        for entry in sorted(self.folder.iterdir()):
+            regular = entry.is_file() and not entry.is_symlink()
+            slot = Slot.of(entry.name)
+            if regular and slot is not None:
+                ours.append((entry, slot))
+            elif regular and _TEMPORARY.fullmatch(entry.name):
+                debris.append(entry)  # left by a run that was killed while writing
+            else:
+                foreign.append(entry)
+        if foreign:
+            raise FolderError(
+                f"--certificates {printable(str(self.folder))} holds files that solve --class full does "
+                f"not write ({names(foreign)}); choose an empty or new folder"
+            )
+        return ours, debris
+
+    def _refuse(self, stale: list[Path]) -> None:
+        raise FolderError(
+            f"--certificates {printable(str(self.folder))} holds certificates that this run would not "
+            f"write ({names(stale)}: another instance, other options or an earlier version); choose "
+            "another folder, or pass --replace to remove them"
+        )
+
+    def _other_instance(self, path: Path) -> bool:
+        with path.open("rb") as file:
+            match = _INSTANCE_HASH.search(file.read(_HEADER_BYTES))
+        return match is not None and match.group(1).decode("ascii") != self.hash
+
+    def check(self) -> None:
+        """Refuse the folder before any work when it cannot receive this run's certificates.
+
+        Raises
+        ------
+        FolderError
+            When the folder holds a file this command never writes, or (without ``replace``) a
+            certificate this run never writes or one of another instance.
+        """
+        ours, _ = self._entries()
+        stale = [path for path, slot in ours if self.never(slot) or self._other_instance(path)]
+        if stale and not self.replace:
+            self._refuse(stale)
+
+    def settle(self, planned: dict[Slot, str], decided: Callable[[Slot], bool]) -> None:
+        """Write this run's certificates, removing (with ``replace``) those it would not write.
+
+        The files written (with their slots) and removed are listed in :attr:`written` and
+        :attr:`removed` as they are, so that a Ctrl-C held back meanwhile (raised once the folder
+        is settled) leaves them known.
+
+        Parameters
+        ----------
+        planned : dict
+            Slot to the text of its certificate, in the order they are written.
+        decided : callable
+            Whether the run has decided on a slot (computed it, whether or not it writes a file).
+
+        Raises
+        ------
+        FolderError
+            Without ``replace``, when the folder holds a certificate that this run has decided
+            on and would not write as it is.
+        """
+        ours, debris = self._entries()
+        stale = []
+        for path, slot in ours:
+            if slot in planned:
+                if path.read_bytes() != planned[slot].encode("utf-8"):
+                    stale.append(path)
+            elif self.never(slot) or decided(slot):
+                stale.append(path)
+        if stale and not self.replace:
+            self._refuse(stale)
+        with defer_interrupts():  # the folder is settled whole: every file written or removed
+            for path in debris:
+                path.unlink(missing_ok=True)
+            for path in stale:
+                if Slot.of(path.name) not in planned:
+                    path.unlink()
+                    self.removed.append(path)
+            if planned:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            for slot, text in planned.items():
+                path = written_inside(self.folder / slot.name, self.folder)
+                write_atomically(path, text)
+                self.written.append((slot, path))
 
 
 def solve_full(
@@ -38,6 +240,8 @@ def solve_full(
     progress: bool = False,
     selection_limit: int = DEFAULT_SELECTION_LIMIT,
     law_limit: int = DEFAULT_LAW_LIMIT,
+    replace: bool = False,
+    max_listed: int | None = None,
 ) -> None:
     """Equilibria in ``full``: a single provider's optimal commitment, or finite equilibria certified.
 
@@ -67,16 +271,27 @@ def solve_full(
         The most best-response selections of one profile combined (δ > 0).
     law_limit : int
         The most outcome laws among a user's best responses to one rule.
+    replace : bool
+        Remove from the certificates folder the certificates this run would not write, instead
+        of refusing it.
+    max_listed : int, optional
+        The most equilibria listed in the JSON output (all when None); the counts, worst and
+        best stay over all of them.
 
     Raises
     ------
+    FolderError
+        When the certificates folder holds other files (see :class:`CertificateFolder`).
     KeyboardInterrupt
         After printing what was finished, when interrupted (Ctrl-C): the equilibria checked so
         far, with a status line that says how many were checked and how far they are certified,
         and their certificates (each written whole).
     """
+    folder = None if certificates is None else CertificateFolder(certificates, instance, mode, replace)
+    if folder is not None:
+        folder.check()
     if len(instance.providers) == 1:
-        _commitment(console, instance, mode, as_json, certificates, oracle or OracleOptions())
+        _commitment(console, instance, mode, as_json, folder, oracle or OracleOptions())
         return
     game = Game(instance, mode, parse_class(source_class, instance), limit=limit, law_limit=law_limit)
     # Both stages stop at Ctrl-C and return what they finished; the watch says it was Ctrl-C.
@@ -90,24 +305,35 @@ def solve_full(
             else _unchecked(finite, len(instance.users))
         )
     interrupted = watch.interrupted
-    written = []
-    if certificates is not None:
+    if folder is not None:
+        planned = {
+            equilibrium_slot(k): dumps_certificate(certificate_from_certification(instance, c, delta))
+            for k, c in enumerate(full.certifications)
+            if c.survives and c.certified
+        }
+        checked = len(full.certifications)
+        listed = len(full.finite.equilibria) if full.finite.complete else None
+
+        def decided(slot: Slot) -> bool:
+            number = slot.number or 0
+            return full.complete or number <= checked or (listed is not None and number > listed)
+
         try:
-            with defer_interrupts():  # every certificate file is written whole
-                certificates.mkdir(parents=True, exist_ok=True)
-                for k, c in enumerate(full.certifications):
-                    if c.survives and c.certified:
-                        path = certificates / f"equilibrium-{k + 1}.yaml"
-                        write_certificate(certificate_from_certification(instance, c, delta), path)
-                        written.append(str(path))
+            folder.settle(planned, decided)
         except KeyboardInterrupt:
             interrupted = True
+    written = [] if folder is None else folder.written
+    removed = [] if folder is None else folder.removed
     if as_json:
-        click.echo(json_text(_full_json(instance, full, source_class, written)))
+        document = _full_json(instance, full, source_class, max_listed)
+        document["certificates"] = [str(path) for _, path in written]
+        document["certificates_removed"] = [str(path) for path in removed]
+        click.echo(json_text(document))
+        if document["truncated"]:
+            click.echo(truncation_note(len(full.certifications), document["equilibria_listed"]), err=True)
     else:
         _print_full(console, instance, full, source_class)
-        for name in written:
-            console.print(f"certificate written: {name}", soft_wrap=True)
+        _print_certificates(console, written, removed, lambda slot: f"equilibrium #{slot.number}")
     if interrupted:
         raise KeyboardInterrupt
 
@@ -117,10 +343,12 @@ def _unchecked(finite: SolveResult, users: int) -> FullResult:
     return FullResult(finite, (), 0, (None,) * users, (None,) * users, certified=False, complete=False)
 
 
-def _full_json(instance: Instance, full: FullResult, source_class: str, written: list[str]) -> dict[str, Any]:
+def _full_json(
+    instance: Instance, full: FullResult, source_class: str, max_listed: int | None
+) -> dict[str, Any]:
     labels = [u.label for u in instance.users]
     equilibria = []
-    for c in full.certifications:
+    for c in listed_equilibria(full.certifications, max_listed):
         entry = equilibrium_to_json(instance, c.equilibrium)
         entry["survives_in_full"] = c.survives
         entry["deviation_bounds"] = {instance.providers[b.provider].label: str(b.value) for b in c.bounds}
@@ -146,8 +374,9 @@ def _full_json(instance: Instance, full: FullResult, source_class: str, written:
         "finite_count": full.finite.count,
         "worst": {label: None if v is None else str(v) for label, v in zip(labels, full.worst)},
         "best": {label: None if v is None else str(v) for label, v in zip(labels, full.best)},
+        "equilibria_listed": len(equilibria),
+        "truncated": len(equilibria) < len(full.certifications),
         "equilibria": equilibria,
-        "certificates": written,
     }
 
 
@@ -207,12 +436,22 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
             )
 
 
+def _print_certificates(
+    console: Console, written: list[tuple[Slot, Path]], removed: list[Path], what: Callable[[Slot], str]
+) -> None:
+    """Every certificate removed and written, one line each, with what it certifies."""
+    for path in removed:
+        console.print(f"certificate removed (--replace): {path}", soft_wrap=True)
+    for slot, path in written:
+        console.print(f"certificate written: {path} ({what(slot)})", soft_wrap=True)
+
+
 def _commitment(
     console: Console,
     instance: Instance,
     mode: Mode,
     as_json: bool,
-    certificates: Path | None,
+    folder: CertificateFolder | None,
     oracle: OracleOptions,
 ) -> None:
     """The single provider's optimal commitment over all mixed rules (the persuasion optimum)."""
@@ -232,14 +471,25 @@ def _commitment(
             )
             document = build_certificate(instance, users, [bound.rule], [bound]) if bound.certified else None
             results.append((users, bound, document))
-            if certificates is not None and document is not None:
-                with defer_interrupts():  # the certificate file is written whole
-                    certificates.mkdir(parents=True, exist_ok=True)
-                    label = "" if mode is Mode.ANONYMOUS else f"-{instance.users[users[0]].label}"
-                    write_certificate(document, certificates / f"commitment{label}.yaml")
     except KeyboardInterrupt:
         interrupted = True  # print the commitments computed, then exit as interrupted
     missing = groups[len(results) :]
+    paths: dict[tuple[int, ...], Path] = {}
+    if folder is not None:
+        planned = {
+            commitment_slot(mode, users): dumps_certificate(d) for users, _, d in results if d is not None
+        }
+        computed = {commitment_slot(mode, users) for users, _, _ in results}
+        try:
+            folder.settle(planned, computed.__contains__)
+        except KeyboardInterrupt:
+            interrupted = True
+        paths = {
+            users: path
+            for users, _, _ in results
+            for slot, path in folder.written
+            if slot == commitment_slot(mode, users)
+        }
     if as_json:
         click.echo(
             json_text(
@@ -259,14 +509,24 @@ def _commitment(
                             "certified": b.certified,
                             "status": b.status,
                             "estimate": None if b.estimate is None else str(b.estimate),
+                            "certificate": str(paths[users]) if users in paths else None,
                         }
                         for users, b, d in results
                     ],
+                    "certificates": [] if folder is None else [str(path) for _, path in folder.written],
+                    "certificates_removed": [] if folder is None else [str(path) for path in folder.removed],
                 },
             )
         )
     else:
         _print_commitments(console, instance, results)
+        if folder is not None:
+
+            def towards(slot: Slot) -> str:
+                who = "every user" if slot.number is None else instance.users[slot.number - 1].label
+                return f"optimal commitment towards {who}"
+
+            _print_certificates(console, folder.written, folder.removed, towards)
         if interrupted and missing:
             who = "; ".join(", ".join(instance.users[i].label for i in users) for users in missing)
             console.print(

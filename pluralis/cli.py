@@ -18,6 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.folders import max_output_option, truncation_note
 from pluralis.interrupts import ignore_interrupts, watch_interrupts
 from pluralis.library import bundled_library, instance_files
 from pluralis.limits import (
@@ -256,7 +257,14 @@ def _solve(
     "--certificates",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="With --class full: write a certificate file per certified equilibrium into this folder.",
+    help="With --class full: write a certificate file per certified equilibrium into this folder "
+    "(equilibrium-K.yaml, commitment[-I].yaml); a folder holding other files is refused.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="With --certificates: remove the certificates of another instance or other options from the "
+    "folder instead of refusing it (other files are never removed).",
 )
 @click.option(
     "--oracle",
@@ -274,6 +282,7 @@ def _solve(
     show_default=True,
     help="With --class full: seconds the MIP solver may spend on one deviation.",
 )
+@max_output_option("With --json: ")
 @file_size_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def solve(
@@ -289,9 +298,11 @@ def solve(
     show: int,
     source_class: str,
     certificates: Path | None,
+    replace: bool,
     oracle: str,
     choice_limit: int,
     oracle_time_limit: float,
+    max_output_equilibria: int,
     as_json: bool,
 ) -> None:
     """Find every equilibrium of the game in FILE over a strategy class.
@@ -320,6 +331,8 @@ def solve(
             progress=not as_json and sys.stderr.isatty(),
             selection_limit=selection_limit,
             law_limit=law_limit,
+            replace=replace,
+            max_listed=max_output_equilibria,
         )
         return
     # The enumeration stops at Ctrl-C and returns what it found: print that, then exit 130.
@@ -345,10 +358,12 @@ def solve(
         except KeyboardInterrupt:
             watch.interrupted = True  # the result is finished: print it without the hint
     if as_json:
-        document = result_to_json(instance, result)
+        document = result_to_json(instance, result, max_output_equilibria)
         if hint is not None:
             document["other_tie_policies"] = hint.to_json()
         click.echo(json_text(document))
+        if document["truncated"]:
+            click.echo(truncation_note(len(result.equilibria), document["equilibria_listed"]), err=True)
     else:
         console = _console()
         _print_result(console, instance, result, show)

@@ -14,9 +14,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.folders import FolderError, names
 from pluralis.interrupts import defer_interrupts
 from pluralis.limits import file_size_option
 from pluralis.output import json_text, output_console
+from solver.errors import printable
 from solver.fitting import (
     LeastSquaresFit,
     SupNormFit,
@@ -174,6 +176,8 @@ def fit_command(
     The files of --out are written all together once the sweeps are done: interrupted (Ctrl-C),
     the command writes none of them and exits 130.
     """
+    if out is not None:
+        _check_out(out, [table_file, *([] if stakes is None else [stakes])])
     table = read_table(table_file, stakes)
     delta_value = parse_number(delta, "--delta")
     if delta_value < 0:
@@ -205,6 +209,31 @@ def fit_command(
         return
     for path in report.get("written", []):
         console.print(f"wrote {path}", soft_wrap=True)
+
+
+OUTPUT_FILES = (
+    "points.csv",
+    "curves.csv",
+    "fit.json",
+    "error_vs_providers.png",
+    "transfer_vs_providers.png",
+    "error_vs_subset_size.png",
+    "transfer_vs_subset_size.png",
+)
+"""The files ``fit --out`` writes (fixed names: no label of the table becomes a file name)."""
+
+
+def _check_out(out: Path, inputs: list[Path]) -> None:
+    """Refuse an output folder in which a file written would replace an input file."""
+    if out.exists() and not out.is_dir():
+        raise FolderError(f"--out {printable(str(out))} is not a folder")
+    sources = {path.resolve() for path in inputs}
+    clobbered = [name for name in OUTPUT_FILES if (out / name).resolve() in sources]
+    if clobbered:
+        raise FolderError(
+            f"--out {printable(str(out))} would overwrite the input {names(clobbered)}; choose another "
+            "folder, or move the input"
+        )
 
 
 def _sweep(

@@ -27,6 +27,7 @@ import enum
 import hashlib
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -623,6 +624,10 @@ def _read_state(path: Path) -> dict[str, dict[str, Any]]:
             wrong = types is None or not isinstance(value, types)
             if wrong or isinstance(value, bool) is not (bool in (types or ())):
                 raise refuse(f"runs.{key}.state.{name}", "unknown field or wrong type")
+        # A kept instance's name becomes file names (and a superseded record's files are removed).
+        names = [*state.get("found", []), state.get("record_name")]
+        if any(n is not None and not is_search_name(n) for n in names):
+            raise refuse(f"runs.{key}.state", "a kept instance's name is not one the search writes")
     return runs
 
 
@@ -869,8 +874,34 @@ def _account(state: RunState, result: ClaimResult | None) -> None:
         state.verdicts[result.verdict.value] = state.verdicts.get(result.verdict.value, 0) + 1
 
 
+_SEARCH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,119}")
+
+
+def is_search_name(name: object) -> bool:
+    """Whether a value is a name the search gives a kept instance (the stem of its three files).
+
+    Names are made of the target, the family or method, the seed and an index
+    (``C2-divided-s0-0012``): letters, digits and hyphens only, so that no name read back from a
+    state file can reach outside the output folder.
+
+    Parameters
+    ----------
+    name : object
+        Any value.
+
+    Returns
+    -------
+    bool
+        True for such a name.
+    """
+    return isinstance(name, str) and _SEARCH_NAME.fullmatch(name) is not None
+
+
 def _name(target: Target, middle: str) -> str:
-    return f"{target.name}-{middle}"
+    name = f"{target.name}-{middle}"
+    if not is_search_name(name):
+        raise ModelError(f"the search cannot name a kept instance {name!r}")
+    return name
 
 
 def _remove(out: Path, name: str) -> None:

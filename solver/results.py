@@ -8,9 +8,10 @@ how it was obtained: method, class, tie policy for deviations, δ, and whether i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from solver.games import Mode
 from solver.model import Instance
@@ -171,7 +172,31 @@ def equilibrium_to_json(instance: Instance, equilibrium: Equilibrium) -> dict[st
     return result
 
 
-def result_to_json(instance: Instance, result: SolveResult) -> dict[str, Any]:
+DEFAULT_MAX_LISTED = 1_000
+"""The most equilibria a JSON result lists by default (``--max-output-equilibria``)."""
+
+_Listed = TypeVar("_Listed")
+
+
+def listed_equilibria(equilibria: Sequence[_Listed], limit: int | None) -> Sequence[_Listed]:
+    """The equilibria a JSON result lists: the first ``limit`` of them (all when None).
+
+    Parameters
+    ----------
+    equilibria : sequence
+        Every equilibrium, in order.
+    limit : int, optional
+        The most listed.
+
+    Returns
+    -------
+    sequence
+        A prefix of ``equilibria``.
+    """
+    return equilibria if limit is None else equilibria[:limit]
+
+
+def result_to_json(instance: Instance, result: SolveResult, limit: int | None = None) -> dict[str, Any]:
     """The JSON form of a solve result.
 
     Parameters
@@ -180,14 +205,19 @@ def result_to_json(instance: Instance, result: SolveResult) -> dict[str, Any]:
         The game.
     result : SolveResult
         The result.
+    limit : int, optional
+        The most equilibria listed (all when None). The counts, worst and best stay over every
+        equilibrium; ``equilibria_listed`` says how many are listed and ``truncated`` whether
+        some were left out.
 
     Returns
     -------
     dict
-        ``{"equilibria": [...], "worst": {USER: "p/q"}, "best": {...}, "count": N, "exact": bool,
-        ...provenance}``.
+        ``{"equilibria": [...], "equilibria_listed": N, "truncated": bool, "worst": {USER:
+        "p/q"}, "best": {...}, "count": N, "exact": bool, ...provenance}``.
     """
     labels = [u.label for u in instance.users]
+    listed = listed_equilibria(result.equilibria, limit)
     return {
         "mode": result.mode.value,
         "class": result.class_name,
@@ -199,6 +229,8 @@ def result_to_json(instance: Instance, result: SolveResult) -> dict[str, Any]:
         "count": result.count,
         "worst": {label: _number(v) for label, v in zip(labels, result.worst)},
         "best": {label: _number(v) for label, v in zip(labels, result.best)},
-        "equilibria": [equilibrium_to_json(instance, e) for e in result.equilibria],
+        "equilibria_listed": len(listed),
+        "truncated": len(listed) < len(result.equilibria),
+        "equilibria": [equilibrium_to_json(instance, e) for e in listed],
         "notes": list(result.notes),
     }

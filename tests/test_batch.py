@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from instances.generators import Sizes, generate_library
-from pluralis.batch import SUMMARY_JSON, BatchOptions, run_batch, summarize_result
+from pluralis.batch import MANIFEST, SUMMARY_JSON, BatchOptions, run_batch, summarize_result
 from pluralis.cli import cli
 from pluralis.library import instance_files
 
@@ -40,7 +40,7 @@ def _without_hashes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _result_files(out: Path) -> dict[Path, int]:
-    return {p: p.stat().st_mtime_ns for p in out.glob("*.json") if p.name != SUMMARY_JSON}
+    return {p: p.stat().st_mtime_ns for p in out.glob("*.json") if p.name not in (SUMMARY_JSON, MANIFEST)}
 
 
 def test_batch_of_200_resumes_after_a_kill_and_matches_single_runs(tmp_path: Path) -> None:
@@ -76,8 +76,9 @@ def test_batch_of_200_resumes_after_a_kill_and_matches_single_runs(tmp_path: Pat
     assert all(after[path] == mtime for path, mtime in finished.items())
 
     summary = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))
-    assert len(summary) == 200
-    assert _without_hashes(summary) == _one_by_one(library, ["inspect"], "inspect")
+    assert summary["options"] == {"do": "inspect"}
+    assert len(summary["rows"]) == 200
+    assert _without_hashes(summary["rows"]) == _one_by_one(library, ["inspect"], "inspect")
 
 
 def test_solve_batch_matches_single_runs_and_resumes_only_on_equal_options(tmp_path: Path) -> None:
@@ -98,11 +99,14 @@ def test_solve_batch_matches_single_runs_and_resumes_only_on_equal_options(tmp_p
     assert (again.computed, again.skipped) == (0, 7)
     assert again.rows == report.rows
 
-    # Other options recompute; an edited instance recomputes; same content in other spelling does not.
+    # Other options recompute (into the same folder only when asked to replace its results); an
+    # edited instance recomputes; the same content in another spelling does not.
     anonymous = run_batch(library, tmp_path / "anon", BatchOptions("solve"), jobs=1)
     assert anonymous.computed == 7
-    changed = run_batch(library, out, BatchOptions("solve", mode="personalized", delta="1/10"), jobs=1)
-    assert changed.computed == 7
+    changed = run_batch(
+        library, out, BatchOptions("solve", mode="personalized", delta="1/10"), jobs=1, replace=True
+    )
+    assert changed.computed == 7 and len(changed.removed) == 7 + 3
     target = library / "opposed-s1-0000.yaml"
     target.write_text(
         target.read_text(encoding="utf-8").replace("opposed #0", "renamed #0"), encoding="utf-8"
@@ -121,7 +125,7 @@ def test_invalid_instances_are_reported_not_fatal(tmp_path: Path) -> None:
     (library / "broken.yaml").write_text("states: [y]\n", encoding="utf-8")
     result = CliRunner().invoke(cli, ["batch", str(library), "--do", "inspect", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
-    summary = json.loads((tmp_path / "o" / SUMMARY_JSON).read_text(encoding="utf-8"))
+    summary = json.loads((tmp_path / "o" / SUMMARY_JSON).read_text(encoding="utf-8"))["rows"]
     assert [r["status"] for r in summary] == ["error", "ok", "ok"]
     assert "required field" in summary[0]["error"]
 

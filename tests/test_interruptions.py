@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pluralis.batch import SUMMARY_CSV, SUMMARY_JSON, BatchOptions, run_batch
+from pluralis.batch import MANIFEST, SUMMARY_CSV, SUMMARY_JSON, BatchOptions, run_batch
 from pluralis.cli import cli
 from solver.fitting import stakes_to_csv, table_to_csv
 from solver.synthetic import SyntheticSettings, generate_table
@@ -280,7 +280,9 @@ def _files(directory: Path) -> dict[str, str]:
 
 
 def _result_files(out: Path) -> set[str]:
-    return {p.name for p in out.glob("*.json") if p.name != SUMMARY_JSON} if out.exists() else set()
+    if not out.exists():
+        return set()
+    return {p.name for p in out.glob("*.json") if p.name not in (SUMMARY_JSON, MANIFEST)}
 
 
 @needs_proc
@@ -345,7 +347,8 @@ def test_batch_workers_stop_at_the_first_interrupt(tmp_path: Path, how: str) -> 
     assert _finish(run) == 130, run.errors()
     assert "Traceback" not in run.errors()
     assert "INTERRUPTED: 0 of 2 instances finished" in run.errors()
-    assert sorted(p.name for p in out.iterdir()) == []
+    # Nothing but the record of the options the folder is for.
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST]
 
 
 # -- search --------------------------------------------------------------------------------------------

@@ -60,7 +60,7 @@ def test_batch_inspects_only_the_instances_of_the_witness_folder(tmp_path: Path)
     out = tmp_path / "out"
     result = CliRunner().invoke(cli, ["batch", str(library), "--do", "inspect", "--out", str(out), "-j", "1"])
     assert result.exit_code == 0, result.output
-    rows = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    rows = json.loads((out / "summary.json").read_text(encoding="utf-8"))["rows"]
     assert [r["file"] for r in rows] == [p.relative_to(library).as_posix() for p in instance_files(library)]
     assert all(r["status"] == "ok" for r in rows)
 

@@ -253,7 +253,7 @@ def test_the_selection_limit_is_an_option_of_solve_and_batch(tmp_path: Path) -> 
     out = tmp_path / "out"
     batch = run("batch", library, "--do", "solve", "--selection-limit", "0", "--out", out, "-j", "1")
     assert batch.exit_code == 1
-    rows = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))
+    rows = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))["rows"]
     assert "raise it with --selection-limit N" in rows[0]["error"]
 
 
@@ -330,7 +330,7 @@ def test_batch_inspect_summary_reads_the_sets_as_lists(tmp_path: Path) -> None:
     (library / "commas.yaml").write_text(yaml.safe_dump(_comma_document()), encoding="utf-8")
     out = tmp_path / "out"
     assert run("batch", library, "--do", "inspect", "--out", out, "-j", "1").exit_code == 0
-    (row,) = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))
+    (row,) = json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))["rows"]
     # Bench_U(K) with K = {a, b, "a+b"}: the meet of the three partitions reveals nothing.
     assert row["summary"]["users"]["U"] == {"opt": "1", "bench_all": "1/2"}
 
