@@ -19,6 +19,7 @@ unchanged.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import click
@@ -65,6 +66,9 @@ def echo_error(message: str) -> None:
     click.echo(printable(f"error: {message}"), err=True)
 
 
+_NOT_PLAIN_ASCII = re.compile("[^\x20-\x7e\n]")
+
+
 def _json_escape(character: str) -> str:
     code = ord(character)
     if code < 0x10000:
@@ -91,7 +95,12 @@ def json_text(document: Any) -> str:
     if text.isascii() and "\x7f" not in text:
         return text  # JSON escapes the other ASCII controls itself
     # Such characters occur only inside strings (the rest is ASCII), where an escape means the same.
-    return "".join(c if is_printable(c) or c in "\n" else _json_escape(c) for c in text)
+    return _NOT_PLAIN_ASCII.sub(_json_shown, text)
+
+
+def _json_shown(match: re.Match[str]) -> str:
+    c = match.group()
+    return c if is_printable(c) else _json_escape(c)
 
 
 __all__ = ["echo_error", "json_text", "output_console", "printable"]

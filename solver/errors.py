@@ -113,6 +113,7 @@ def shown(value: Any, limit: int = 60) -> str:
 # break lines (U+2028, U+2029) or cannot be encoded at all (lone surrogates).
 _NOT_PRINTABLE = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
 _ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
+_NOT_PLAIN_ASCII = re.compile("[^\x20-\x7e]")
 
 
 def is_printable(character: str) -> bool:
@@ -153,9 +154,12 @@ def printable(text: str, keep: str = "") -> str:
     """
     if text.isascii() and not _ASCII_CONTROL.search(text):
         return text
-    return "".join(
-        c if c in keep or is_printable(c) else _escape(c) for c in text
-    )
+
+    def shown(match: re.Match[str]) -> str:
+        c = match.group()
+        return c if c in keep or is_printable(c) else _escape(c)
+
+    return _NOT_PLAIN_ASCII.sub(shown, text)
 
 
 def _escape(character: str) -> str:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from solver.classes import Deterministic, Grid, StrategyClass
 from solver.enumeration import solve_equilibria
-from solver.errors import ModelError
+from solver.errors import InstanceError, ModelError
 from solver.gambit import NFG_VERSION, game_to_nfg, strategy_label, write_nfg
 from solver.games import Game, Mode
 from solver.model import Instance
@@ -228,10 +228,17 @@ def renamed(provider: str) -> Instance:
     return instance_from_dict(document)
 
 
-@pytest.mark.parametrize("label", ["a  b", " a", "a ", "a\\b", "a\tb"])
+@pytest.mark.parametrize("label", ["a  b", "a\\b"])
 def test_labels_gambit_cannot_store_are_refused(label: str) -> None:
     with pytest.raises(ModelError, match="Gambit label"):
         game_to_nfg(Game(renamed(label), Mode.ANONYMOUS, Deterministic()))
+
+
+@pytest.mark.parametrize("label", [" a", "a ", "a\tb"])
+def test_labels_no_instance_may_hold_never_reach_gambit(label: str) -> None:
+    # The label rule (SPEC §11) refuses them at load time: no leading or trailing space, no tab.
+    with pytest.raises(InstanceError, match=r"^providers\[0\]: label"):
+        renamed(label)
 
 
 @pytest.mark.parametrize("label", ['say "hi"', "é", "x: y", "#c"])
