@@ -834,26 +834,32 @@ def _keep(
     provenance: dict[str, str],
     record: Fraction | None,
 ) -> Written | None:
-    """Write a hit (or record) at once, then shrink it and write it again under the same name."""
+    """Write a hit (or record) at once, then shrink it and write it again under the same name.
+
+    The hit's hash (and its shrunk form's) is recorded only once the kept instance is written in
+    its final form, so that no state, even one saved in between, can skip a hit left unshrunk.
+    """
     original = content_hash(instance)
     if original in state.hashes:
         return None
     by = provenance.pop("shrunk_by", None)
     base = {**provenance, "search": request.command, "shrunk": by or "no"}
     written = write_witness(out, name, request.target, instance, request.options, base)
-    state.hashes.append(original)
-    if not request.shrink:
-        return written
-    shrunk = shrink_instance(
-        instance,
-        _keeps(request.target, request.options, record),
-        DEFAULT_SHRINK_EVALUATIONS,
-        DEFAULT_SHRINK_SECONDS,
-        # A counterexample may shrink to a stakeless provider (SPEC §8's edge); witnesses and
-        # records keep their providers interested, as a reader expects of an illustration.
-        zero_stakes=request.target.kind is Kind.COUNTEREXAMPLE,
+    shrunk = (
+        shrink_instance(
+            instance,
+            _keeps(request.target, request.options, record),
+            DEFAULT_SHRINK_EVALUATIONS,
+            DEFAULT_SHRINK_SECONDS,
+            # A counterexample may shrink to a stakeless provider (SPEC §8's edge); witnesses and
+            # records keep their providers interested, as a reader expects of an illustration.
+            zero_stakes=request.target.kind is Kind.COUNTEREXAMPLE,
+        )
+        if request.shrink
+        else None
     )
-    if not shrunk.steps:
+    if shrunk is None or not shrunk.steps:
+        state.hashes.append(original)
         return written
     greedy = f"greedy, {len(shrunk.steps)} edits: " + "; ".join(shrunk.steps)
     smaller = {
@@ -862,7 +868,7 @@ def _keep(
         "shrunk_from": original,
     }
     written = write_witness(out, name, request.target, shrunk.instance, request.options, smaller)
-    state.hashes.append(content_hash(shrunk.instance))
+    state.hashes += [original, content_hash(shrunk.instance)]
     return written
 
 

@@ -433,6 +433,132 @@ def test_a_search_stops_when_an_engine_catches_the_interrupt(tmp_path: Path) -> 
     assert _files(tmp_path / "out") == _files(tmp_path / "reference")
 
 
+SEARCHES = {
+    "random": ["search", "--claim", "C5a", "--method", "random", "--family", "persuader", "--budget", "24"],
+    "hypothesis": ["search", "--claim", "C5a", "--method", "hypothesis", "--budget", "20"],
+}
+"""Two quick searches: the random one keeps six witnesses, each written, shrunk and written again;
+the hypothesis one keeps one, shrunk by hypothesis, then writes it."""
+
+
+@pytest.fixture(scope="module")
+def search_references(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """The files of each search of :data:`SEARCHES` run uninterrupted (timing lines removed)."""
+    references = {}
+    for method, arguments in SEARCHES.items():
+        out = tmp_path_factory.mktemp("search") / method
+        result = CliRunner().invoke(cli, [*arguments, "--max-found", "6", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        references[method] = _files(out)
+    assert len([n for n in references["random"] if n.endswith(".verdict.json")]) == 6
+    assert any("shrunk_from" in text for text in references["random"].values())
+    return references
+
+
+class _Phases:
+    """Ctrl-C, a real SIGINT through the command's own handlers, at the k-th step of one phase.
+
+    The phases of a search: ``examining`` (the checker run on an instance of the family, or a
+    hypothesis example), ``shrinking`` (the checker run on a smaller candidate of a hit: the greedy
+    shrinker's, or hypothesis's once an example hit), ``writing`` (one of a kept instance's files
+    written: certificate, instance, verdict; the signal comes once the file is in place) and
+    ``saving`` (the state file about to be saved after an instance).
+    """
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, phase: str, step: int) -> None:
+        import proofs.search as search
+
+        self.phase, self.step = phase, step
+        self.now = "examining"
+        self.steps = {"examining": 0, "shrinking": 0, "writing": 0, "saving": 0}
+        evaluate, shrink, write = search._evaluate, search.shrink_instance, search._write_atomically
+        witness, round_ = search.write_witness, search._hypothesis_round
+
+        def count(phase: str) -> None:
+            self.steps[phase] += 1
+            if phase == self.phase and self.steps[phase] == self.step:
+                signal.raise_signal(signal.SIGINT)
+
+        def evaluating(target: Any, instance: Any, options: Any) -> Any:
+            count(self.now)
+            result = evaluate(target, instance, options)
+            if self.now == "examining" and result is not None and target.hit(result):
+                self.now = "shrinking"  # hypothesis shrinks a hit it was given
+            return result
+
+        def shrinking(*arguments: Any, **options: Any) -> Any:
+            self.now = "shrinking"
+            try:
+                return shrink(*arguments, **options)
+            finally:
+                self.now = "examining"
+
+        def writing_witness(*arguments: Any, **options: Any) -> Any:
+            before, self.now = self.now, "writing"
+            try:
+                return witness(*arguments, **options)
+            finally:
+                self.now = before
+
+        def writing(path: Path, text: str) -> None:
+            if self.now == "writing":
+                write(path, text)
+                count("writing")
+                return
+            if path.name == search.STATE_FILE:
+                count("saving")
+            write(path, text)
+
+        def hypothesis_round(*arguments: Any, **options: Any) -> Any:
+            self.now = "examining"
+            try:
+                return round_(*arguments, **options)
+            finally:
+                self.now = "examining"
+
+        monkeypatch.setattr(search, "_evaluate", evaluating)
+        monkeypatch.setattr(search, "shrink_instance", shrinking)
+        monkeypatch.setattr(search, "write_witness", writing_witness)
+        monkeypatch.setattr(search, "_write_atomically", writing)
+        monkeypatch.setattr(search, "_hypothesis_round", hypothesis_round)
+
+
+@pytest.mark.parametrize(
+    ("method", "phase", "step"),
+    [
+        ("random", "examining", 1),
+        ("random", "examining", 10),
+        ("random", "shrinking", 1),
+        ("random", "shrinking", 6),
+        ("random", "writing", 1),  # the certificate of the hit as found
+        ("random", "writing", 3),  # the hit as found written whole, its shrinking not begun
+        ("random", "writing", 5),  # the shrunk instance written beside the first verdict
+        ("random", "saving", 3),
+        ("hypothesis", "examining", 3),
+        ("hypothesis", "shrinking", 2),
+        ("hypothesis", "writing", 2),
+    ],
+)
+def test_search_interrupted_in_each_phase_resumes_to_the_uninterrupted_files(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    search_references: dict[str, dict[str, str]],
+    method: str,
+    phase: str,
+    step: int,
+) -> None:
+    command = [*SEARCHES[method], "--max-found", "6", "--out", str(tmp_path / "out")]
+    with monkeypatch.context() as patched:
+        phases = _Phases(patched, phase, step)
+        interrupted = CliRunner().invoke(cli, command)
+    assert phases.steps[phase] >= step, f"the search never reached {phase} {step}: {phases.steps}"
+    assert interrupted.exit_code == 130, interrupted.output
+    assert "INTERRUPTED" in interrupted.stdout and "Traceback" not in interrupted.output
+    resumed = CliRunner().invoke(cli, command)
+    assert resumed.exit_code == 0, resumed.output
+    assert _files(tmp_path / "out") == search_references[method]
+
+
 # -- solve ---------------------------------------------------------------------------------------------
 
 
