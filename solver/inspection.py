@@ -21,6 +21,7 @@ from solver.information import (
 )
 from solver.model import Instance
 from solver.protocol import ConversationTree
+from solver.rules import Rule
 from solver.serialization import content_hash
 
 
@@ -39,6 +40,8 @@ class SubsetSummary:
     rules: tuple[str, ...]
     alignment: tuple[WeakAlignment, ...] = ()
     strong: StrongAlignment | None = None
+    cell_worlds: tuple[tuple[str, ...], ...] = ()
+    shared_rules: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,10 +104,19 @@ def summarize(instance: Instance, benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT
                 tuple(b.rule.describe(cells, tree) for b in found),
                 tuple(weak_alignment(instance, i, t) for i in range(len(instance.users))),
                 strong_alignment(instance, t),
+                tuple(tuple(instance.worlds[w].label for w in cell) for cell in garbling.cells),
+                tuple(b.rule for b in found),
             )
         )
     optima = tuple(optimum(instance, i, benchmark_limit) for i in range(len(instance.users)))
     return InstanceSummary(instance, content_hash(instance), tuple(subsets), optima)
+
+
+def _shared_rule_to_json(subset: SubsetSummary, rule: Rule, tree: ConversationTree) -> list[dict[str, Any]]:
+    """A T-shared rule in JSON: per cell (the list of its worlds), its nodes and distributions."""
+    # Cells are keyed by position, not by a spelling of their worlds that two cells could share.
+    nodes = rule.to_document([str(k) for k in range(len(subset.cell_worlds))], tree)
+    return [{"cell": list(worlds), "nodes": nodes[str(k)]} for k, worlds in enumerate(subset.cell_worlds)]
 
 
 def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
@@ -119,8 +131,9 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
     -------
     dict
         ``{"title", "hash", "states", "worlds", "providers", "protocol", "garblings": [{"T": [P, ...],
-        "cells": [...]}], "users": {USER: {"actions", "features", "opt": "p/q", "benchmarks":
-        [{"T": [P, ...], "value": "p/q", "rule": "..."}], "alignment": [{"T": [P, ...], "error":
+        "cells": [[WORLD, ...], ...]}], "users": {USER: {"actions", "features", "opt": "p/q",
+        "benchmarks": [{"T": [P, ...], "value": "p/q", "rule": [{"cell": [WORLD, ...], "nodes":
+        [{"history": [...], "distribution": {M: "p/q"}}]}]}], "alignment": [{"T": [P, ...], "error":
         "p/q", "transfer_factor": "p/q" or null, "weights": {P: "p/q"}, "offset": "p/q",
         "certified": bool}]}}, "strong_alignment": [{"T": [P, ...], "holds": bool, "margin": "p/q"
         or null, "weights": {P: "p/q"} or null, "bound_terms": {USER: "p/q"}, "certified":
@@ -130,6 +143,7 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
     """
     instance = summary.instance
     protocol = instance.protocol
+    tree = ConversationTree(protocol)
     users: dict[str, Any] = {}
     for i, user in enumerate(instance.users):
         users[user.label] = {
@@ -137,7 +151,11 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
             "features": list(user.features),
             "opt": str(summary.optima[i]),
             "benchmarks": [
-                {"T": _labels(instance, s), "value": str(s.benchmarks[i]), "rule": s.rules[i]}
+                {
+                    "T": _labels(instance, s),
+                    "value": str(s.benchmarks[i]),
+                    "rule": _shared_rule_to_json(s, s.shared_rules[i], tree),
+                }
                 for s in summary.subsets
             ],
             "alignment": [
@@ -157,7 +175,9 @@ def summary_to_json(summary: InstanceSummary) -> dict[str, Any]:
             "provider_messages": list(protocol.provider_messages),
             "user_messages": list(protocol.user_messages),
         },
-        "garblings": [{"T": _labels(instance, s), "cells": list(s.cells)} for s in summary.subsets],
+        "garblings": [
+            {"T": _labels(instance, s), "cells": [list(c) for c in s.cell_worlds]} for s in summary.subsets
+        ],
         "users": users,
         "strong_alignment": [
             {"T": _labels(instance, s), **_strong_to_json(instance, s.strong)}
