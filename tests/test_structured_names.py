@@ -306,3 +306,39 @@ def test_own_certificates_verify_whatever_the_labels(instance: Instance) -> None
         as_json = json.loads(dumps_certificate(document, "json"))
         assert as_yaml == document == as_json
         assert verify_certificate(as_yaml).valid
+
+
+def test_inspect_json_names_cells_by_their_worlds_not_by_a_joined_spelling(tmp_path: Path) -> None:
+    # Worlds x and y share a signal, world "x+y" has its own: joined by "+", both cells would read
+    # "x+y". As lists of worlds they differ, and the benchmark's rule names each cell so.
+    import json
+
+    from click.testing import CliRunner
+
+    from pluralis.cli import cli
+
+    match = {"l": {"s0": 1, "s1": 0}, "r": {"s0": 0, "s1": 1}}
+    document = {
+        "states": ["s0", "s1"],
+        "providers": {"P": {"signals": ["a", "b"]}},
+        "users": {"U": {"actions": ["l", "r"], "utility": match}},
+        "worlds": {
+            "x": {"prob": "1/4", "state": "s0", "signals": {"P": "a"}},
+            "y": {"prob": "1/4", "state": "s0", "signals": {"P": "a"}},
+            "x+y": {"prob": "1/2", "state": "s1", "signals": {"P": "b"}},
+        },
+        "stakes": {"P": {"U": {"weight": 1, "utility": match}}},
+        "protocol": {"turns": ["P"], "provider_messages": ["m1", "m2"]},
+    }
+    path = tmp_path / "cells.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["inspect", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["garblings"] == [{"T": ["P"], "cells": [["x", "y"], ["x+y"]]}]
+    (bench,) = summary["users"]["U"]["benchmarks"]
+    # Revealing the cell tells the states apart: Bench = 1, the two cells get different messages.
+    assert bench["value"] == "1"
+    assert [entry["cell"] for entry in bench["rule"]] == [["x", "y"], ["x+y"]]
+    first, second = (entry["nodes"][0]["distribution"] for entry in bench["rule"])
+    assert first.keys() != second.keys()
