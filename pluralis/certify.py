@@ -39,7 +39,6 @@ from solver.protocol import ConversationTree
 from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
 from solver.results import SolveResult, equilibrium_to_json, listed_equilibria
 from solver.serialization import content_hash
-from solver.verify import Verification, verify_file
 
 _CERTIFICATE = re.compile(r"(equilibrium|commitment)(?:-([1-9][0-9]{0,8}))?\.yaml")
 _TEMPORARY = re.compile(r"\.(?:equilibrium|commitment)(?:-[1-9][0-9]{0,8})?\.yaml\.[0-9]+\.tmp")
@@ -556,26 +555,4 @@ def _print_commitments(
             console.print("  users: " + ", ".join(f"{k} {v['utility']}" for k, v in d["responses"].items()))
 
 
-def print_verification(console: Console, path: Path, verification: Verification) -> None:
-    """Print a verifier's verdict.
-
-    Parameters
-    ----------
-    console : Console
-        Where text goes.
-    path : Path
-        The certificate file.
-    verification : Verification
-        The verdict.
-    """
-    if verification.valid:
-        console.print(
-            f"{path}: valid ({verification.checked_programs} deviation programs checked)", soft_wrap=True
-        )
-    else:
-        console.print(f"{path}: INVALID", soft_wrap=True)
-        for reason in verification.reasons:
-            console.print(f"  {reason}")
-
-
-__all__ = ["print_verification", "solve_full", "verify_file"]
+__all__ = ["solve_full"]
