@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.optimize import nnls
 
 from solver.documents import read_text
 from solver.errors import InstanceError, ModelError
@@ -473,6 +472,8 @@ def fit_nonnegative(
     columns = _columns(table, providers)
     x = table.provider_matrix[:, list(columns)]
     y = table.group_matrix[:, i]
+    from scipy.optimize import nnls  # imported here: every other command starts without scipy
+
     weights, _ = nnls(x - x.mean(axis=0), y - y.mean())
     return _least_squares_fit(table, i, columns, weights, "nnls")
 
