@@ -720,8 +720,9 @@ class BoundFit:
     delta : Fraction
         δ, in table units.
     bound : Fraction or None
-        The exact minimum of ``2 ε + δ Σ_j w_j/λ_{j,i}`` over the simplex, in table units; None
-        when infinite (every stake in T is zero).
+        The exact minimum of ``2 ε + δ Σ_j w_j/λ_{j,i}`` over the weights on the providers of T
+        with a stake in the group (the support rule of SPEC.md §8), in table units; None when no
+        provider of T has one.
     weights : tuple of Fraction or None
         A minimiser.
     error : Fraction or None
@@ -748,7 +749,7 @@ def fit_bound(
     providers: Iterable[str | int] | None = None,
     delta: Fraction = ONE,
 ) -> BoundFit:
-    """The exact weights of least C1 loss ``2 ε + δ Σ_j w_j/λ_{j,i}`` (weights on the simplex).
+    """The exact weights of least C1 loss ``2 ε + δ Σ_j w_j/λ_{j,i}`` (on the providers with a stake).
 
     Solved by :func:`solver.alignment.best_bound_weights` on the table's :class:`AlignmentModel`
     with δ divided by the model's scale, so that the loss is in table units.
