@@ -18,7 +18,15 @@ from typing import Any, TypeVar
 import click
 
 from solver.classes import DEFAULT_CLASS_LIMIT
-from solver.documents import FILE_SIZE_OPTION, MAX_FILE_SIZE, reading_limits
+from solver.documents import (
+    DEPTH_OPTION,
+    FILE_SIZE_OPTION,
+    MAX_DEPTH,
+    MAX_FILE_SIZE,
+    MAX_NODES,
+    VALUES_OPTION,
+    reading_limits,
+)
 from solver.enumeration import DEFAULT_SELECTION_LIMIT
 from solver.errors import ClassTooLargeError, Limit, PluralisError
 from solver.information import DEFAULT_BENCHMARK_LIMIT
@@ -153,31 +161,62 @@ def name_limit_option(error: PluralisError, available: Collection[str] | None = 
     return error.naming(option)
 
 
-def file_size_option() -> Callable[[_F], _F]:
-    """The ``--max-file-size`` option: the largest file the command reads (instances, certificates, tables).
+def _reading_option(spelling: str, field: str, metavar: str, text: str) -> Callable[[_F], _F]:
+    """An option that sets one limit of :mod:`solver.documents` for the command's run."""
 
-    The value is not passed to the command: it sets the limit of :mod:`solver.documents` for the
-    command's run (restored when it ends).
+    def use(ctx: click.Context, parameter: click.Parameter, value: int | None) -> None:
+        if value is not None:
+            ctx.with_resource(reading_limits(**{field: value}))
+
+    return click.option(
+        spelling,
+        type=click.IntRange(min=0),
+        default=None,
+        metavar=metavar,
+        expose_value=False,
+        callback=use,
+        help=text,
+    )
+
+
+def file_size_option() -> Callable[[_F], _F]:
+    """The options bounding what a file may cost: ``--max-file-size``, ``--max-depth``, ``--max-values``.
+
+    Their values are not passed to the command: they set the limits of :mod:`solver.documents`
+    for the command's run (restored when it ends).
 
     Returns
     -------
     callable
-        A click decorator.
+        A click decorator adding the three options.
     """
-
-    def use(ctx: click.Context, parameter: click.Parameter, value: int | None) -> None:
-        if value is not None:
-            ctx.with_resource(reading_limits(max_file_size=value))
-
-    return click.option(
-        FILE_SIZE_OPTION,
-        type=click.IntRange(min=0),
-        default=None,
-        metavar="BYTES",
-        expose_value=False,
-        callback=use,
-        help=f"Largest file read, in bytes [default: {MAX_FILE_SIZE:,} (16 MiB)].",
+    options = (
+        _reading_option(
+            FILE_SIZE_OPTION,
+            "max_file_size",
+            "BYTES",
+            f"Largest file read, in bytes [default: {MAX_FILE_SIZE:,} (16 MiB)].",
+        ),
+        _reading_option(
+            DEPTH_OPTION,
+            "max_depth",
+            "N",
+            f"Deepest nesting of lists and mappings in a file [default: {MAX_DEPTH}].",
+        ),
+        _reading_option(
+            VALUES_OPTION,
+            "max_nodes",
+            "N",
+            f"Most values in one file, aliases counted in full [default: {MAX_NODES:,}].",
+        ),
     )
+
+    def decorate(command: _F) -> _F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def command_options(command: click.Command) -> set[str]:

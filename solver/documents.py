@@ -61,6 +61,8 @@ MAX_DIGITS = 1000
 """Most digits of a plain integer (as :data:`solver.numbers.MAX_DIGITS`)."""
 
 FILE_SIZE_OPTION = "--max-file-size"
+DEPTH_OPTION = "--max-depth"
+VALUES_OPTION = "--max-values"
 """The command-line option that raises the file-size limit."""
 
 
@@ -320,14 +322,14 @@ def _join(place: str, key: Any) -> str:
 def _too_many(limits: ReadLimits) -> str:
     return (
         f"holds more than {limits.max_nodes:,} values (keys, numbers, texts, lists and mappings), the most "
-        "a document may hold (solver.documents.ReadLimits.max_nodes)"
+        f"a document may hold; raise the limit with {VALUES_OPTION} N"
     )
 
 
 def _too_deep(limits: ReadLimits) -> str:
     return (
         f"is nested too deeply: more than {limits.max_depth} levels of lists and mappings, the most a "
-        "document may have (solver.documents.ReadLimits.max_depth)"
+        f"document may have; raise the limit with {DEPTH_OPTION} N"
     )
 
 
@@ -706,11 +708,13 @@ class _Json:
 
 
 __all__ = [
+    "DEPTH_OPTION",
     "FILE_SIZE_OPTION",
     "MAX_DEPTH",
     "MAX_DIGITS",
     "MAX_FILE_SIZE",
     "MAX_NODES",
+    "VALUES_OPTION",
     "DocumentError",
     "ErrorFactory",
     "ReadLimits",

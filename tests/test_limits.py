@@ -115,3 +115,18 @@ def test_batch_names_the_option_in_a_failed_instance(
     assert result.exit_code == 1, result.output
     (record,) = (tmp_path / "out").glob("three*.json")
     assert f"raise it with {option} N" in record.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "option", "raised"),
+    [("alias_bomb.yaml", "--max-values", "100000000000"), ("deep_nesting.yaml", "--max-depth", "1000")],
+    ids=["values", "depth"],
+)
+def test_reading_bounds_are_options_named_in_their_refusals(name: str, option: str, raised: str) -> None:
+    path = LIBRARY.parent / "tests" / "data" / "malformed" / name
+    refused = CliRunner().invoke(cli, ["inspect", str(path)])
+    assert refused.exit_code == 2 and f"raise the limit with {option} N" in refused.output
+    if option == "--max-depth":
+        # Raised, the file is read further and refused for what it is: not an instance.
+        again = CliRunner().invoke(cli, ["inspect", str(path), option, raised])
+        assert again.exit_code == 2 and "nested too deeply" not in again.output
