@@ -57,9 +57,9 @@ from pluralis.limits import (
     benchmark_limit_option,
     choice_limit_option,
     class_limit_option,
-    file_size_option,
     law_limit_option,
     name_limit_option,
+    reading_limit_options,
     selection_limit_option,
 )
 from pluralis.output import output_console
@@ -804,7 +804,7 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
 @law_limit_option("solve, check: ")
 @benchmark_limit_option("inspect, check: ")
 @max_output_option("solve: ")
-@file_size_option()
+@reading_limit_options()
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
 )

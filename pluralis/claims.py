@@ -12,8 +12,8 @@ from pluralis.limits import (
     benchmark_limit_option,
     choice_limit_option,
     class_limit_option,
-    file_size_option,
     law_limit_option,
+    reading_limit_options,
     selection_limit_option,
 )
 from pluralis.output import json_text, output_console
@@ -61,7 +61,7 @@ EXIT_COUNTEREXAMPLE = 1
 @choice_limit_option("With --full and for C2, C5: ")
 @law_limit_option()
 @benchmark_limit_option()
-@file_size_option()
+@reading_limit_options()
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),

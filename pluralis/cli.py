@@ -26,9 +26,9 @@ from pluralis.limits import (
     choice_limit_option,
     class_limit_option,
     command_options,
-    file_size_option,
     law_limit_option,
     name_limit_option,
+    reading_limit_options,
     selection_limit_option,
 )
 from pluralis.output import echo_error, json_text, output_console
@@ -96,7 +96,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @benchmark_limit_option()
-@file_size_option()
+@reading_limit_options()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def inspect(file: Path, benchmark_limit: int, as_json: bool) -> None:
     """Summarise an instance FILE: users, providers, protocol, garblings, Bench_i(T) and OPT_i."""
@@ -283,7 +283,7 @@ def _solve(
     help="With --class full: seconds the MIP solver may spend on one deviation.",
 )
 @max_output_option("With --json: ")
-@file_size_option()
+@reading_limit_options()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def solve(
     file: Path,
@@ -505,7 +505,7 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
 
 @cli.command()
 @click.argument("certificates", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@file_size_option()
+@reading_limit_options()
 def verify(certificates: tuple[Path, ...]) -> None:
     """Re-check equilibrium CERTIFICATES from the instance they embed.
 
@@ -569,7 +569,7 @@ def _naming(path: Path, error: Exception | str) -> str:
 @choice_limit_option("For C2, C5: ")
 @law_limit_option()
 @benchmark_limit_option()
-@file_size_option()
+@reading_limit_options()
 def reproduce(
     library: Path | None,
     report: Path,

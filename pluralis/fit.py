@@ -16,7 +16,7 @@ from rich.table import Table
 
 from pluralis.folders import FolderError, names
 from pluralis.interrupts import defer_interrupts
-from pluralis.limits import file_size_option
+from pluralis.limits import reading_limit_options
 from pluralis.output import json_text, output_console
 from solver.errors import printable
 from solver.fitting import (
@@ -154,7 +154,7 @@ def _print_report(console: Console, report: dict[str, Any]) -> None:
 @click.option(
     "--exact/--no-exact", default=True, show_default=True, help="Exact sup-norm fits in the sweeps."
 )
-@file_size_option()
+@reading_limit_options()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (exact numbers as strings).")
 def fit_command(
     table_file: Path,

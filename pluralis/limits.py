@@ -179,7 +179,7 @@ def _reading_option(spelling: str, field: str, metavar: str, text: str) -> Calla
     )
 
 
-def file_size_option() -> Callable[[_F], _F]:
+def reading_limit_options() -> Callable[[_F], _F]:
     """The options bounding what a file may cost: ``--max-file-size``, ``--max-depth``, ``--max-values``.
 
     Their values are not passed to the command: they set the limits of :mod:`solver.documents`

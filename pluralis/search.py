@@ -18,8 +18,8 @@ from pluralis.limits import (
     benchmark_limit_option,
     choice_limit_option,
     class_limit_option,
-    file_size_option,
     law_limit_option,
+    reading_limit_options,
     selection_limit_option,
 )
 from pluralis.output import output_console
@@ -137,7 +137,7 @@ def _command(
 @choice_limit_option("C2, C5: ")
 @law_limit_option()
 @benchmark_limit_option()
-@file_size_option()
+@reading_limit_options()
 @click.option("--no-shrink", is_flag=True, help="Keep hits as found, without shrinking.")
 @click.option("--states", type=int, default=None)
 @click.option("--providers", type=int, default=None)

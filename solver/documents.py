@@ -61,9 +61,13 @@ MAX_DIGITS = 1000
 """Most digits of a plain integer (as :data:`solver.numbers.MAX_DIGITS`)."""
 
 FILE_SIZE_OPTION = "--max-file-size"
-DEPTH_OPTION = "--max-depth"
-VALUES_OPTION = "--max-values"
 """The command-line option that raises the file-size limit."""
+
+DEPTH_OPTION = "--max-depth"
+"""The command-line option that raises the nesting limit."""
+
+VALUES_OPTION = "--max-values"
+"""The command-line option that raises the limit on the values of one document."""
 
 
 @dataclass(frozen=True)
