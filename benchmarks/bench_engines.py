@@ -2,10 +2,10 @@
 
 Three ways to find the pure equilibria of the same finite game (SPEC.md §5, §9):
 
-- ``enumerate``: :func:`solver.enumeration.solve_equilibria`;
-- ``mip``: :func:`solver.mip.solve_equilibria_mip` (its column is left empty when the module cannot
+- ``enumerate``: :func:`solver.equilibria.enumeration.solve_equilibria`;
+- ``mip``: :func:`solver.equilibria.mip.solve_equilibria_mip` (its column is left empty when the module cannot
   be imported);
-- ``gambit``: the game exported by :func:`solver.gambit.game_to_nfg`, read by ``pygambit.read_nfg``
+- ``gambit``: the game exported by :func:`solver.equilibria.gambit.game_to_nfg`, read by ``pygambit.read_nfg``
   and solved by ``pygambit.nash.enumpure_solve`` (export, read and solve timed; reading the
   equilibria back out of pygambit's profile objects is not).
 
@@ -36,15 +36,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from solver.classes import Deterministic
-from solver.enumeration import solve_equilibria
-from solver.errors import PluralisError
-from solver.gambit import game_to_nfg
-from solver.games import Game, Mode
-from solver.model import Instance
-from solver.response import TiePolicy
-from solver.results import SolveResult
-from solver.serialization import instance_from_dict
+from solver.conversation.classes import Deterministic
+from solver.core.errors import PluralisError
+from solver.core.model import Instance
+from solver.core.serialization import instance_from_dict
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.gambit import game_to_nfg
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.results import SolveResult
+from solver.responses.response import TiePolicy
 
 UTILITY_DENOMINATOR = 4
 CHECK_LIMIT = 10**7
@@ -188,7 +188,7 @@ def _timed(call: Callable[[], Any]) -> tuple[Any, float]:
 
 def _load_mip() -> Callable[..., SolveResult] | None:
     try:
-        module = importlib.import_module("solver.mip")
+        module = importlib.import_module("solver.equilibria.mip")
     except ImportError:
         return None
     solve: Callable[..., SolveResult] | None = getattr(module, "solve_equilibria_mip", None)
@@ -418,7 +418,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     mip = None if args.no_mip else _load_mip()
     gambit = None if args.no_gambit else _load_gambit()
     if not args.no_mip and mip is None:
-        print("solver.mip is not importable: the mip column is skipped", file=sys.stderr)
+        print("solver.equilibria.mip is not importable: the mip column is skipped", file=sys.stderr)
     if not args.no_gambit and gambit is None:
         print("pygambit is not installed: the gambit column is skipped", file=sys.stderr)
     rungs = [r for r in LADDER if (not args.quick or r.quick) and (not args.only or r.name in args.only)]

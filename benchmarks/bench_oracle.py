@@ -12,7 +12,7 @@ deterministic profile, provider 1's best mixed deviation in the anonymous game i
 - by the MIP path (``mip s``): one program over the users' choices (CBC), then the LP of its choices certified
   and its rule evaluated exactly (a certified candidate).
 
-``choices`` is ``(1 + a^k)^n``; ``programs`` (:func:`solver.oracle.program_count`, what the
+``choices`` is ``(1 + a^k)^n``; ``programs`` (:func:`solver.oracle.deviation.program_count`, what the
 oracle's limit is compared with) leaves out staying elsewhere for users no rule of the deviator
 can leave worse off. ``σ vars`` counts the
 deviating rule's probabilities (signals × report nodes × messages); every program also has one
@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from instances.generators import Sizes, generate_instance
-from solver.classes import Deterministic
+from solver.conversation.classes import Deterministic
+from solver.conversation.rules import Rule
+from solver.core.model import Instance
 from solver.lp import LPStatus, _run_highs, solve_lp
-from solver.model import Instance
-from solver.oracle import count_choices, deviation_programs, program_count, solve_deviation
-from solver.oracle_context import DeviationContext
-from solver.rules import Rule
+from solver.oracle.deviation import count_choices, deviation_programs, program_count, solve_deviation
+from solver.oracle.problem import DeviationContext
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Seeded families of small instances, and libraries of them with a catalog.
 
 Every instance is built as a document (SPEC.md §11), validated by
-:func:`solver.serialization.instance_from_dict`, and carries its provenance: family, seed, index,
+:func:`solver.core.serialization.instance_from_dict`, and carries its provenance: family, seed, index,
 sizes and the generator version. Numbers are exact rationals with small denominators. Generation
 is deterministic: instance ``index`` of a family with ``seed`` draws from its own
 :class:`random.Random` seeded by the string ``"pluralis:FAMILY:SEED:INDEX"`` (string seeds are
@@ -49,10 +49,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from solver.errors import ModelError
-from solver.model import Instance
-from solver.numbers import format_number
-from solver.serialization import content_hash, dumps, instance_from_dict
+from solver.core.errors import ModelError
+from solver.core.model import Instance
+from solver.core.numbers import format_number
+from solver.core.serialization import content_hash, dumps, instance_from_dict
 
 GENERATOR_VERSION = "2"
 CATALOG_NAME = "catalog.json"

@@ -1,1 +1,3 @@
-"""The pluralis command line, on top of the solver, the instance library and the claims."""
+"""pluralis: exact equilibria and claim checking for pluralistic alignment games."""
+
+__version__ = "0.2.0"

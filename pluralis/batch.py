@@ -6,7 +6,7 @@ so that an interrupted run keeps every finished result. The result of ``lib/a/x.
 ``OUT/a/x.yaml.json``: one file per instance path, suffix included, so that ``x.yaml`` and
 ``x.json`` never share one. A later run with the same options skips every instance whose result
 file records the same command options, the same instance (the same file bytes, a fast check, or
-else the same :func:`solver.serialization.content_hash`) and a finished result: an error, or a
+else the same :func:`solver.core.serialization.content_hash`) and a finished result: an error, or a
 complete one (a result with ``"complete": false`` is recorded as ``incomplete`` and computed
 again). A summary of every instance is written as ``summary.json`` (with the options) and
 ``summary.csv`` and printed.
@@ -21,8 +21,8 @@ Ctrl-C stops the workers within moments (see :func:`_stop_workers`): the instanc
 kept, the ones under way leave no file, no summary is written, and the command exits 130; the
 same command then computes what is missing.
 
-Commands: ``inspect`` (:func:`solver.inspection.summarize`), ``solve`` (equilibria over a finite
-class, :func:`solver.enumeration.solve_equilibria`), and ``check`` when a ``proofs.check`` module
+Commands: ``inspect`` (:func:`pluralis.inspection.summarize`), ``solve`` (equilibria over a finite
+class, :func:`solver.equilibria.enumeration.solve_equilibria`), and ``check`` when a ``proofs.check`` module
 with ``check_instance(instance) -> dict`` is installed.
 """
 
@@ -51,6 +51,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pluralis.folders import FolderError, is_inside, max_output_option, names, write_atomically
+from pluralis.inspection import summarize, summary_to_json
 from pluralis.interrupts import blocked_interrupts, defer_interrupts, ignore_interrupts
 from pluralis.library import instance_files
 from pluralis.limits import (
@@ -63,19 +64,18 @@ from pluralis.limits import (
     selection_limit_option,
 )
 from pluralis.output import output_console
-from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
-from solver.documents import ReadLimits, current_limits, load_document, set_limits
-from solver.enumeration import DEFAULT_SELECTION_LIMIT
-from solver.errors import ModelError, PluralisError, printable
-from solver.games import Game, Mode
-from solver.information import DEFAULT_BENCHMARK_LIMIT
-from solver.inspection import summarize, summary_to_json
-from solver.model import Instance
-from solver.numbers import parse_number
-from solver.oracle_context import DEFAULT_CHOICE_LIMIT
-from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
-from solver.results import DEFAULT_MAX_LISTED, result_to_json
-from solver.serialization import content_hash, load
+from solver.conversation.classes import DEFAULT_CLASS_LIMIT, parse_class
+from solver.core.documents import ReadLimits, current_limits, load_document, set_limits
+from solver.core.errors import ModelError, PluralisError, printable
+from solver.core.model import Instance
+from solver.core.numbers import parse_number
+from solver.core.serialization import content_hash, load
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
+from solver.equilibria.results import DEFAULT_MAX_LISTED, result_to_json
+from solver.oracle.problem import DEFAULT_CHOICE_LIMIT
+from solver.responses.information import DEFAULT_BENCHMARK_LIMIT
+from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
 
 COMMANDS = ("inspect", "solve", "check")
 SUMMARY_JSON = "summary.json"
@@ -186,8 +186,8 @@ def compute(instance: Instance, options: BatchOptions) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``inspect``: :func:`solver.inspection.summary_to_json`; ``solve``:
-        :func:`solver.results.result_to_json`; ``check``: what ``proofs.check.check_instance``
+        ``inspect``: :func:`pluralis.inspection.summary_to_json`; ``solve``:
+        :func:`solver.equilibria.results.result_to_json`; ``check``: what ``proofs.check.check_instance``
         returns.
     """
     if options.do == "inspect":
@@ -203,14 +203,14 @@ def compute(instance: Instance, options: BatchOptions) -> dict[str, Any]:
         delta = parse_number(options.delta, "--delta")
         policy = TiePolicy(options.tie_policy)
         if options.engine == "mip":
-            from solver.mip import solve_equilibria_mip
+            from solver.equilibria.mip import solve_equilibria_mip
 
             return result_to_json(
                 instance,
                 solve_equilibria_mip(game, delta, policy, selection_limit=options.selection_limit),
                 options.max_output_equilibria,
             )
-        from solver.enumeration import solve_equilibria
+        from solver.equilibria.enumeration import solve_equilibria
 
         return result_to_json(
             instance,

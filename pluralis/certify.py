@@ -27,18 +27,20 @@ from rich.table import Table
 from pluralis.folders import FolderError, names, truncation_note, write_atomically, written_inside
 from pluralis.interrupts import defer_interrupts, watch_interrupts
 from pluralis.output import json_text
-from solver.certificates import build_certificate, certificate_from_certification, dumps_certificate
-from solver.certification import FullResult, certify_result
-from solver.classes import parse_class
-from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
-from solver.errors import printable
-from solver.games import Game, Mode
-from solver.model import Instance
-from solver.oracle import DeviationBound, OracleOptions, solve_commitment
-from solver.protocol import ConversationTree
-from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
-from solver.results import SolveResult, equilibrium_to_json, listed_equilibria
-from solver.serialization import content_hash
+from pluralis.progress import progress_bar
+from solver.certificates.certification import FullResult, certify_result
+from solver.certificates.records import build_certificate, certificate_from_certification, dumps_certificate
+from solver.conversation.classes import parse_class
+from solver.conversation.protocol import ConversationTree
+from solver.core.errors import printable
+from solver.core.model import Instance
+from solver.core.serialization import content_hash
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
+from solver.equilibria.results import SolveResult, equilibrium_to_json, listed_equilibria
+from solver.oracle.deviation import DeviationBound, OracleOptions, solve_commitment
+from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
 
 _CERTIFICATE = re.compile(r"(equilibrium|commitment)(?:-([1-9][0-9]{0,8}))?\.yaml")
 _TEMPORARY = re.compile(r"\.(?:equilibrium|commitment)(?:-[1-9][0-9]{0,8})?\.yaml\.[0-9]+\.tmp")
@@ -294,12 +296,12 @@ def solve_full(
         return
     game = Game(instance, mode, parse_class(source_class, instance), limit=limit, law_limit=law_limit)
     # Both stages stop at Ctrl-C and return what they finished; the watch says it was Ctrl-C.
-    with watch_interrupts() as watch:
+    with watch_interrupts() as watch, progress_bar("solving", progress) as hook:
         finite = solve_equilibria(
-            game, delta, TiePolicy.FAVOURABLE, progress=progress, selection_limit=selection_limit
+            game, delta, TiePolicy.FAVOURABLE, progress=hook, selection_limit=selection_limit
         )
         full = (
-            certify_result(game, finite, oracle, progress=progress)
+            certify_result(game, finite, oracle, progress=hook)
             if finite.complete
             else _unchecked(finite, len(instance.users))
         )
@@ -327,7 +329,7 @@ def solve_full(
         document = _full_json(instance, full, source_class, max_listed)
         document["certificates"] = [str(path) for _, path in written]
         document["certificates_removed"] = [str(path) for path in removed]
-        click.echo(json_text(document))
+        click.echo(json_text(document, "pluralis.solve/1"))
         if document["truncated"]:
             click.echo(truncation_note(len(full.certifications), document["equilibria_listed"]), err=True)
     else:
@@ -515,6 +517,7 @@ def _commitment(
                     "certificates": [] if folder is None else [str(path) for _, path in folder.written],
                     "certificates_removed": [] if folder is None else [str(path) for path in folder.removed],
                 },
+                "pluralis.solve/1",
             )
         )
     else:

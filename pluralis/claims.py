@@ -19,10 +19,10 @@ from pluralis.limits import (
 from pluralis.output import json_text, output_console
 from proofs.check import check_claims
 from proofs.claim import CheckOptions, ClaimResult, Status, Verdict, part_label
-from solver.games import Mode
-from solver.numbers import parse_number
-from solver.response import TiePolicy
-from solver.serialization import load
+from solver.core.numbers import parse_number
+from solver.core.serialization import load
+from solver.equilibria.games import Mode
+from solver.responses.response import TiePolicy
 
 FAIL_ON = ("never", "counterexample")
 """What ``--fail-on`` accepts."""
@@ -109,7 +109,7 @@ def check(
     results = check_claims(instance, claim_ids, options, None if mode is None else Mode(mode))
     if as_json:
         document = {"claims": {k: v.to_json() for k, v in results.items()}}
-        click.echo(json_text(document))
+        click.echo(json_text(document, "pluralis.check/1"))
     else:
         print_results(output_console(), instance.title or str(file), results)
     broken = refuted_theorems(results)

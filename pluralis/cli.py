@@ -1,6 +1,6 @@
 """The ``pluralis`` command: inspect instances and reproduce the library's results.
 
-Every error raised on purpose (:class:`solver.errors.PluralisError`) is printed as one line,
+Every error raised on purpose (:class:`solver.core.errors.PluralisError`) is printed as one line,
 ``error: ...``, with exit status 2; an interruption exits with status 130.
 """
 
@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pluralis.folders import max_output_option, truncation_note
+from pluralis.inspection import InstanceSummary, summarize, summary_to_json
 from pluralis.interrupts import ignore_interrupts, watch_interrupts
 from pluralis.library import bundled_library, instance_files
 from pluralis.limits import (
@@ -32,6 +33,7 @@ from pluralis.limits import (
     selection_limit_option,
 )
 from pluralis.output import echo_error, json_text, output_console
+from pluralis.progress import progress_bar
 from pluralis.reproduce import (
     PROFILE_LIMIT,
     Entry,
@@ -44,18 +46,18 @@ from pluralis.reproduce import (
 )
 from proofs.claim import CheckOptions
 from proofs.equilibria import finished
-from solver.classes import DEFAULT_CLASS_LIMIT, parse_class
-from solver.enumeration import DEFAULT_SELECTION_LIMIT, solve_equilibria
-from solver.errors import PluralisError, printable
-from solver.games import Game, Mode
-from solver.inspection import InstanceSummary, summarize, summary_to_json
-from solver.model import Instance
-from solver.numbers import parse_number
-from solver.oracle_context import DEFAULT_MIP_TIME_LIMIT, METHODS, OracleOptions
-from solver.protocol import ConversationTree
-from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
-from solver.results import SolveResult, result_to_json
-from solver.serialization import load
+from solver.conversation.classes import DEFAULT_CLASS_LIMIT, parse_class
+from solver.conversation.protocol import ConversationTree
+from solver.core.errors import PluralisError, printable
+from solver.core.model import Instance
+from solver.core.numbers import parse_number
+from solver.core.serialization import load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
+from solver.equilibria.results import SolveResult, result_to_json
+from solver.oracle.problem import DEFAULT_MIP_TIME_LIMIT, METHODS, OracleOptions
+from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
 
 EXIT_INVALID = 1
 EXIT_INPUT_ERROR = 2
@@ -102,7 +104,7 @@ def inspect(file: Path, benchmark_limit: int, as_json: bool) -> None:
     """Summarise an instance FILE: users, providers, protocol, garblings, Bench_i(T) and OPT_i."""
     summary = summarize(load(file), benchmark_limit)
     if as_json:
-        click.echo(json_text(summary_to_json(summary)))
+        click.echo(json_text(summary_to_json(summary), "pluralis.inspect/1"))
     else:
         _print_summary(_console(), summary)
 
@@ -210,11 +212,12 @@ def _solve(
 ) -> SolveResult:
     game = Game(instance, mode, parse_class(class_text, instance), limit=limit, law_limit=law_limit)
     if engine == "mip":
-        from solver.mip import solve_equilibria_mip
+        from solver.equilibria.mip import solve_equilibria_mip
 
         mip_result: SolveResult = solve_equilibria_mip(game, delta, policy, selection_limit=selection_limit)
         return mip_result
-    return solve_equilibria(game, delta, policy, progress=progress, selection_limit=selection_limit)
+    with progress_bar("solving", progress) as hook:
+        return solve_equilibria(game, delta, policy, progress=hook, selection_limit=selection_limit)
 
 
 @cli.command()
@@ -361,7 +364,7 @@ def solve(
         document = result_to_json(instance, result, max_output_equilibria)
         if hint is not None:
             document["other_tie_policies"] = hint.to_json()
-        click.echo(json_text(document))
+        click.echo(json_text(document, "pluralis.solve/1"))
         if document["truncated"]:
             click.echo(truncation_note(len(result.equilibria), document["equilibria_listed"]), err=True)
     else:
@@ -462,8 +465,8 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
     if not result.complete:
         status += ", INTERRUPTED: a partial list"
     console.print(
-        f"{result.mode.value} game, class {result.class_name}, δ = {result.delta}, deviations with "
-        f"{result.policy.value} ties, engine {result.method} ({status}): "
+        f"{result.mode.value} game, class {result.strategy_class.name}, δ = {result.delta}, deviations with "
+        f"{result.policy.value} ties, engine {result.method.value} ({status}): "
         f"{result.count} equilibrium profile(s)"
     )
     if result.mode is Mode.PERSONALIZED:
@@ -515,7 +518,7 @@ def verify(certificates: tuple[Path, ...]) -> None:
     checks. Exit status: 0 when every certificate is valid, 1 when one is invalid, 2 when one is
     malformed (the worst of them).
     """
-    from solver.verify import verify_file
+    from solver.certificates.verify import verify_file
 
     console = _console()
     status = 0

@@ -14,12 +14,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pluralis.folders import FolderError, names
-from pluralis.interrupts import defer_interrupts
-from pluralis.limits import reading_limit_options
-from pluralis.output import json_text, output_console
-from solver.errors import printable
-from solver.fitting import (
+from fitting.estimation import (
     LeastSquaresFit,
     SupNormFit,
     UtilityTable,
@@ -39,8 +34,13 @@ from solver.fitting import (
     sweep_subsets,
     table_to_csv,
 )
-from solver.numbers import parse_number
-from solver.synthetic import SCORING_RULES, SyntheticSettings, generate_table
+from fitting.synthetic import SCORING_RULES, SyntheticSettings, generate_table
+from pluralis.folders import FolderError, names
+from pluralis.interrupts import defer_interrupts
+from pluralis.limits import reading_limit_options
+from pluralis.output import json_text, output_console
+from solver.core.errors import printable
+from solver.core.numbers import parse_number
 
 
 def _least_squares_json(fit: LeastSquaresFit) -> dict[str, Any]:
@@ -196,7 +196,7 @@ def fit_command(
             if written:
                 report["written"] = [str(p) for p in written]
             if as_json:
-                click.echo(json_text(report))
+                click.echo(json_text(report, "pluralis.fit/1"))
             else:
                 for path in written:
                     console.print(f"wrote {path}", soft_wrap=True)
@@ -205,7 +205,7 @@ def fit_command(
             raise
         report["written"] = [str(p) for p in written]
     if as_json:
-        click.echo(json_text(report))
+        click.echo(json_text(report, "pluralis.fit/1"))
         return
     for path in report.get("written", []):
         console.print(f"wrote {path}", soft_wrap=True)

@@ -9,7 +9,7 @@ naming a few of them, or cleared with an explicit ``--replace``. ``--replace`` o
 files the command itself writes; anything else in the folder is left alone.
 
 A JSON result (``solve --json``, a ``batch`` result file) lists at most ``--max-output-equilibria``
-equilibria (:data:`solver.results.DEFAULT_MAX_LISTED` by default): the counts, worst and best stay
+equilibria (:data:`solver.equilibria.results.DEFAULT_MAX_LISTED` by default): the counts, worst and best stay
 over every equilibrium, ``equilibria_listed`` says how many are listed and ``truncated`` whether
 some were left out.
 """
@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 import click
 
-from solver.errors import PluralisError, printable, shorten
-from solver.results import DEFAULT_MAX_LISTED
+from solver.core.errors import PluralisError, printable, shorten
+from solver.equilibria.results import DEFAULT_MAX_LISTED
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 

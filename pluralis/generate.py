@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from instances.generators import CATALOG_NAME, FAMILIES, Sizes, check_sizes, generate_library
-from solver.numbers import parse_number
+from solver.core.numbers import parse_number
 
 _DEFAULT = Sizes()
 

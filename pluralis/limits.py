@@ -4,9 +4,9 @@ Every command that enumerates a strategy class, combines users' best-response se
 the deviation oracle one choice combination at a time, collects a user's optimal outcome laws or
 searches the T-shared rules of a benchmark takes the matching option, spelled the same everywhere:
 ``--class-limit``, ``--selection-limit``, ``--choice-limit``, ``--law-limit``,
-``--benchmark-limit``. A refusal (:class:`solver.errors.ClassTooLargeError`) names the option of the
+``--benchmark-limit``. A refusal (:class:`solver.core.errors.ClassTooLargeError`) names the option of the
 command being run. Every command that reads files also takes ``--max-file-size`` (the file-size
-limit of :mod:`solver.documents`).
+limit of :mod:`solver.core.documents`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 import click
 
-from solver.classes import DEFAULT_CLASS_LIMIT
-from solver.documents import (
+from solver.conversation.classes import DEFAULT_CLASS_LIMIT
+from solver.core.documents import (
     DEPTH_OPTION,
     FILE_SIZE_OPTION,
     MAX_DEPTH,
@@ -27,11 +27,11 @@ from solver.documents import (
     VALUES_OPTION,
     reading_limits,
 )
-from solver.enumeration import DEFAULT_SELECTION_LIMIT
-from solver.errors import ClassTooLargeError, Limit, PluralisError
-from solver.information import DEFAULT_BENCHMARK_LIMIT
-from solver.oracle_context import DEFAULT_CHOICE_LIMIT
-from solver.response import DEFAULT_LAW_LIMIT
+from solver.core.errors import ClassTooLargeError, Limit, PluralisError
+from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
+from solver.oracle.problem import DEFAULT_CHOICE_LIMIT
+from solver.responses.information import DEFAULT_BENCHMARK_LIMIT
+from solver.responses.response import DEFAULT_LAW_LIMIT
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def name_limit_option(error: PluralisError, available: Collection[str] | None = 
     Parameters
     ----------
     error : PluralisError
-        Any pluralis error; only :class:`~solver.errors.ClassTooLargeError` is reworded.
+        Any pluralis error; only :class:`~solver.core.errors.ClassTooLargeError` is reworded.
     available : collection of str, optional
         The options of the command being run (default: every limit option).
 
@@ -162,7 +162,7 @@ def name_limit_option(error: PluralisError, available: Collection[str] | None = 
 
 
 def _reading_option(spelling: str, field: str, metavar: str, text: str) -> Callable[[_F], _F]:
-    """An option that sets one limit of :mod:`solver.documents` for the command's run."""
+    """An option that sets one limit of :mod:`solver.core.documents` for the command's run."""
 
     def use(ctx: click.Context, parameter: click.Parameter, value: int | None) -> None:
         if value is not None:
@@ -182,7 +182,7 @@ def _reading_option(spelling: str, field: str, metavar: str, text: str) -> Calla
 def reading_limit_options() -> Callable[[_F], _F]:
     """The options bounding what a file may cost: ``--max-file-size``, ``--max-depth``, ``--max-values``.
 
-    Their values are not passed to the command: they set the limits of :mod:`solver.documents`
+    Their values are not passed to the command: they set the limits of :mod:`solver.core.documents`
     for the command's run (restored when it ends).
 
     Returns

@@ -26,7 +26,8 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from solver.errors import is_printable, printable
+from pluralis import __version__
+from solver.core.errors import is_printable, printable
 
 
 class _EscapingConsole(Console):
@@ -77,13 +78,33 @@ def _json_escape(character: str) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
-def json_text(document: Any) -> str:
+def stamped(document: dict[str, Any], schema: str) -> dict[str, Any]:
+    """A JSON document headed by the version of pluralis that wrote it and the name of its schema.
+
+    Parameters
+    ----------
+    document : dict
+        The command's JSON document.
+    schema : str
+        The schema's name, ``pluralis.<command>/<version>`` (README, "JSON output").
+
+    Returns
+    -------
+    dict
+        ``{"pluralis_version": …, "schema": …}`` followed by the document's own fields.
+    """
+    return {"pluralis_version": __version__, "schema": schema, **document}
+
+
+def json_text(document: Any, schema: str) -> str:
     """JSON for a terminal: indented, non-ASCII text kept, what would not print written as ``\\uXXXX``.
 
     Parameters
     ----------
     document : object
         A JSON-serializable document.
+    schema : str
+        The schema's name: the document is :func:`stamped` with it and the version of pluralis.
 
     Returns
     -------
@@ -91,6 +112,7 @@ def json_text(document: Any) -> str:
         ``json.dumps(document, indent=2, ensure_ascii=False)`` with every control, format or
         separator character escaped; ``json.loads`` of it gives the same document.
     """
+    document = stamped(document, schema)
     text = json.dumps(document, indent=2, ensure_ascii=False)
     if text.isascii() and "\x7f" not in text:
         return text  # JSON escapes the other ASCII controls itself

@@ -24,10 +24,10 @@ from pluralis.limits import name_limit_option
 from proofs.c7_tightness import ratio_of
 from proofs.check import claims
 from proofs.claim import FINDING, CheckOptions, Claim, ClaimResult, Verdict, part_label
-from solver.classes import parse_class
-from solver.errors import PluralisError
-from solver.games import Game, Mode
-from solver.model import Instance
+from solver.conversation.classes import parse_class
+from solver.core.errors import PluralisError
+from solver.core.model import Instance
+from solver.equilibria.games import Game, Mode
 
 PROFILE_LIMIT = 20_000
 """Claims are skipped on instances whose deterministic games have more profiles than this."""
@@ -324,7 +324,7 @@ def run_library(
     root : Path
         The library folder (names are relative to it).
     load : callable
-        Reads one instance file (raises :class:`~solver.errors.PluralisError` on a bad one).
+        Reads one instance file (raises :class:`~solver.core.errors.PluralisError` on a bad one).
     progress : callable, optional
         Called with each finished entry.
     profile_limit : int

@@ -34,8 +34,8 @@ from proofs.search import (
     find_target,
     run_search,
 )
-from solver.errors import ModelError
-from solver.numbers import parse_number
+from solver.core.errors import ModelError
+from solver.core.numbers import parse_number
 
 
 def _sizes(base: Sizes, given: dict[str, Any]) -> Sizes:

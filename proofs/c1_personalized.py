@@ -14,14 +14,14 @@ from typing import Any
 
 from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, Status, Step, Verdict
 from proofs.equilibria import Quantified, quantify
-from solver.alignment import best_bound_weights
-from solver.games import Game, Mode, respond_to_rules
-from solver.information import DEFAULT_BENCHMARK_LIMIT, provider_subsets, solve_benchmark
-from solver.inspection import subset_label
-from solver.model import Instance
-from solver.numbers import ZERO
-from solver.response import TiePolicy, expected, respond_to_profile, solve_response
-from solver.results import Equilibrium, equilibrium_to_json
+from solver.conversation.garblings import subset_label
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.equilibria.games import Game, Mode, respond_to_rules
+from solver.equilibria.results import Equilibrium, equilibrium_to_json
+from solver.responses.alignment import best_bound_weights
+from solver.responses.information import DEFAULT_BENCHMARK_LIMIT, provider_subsets, solve_benchmark
+from solver.responses.response import TiePolicy, expected, respond_to_profile, solve_response
 
 ID = "C1"
 TITLE = "personalized guarantee"

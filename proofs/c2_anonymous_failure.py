@@ -24,16 +24,16 @@ from typing import Any
 from proofs.certified import certify_finite, is_uninformative
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
 from proofs.equilibria import finished, quantify
-from solver.alignment import weak_alignment
-from solver.classes import parse_class
-from solver.enumeration import solve_equilibria
-from solver.games import Game, Mode
-from solver.information import solve_benchmark
-from solver.inspection import subset_label
-from solver.model import Instance
-from solver.numbers import ZERO
-from solver.response import TiePolicy
-from solver.results import Equilibrium, equilibrium_to_json
+from solver.conversation.classes import parse_class
+from solver.conversation.garblings import subset_label
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.results import Equilibrium, equilibrium_to_json
+from solver.responses.alignment import weak_alignment
+from solver.responses.information import solve_benchmark
+from solver.responses.response import TiePolicy
 
 ID = "C2"
 TITLE = "anonymous failure"

@@ -14,23 +14,22 @@ from typing import Any
 from proofs.c1_personalized import contains_shared_rules, overall, selections_with_laws
 from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, Setting, Status, Step, Verdict
 from proofs.equilibria import quantify
-from solver.alignment import strong_alignment
-from solver.errors import ClassTooLargeError
-from solver.games import Mode
-from solver.information import (
+from solver.conversation.garblings import Garbling, common_garbling, shared_rules, subset_label
+from solver.conversation.rules import Rule
+from solver.core.errors import ClassTooLargeError
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.equilibria.games import Mode
+from solver.equilibria.results import Equilibrium, equilibrium_to_json
+from solver.responses.alignment import strong_alignment
+from solver.responses.information import (
     DEFAULT_BENCHMARK_LIMIT,
-    Garbling,
-    common_garbling,
     optimum,
     provider_subsets,
     revealing_rule,
-    shared_rules,
     solve_benchmark,
 )
-from solver.inspection import subset_label
-from solver.model import Instance
-from solver.numbers import ZERO
-from solver.response import (
+from solver.responses.response import (
     TiePolicy,
     expected,
     provider_payoff,
@@ -38,8 +37,6 @@ from solver.response import (
     solve_response,
     user_value,
 )
-from solver.results import Equilibrium, equilibrium_to_json
-from solver.rules import Rule
 
 ID = "C3"
 TITLE = "anonymous guarantee under strong alignment"

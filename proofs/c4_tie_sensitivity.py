@@ -18,8 +18,8 @@ from typing import Any
 
 from proofs import c1_personalized, c3_strong_alignment
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
-from solver.model import Instance
-from solver.response import TiePolicy
+from solver.core.model import Instance
+from solver.responses.response import TiePolicy
 
 ID = "C4"
 TITLE = "tie sensitivity"

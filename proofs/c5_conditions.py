@@ -24,24 +24,22 @@ from proofs.c1_personalized import contains_shared_rules
 from proofs.certified import Certified, certify_commitment, certify_finite
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
 from proofs.equilibria import finished, quantify
-from solver.alignment import weak_alignment
-from solver.classes import parse_class
-from solver.enumeration import solve_equilibria
-from solver.errors import PluralisError
-from solver.games import Game, Mode
-from solver.information import (
-    Garbling,
-    common_garbling,
+from solver.conversation.classes import parse_class
+from solver.conversation.garblings import Garbling, common_garbling, subset_label
+from solver.core.errors import PluralisError
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.responses.alignment import weak_alignment
+from solver.responses.information import (
     optimum,
     provider_subsets,
     revealing_rule,
     revelation_value,
     solve_benchmark,
 )
-from solver.inspection import subset_label
-from solver.model import Instance
-from solver.numbers import ZERO
-from solver.response import TiePolicy
+from solver.responses.response import TiePolicy
 
 ID = "C5"
 TITLE = "the conditions matter"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from proofs.c1_personalized import check_guarantee
 from proofs.claim import CheckOptions, Claim, ClaimResult, Setting, Status, Verdict
-from solver.games import Mode
-from solver.model import Instance
-from solver.numbers import ZERO
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.equilibria.games import Mode
 
 ID = "C6"
 TITLE = "single user"

@@ -20,12 +20,12 @@ from typing import Any
 from proofs.c1_personalized import contains_shared_rules
 from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
 from proofs.equilibria import quantify
-from solver.alignment import best_bound_weights
-from solver.games import Mode
-from solver.information import provider_subsets, solve_benchmark
-from solver.inspection import subset_label
-from solver.model import Instance
-from solver.results import equilibrium_to_json
+from solver.conversation.garblings import subset_label
+from solver.core.model import Instance
+from solver.equilibria.games import Mode
+from solver.equilibria.results import equilibrium_to_json
+from solver.responses.alignment import best_bound_weights
+from solver.responses.information import provider_subsets, solve_benchmark
 
 ID = "C7"
 TITLE = "tightness"

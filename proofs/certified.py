@@ -2,7 +2,7 @@
 
 The existence claims (C2, C5) back their witnesses with a certificate document: it embeds the
 instance, the profile, the users' responses and every deviation LP's exact dual, and
-:func:`solver.verify.verify_certificate` re-checks it without the search engines.
+:func:`solver.certificates.verify.verify_certificate` re-checks it without the search engines.
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from solver.certificates import build_certificate, certificate_from_certification
-from solver.certification import FullCertification, certify_equilibrium
-from solver.errors import PluralisError
-from solver.games import Game
-from solver.model import Instance
-from solver.numbers import ZERO
-from solver.oracle import solve_commitment
-from solver.oracle_context import OracleOptions
-from solver.results import Equilibrium
-from solver.rules import Rule
-from solver.verify import verify_certificate
+from solver.certificates.certification import FullCertification, certify_equilibrium
+from solver.certificates.records import build_certificate, certificate_from_certification
+from solver.certificates.verify import verify_certificate
+from solver.conversation.rules import Rule
+from solver.core.errors import PluralisError
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.equilibria.games import Game
+from solver.equilibria.results import Equilibrium
+from solver.oracle.deviation import solve_commitment
+from solver.oracle.problem import OracleOptions
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ class Certified:
     utilities : tuple of Fraction
         Each of these users' utility.
     certificate : dict
-        The certificate document (:mod:`solver.certificates`).
+        The certificate document (:mod:`solver.certificates.records`).
     valid : bool
-        Whether :func:`solver.verify.verify_certificate` accepts it.
+        Whether :func:`solver.certificates.verify.verify_certificate` accepts it.
     reasons : tuple of str
         The verifier's reasons when it does not.
     """
@@ -97,7 +97,7 @@ def certify_commitment(
     """A single provider's optimal commitment towards some users, with its certificate.
 
     With one provider, an equilibrium of ``full`` is an optimal commitment: the persuasion
-    optimum over every mixed rule (:func:`solver.oracle.solve_commitment`).
+    optimum over every mixed rule (:func:`solver.oracle.deviation.solve_commitment`).
 
     Parameters
     ----------

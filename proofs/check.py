@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from proofs.claim import CheckOptions, Claim, ClaimResult
-from solver.errors import ModelError
-from solver.games import Mode
-from solver.model import Instance
+from solver.core.errors import ModelError
+from solver.core.model import Instance
+from solver.equilibria.games import Mode
 
 CLAIM_MODULES = (
     "proofs.c1_personalized",

@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from solver.classes import DEFAULT_CLASS_LIMIT
-from solver.enumeration import DEFAULT_SELECTION_LIMIT
-from solver.games import Mode
-from solver.information import DEFAULT_BENCHMARK_LIMIT
-from solver.model import Instance
-from solver.numbers import ZERO
-from solver.oracle_context import DEFAULT_CHOICE_LIMIT, OracleOptions
-from solver.response import DEFAULT_LAW_LIMIT, TiePolicy
+from solver.conversation.classes import DEFAULT_CLASS_LIMIT
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.equilibria.games import Mode
+from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
+from solver.oracle.problem import DEFAULT_CHOICE_LIMIT, OracleOptions
+from solver.responses.information import DEFAULT_BENCHMARK_LIMIT
+from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
 
 
 class Verdict(enum.Enum):

@@ -7,12 +7,12 @@ from fractions import Fraction
 from typing import Protocol, TypeVar
 
 from proofs.claim import CheckOptions, Setting
-from solver.certification import certify_result
-from solver.classes import parse_class
-from solver.enumeration import solve_equilibria
-from solver.games import Game, Mode
-from solver.model import Instance
-from solver.results import Equilibrium
+from solver.certificates.certification import certify_result
+from solver.conversation.classes import parse_class
+from solver.core.model import Instance
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.results import Equilibrium
 
 
 class _Stoppable(Protocol):

@@ -13,7 +13,7 @@ the record ratio ``(Bench_i(T) − u_i)/ε_i(T)`` (found when it reaches 2). Two
 Every kept instance is written as three files in the output folder: ``NAME.yaml`` (the instance,
 with ``provenance``: claim, target, method, family, seed, index, verdict, a note on what it shows
 and the command), ``NAME.certificate.yml`` when the verdict carries an equilibrium certificate
-(checked by :func:`solver.verify.verify_certificate` before it is written), and
+(checked by :func:`solver.certificates.verify.verify_certificate` before it is written), and
 ``NAME.verdict.json`` (the verdict record that CI re-runs). ``search-state.json`` records, per run
 (target, method, family, seed, sizes, options), how far it got, what it found and the record, so an
 interrupted search keeps everything and the same command resumes where it stopped.
@@ -50,14 +50,14 @@ from proofs import (
 )
 from proofs.claim import CheckOptions, ClaimResult, Verdict
 from proofs.shrink import shrink_instance
-from solver.certificates import dumps_certificate
-from solver.classes import parse_class
-from solver.documents import DocumentError, load_document
-from solver.errors import ModelError, PluralisError
-from solver.games import Game, Mode
-from solver.model import Instance
-from solver.response import TiePolicy
-from solver.serialization import content_hash, dumps, instance_from_dict, instance_to_dict
+from solver.certificates.records import dumps_certificate
+from solver.conversation.classes import parse_class
+from solver.core.documents import DocumentError, load_document
+from solver.core.errors import ModelError, PluralisError
+from solver.core.model import Instance
+from solver.core.serialization import content_hash, dumps, instance_from_dict, instance_to_dict
+from solver.equilibria.games import Game, Mode
+from solver.responses.response import TiePolicy
 
 STATE_FILE = "search-state.json"
 DEFAULT_BUDGET = 100
@@ -487,7 +487,7 @@ def write_witness(
     Written
         What was written.
     """
-    from solver.verify import verify_certificate
+    from solver.certificates.verify import verify_certificate
 
     first = target.check(instance, options)
     note = describe(target, first)

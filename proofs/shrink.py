@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from solver.errors import PluralisError
-from solver.model import Instance
-from solver.numbers import format_number
-from solver.serialization import instance_from_dict, instance_to_dict
+from solver.core.errors import PluralisError
+from solver.core.model import Instance
+from solver.core.numbers import format_number
+from solver.core.serialization import instance_from_dict, instance_to_dict
 
 Document = dict[str, Any]
 

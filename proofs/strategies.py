@@ -1,7 +1,7 @@
 """Hypothesis strategies for the counterexample search: small valid instances, built by construction.
 
 Each instance is written as a document (SPEC.md §11) and read by
-:func:`solver.serialization.instance_from_dict`; nothing is filtered, so shrinking lands on small,
+:func:`solver.core.serialization.instance_from_dict`; nothing is filtered, so shrinking lands on small,
 readable instances: one state, one provider, utilities 0 or 1 (users who match the state),
 providers aligned with their users, weights 1, the protocol ``[P]`` with one message.
 
@@ -24,9 +24,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from solver.model import Instance
-from solver.numbers import ZERO, format_number
-from solver.serialization import instance_from_dict
+from solver.core.model import Instance
+from solver.core.numbers import ZERO, format_number
+from solver.core.serialization import instance_from_dict
 
 DENOMINATORS = (1, 2, 4, 3)
 """Utility denominators ``q``; the first is where shrinking ends (utilities 0 or 1)."""

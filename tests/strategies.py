@@ -1,7 +1,7 @@
 """Hypothesis strategies that build valid instances, rules and cases by construction.
 
 Every instance is first written as a document (the dictionary a YAML or JSON file parses to) and
-then read by :func:`solver.serialization.instance_from_dict`, so the strategies also exercise the
+then read by :func:`solver.core.serialization.instance_from_dict`, so the strategies also exercise the
 loader. Nothing is filtered: probabilities come from positive integer weights normalised exactly,
 utilities are ``k/q`` with a small ``q`` (or the 0/1 utility of matching the state), and every
 label a table refers to is declared. Shrinking therefore lands on small, readable instances (one
@@ -29,11 +29,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from solver.information import Garbling, common_garbling
-from solver.model import Instance
-from solver.protocol import ConversationTree
-from solver.rules import Rule
-from solver.serialization import instance_from_dict
+from solver.conversation.garblings import Garbling, common_garbling
+from solver.conversation.protocol import ConversationTree
+from solver.conversation.rules import Rule
+from solver.core.model import Instance
+from solver.core.serialization import instance_from_dict
 
 MAX_STATES = 3
 MAX_PROVIDERS = 3

@@ -14,17 +14,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.alignment import (
+from solver.core.errors import ModelError
+from solver.core.model import Instance
+from solver.core.serialization import instance_from_dict
+from solver.responses.alignment import (
     best_bound_weights,
     fit_error,
     strong_alignment,
     strong_errors,
     weak_alignment,
 )
-from solver.errors import ModelError
-from solver.information import provider_subsets
-from solver.model import Instance
-from solver.serialization import instance_from_dict
+from solver.responses.information import provider_subsets
 from tests.strategies import instances
 
 F = Fraction

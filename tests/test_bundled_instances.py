@@ -15,16 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from solver.information import (
-    all_benchmarks,
-    benchmark,
-    common_garbling,
-    optimum,
-    solve_benchmark,
-)
-from solver.model import Instance, Table
-from solver.protocol import ConversationTree
-from solver.response import (
+from solver.conversation.garblings import common_garbling
+from solver.conversation.protocol import ConversationTree
+from solver.conversation.rules import Rule
+from solver.core.model import Instance, Table
+from solver.core.serialization import dumps, load, loads, substitute
+from solver.responses.information import all_benchmarks, benchmark, optimum, solve_benchmark
+from solver.responses.response import (
     TiePolicy,
     TieSet,
     find_tie_set,
@@ -32,8 +29,6 @@ from solver.response import (
     respond_to_profile,
     solve_response,
 )
-from solver.rules import Rule
-from solver.serialization import dumps, load, loads, substitute
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
 BUNDLED = sorted(INSTANCES.rglob("*.yaml"))

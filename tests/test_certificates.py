@@ -3,8 +3,8 @@
 As in VeriPB's test corpora (DESIGN.md), the folder is the verdict. Every ``valid/`` certificate
 verifies and ``pluralis verify FILE`` exits 0; every ``invalid/`` one (a valid certificate with one
 tampering, named by the file) is rejected with a reason naming the failing inequality and exit
-status 1; every ``malformed/`` one raises :class:`~solver.verify.CertificateError` with a one-line
-message naming the place, and the command line exits 2 with ``error:`` and no traceback. The corpus
+status 1; every ``malformed/`` one raises :class:`~solver.certificates.verify.CertificateError` with a
+one-line message naming the place, and the command line exits 2 with ``error:`` and no traceback. The corpus
 is written by ``tests/data/certificates/make_corpus.py``.
 """
 
@@ -20,10 +20,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from solver.certificates import build_certificate, dumps_certificate, write_certificate
-from solver.oracle import solve_commitment
-from solver.serialization import load
-from solver.verify import CertificateError, load_certificate, verify_file
+from solver.certificates.records import build_certificate, dumps_certificate, write_certificate
+from solver.certificates.verify import CertificateError, load_certificate, verify_file
+from solver.core.serialization import load
+from solver.oracle.deviation import solve_commitment
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "certificates"
@@ -325,10 +325,19 @@ def test_verify_escapes_control_characters_from_the_file(tmp_path: Path) -> None
 
 
 def test_verifier_imports_no_search_engine() -> None:
+    engines = (
+        "solver.equilibria",
+        "solver.oracle",
+        "solver.lp",
+        "solver.responses",
+        "solver.certificates.certification",
+        "highspy",
+        "flint",
+        "pulp",
+    )
     code = (
-        "import solver.verify, sys; bad=[m for m in sys.modules if m in ('solver.enumeration',"
-        "'solver.mip','solver.oracle','solver.lp','solver.games','solver.certification','highspy',"
-        "'flint','pulp')]; print(bad); sys.exit(bool(bad))"
+        "import solver.certificates.verify, sys; "
+        f"bad=[m for m in sys.modules if m.startswith({engines!r})]; print(bad); sys.exit(bool(bad))"
     )
     completed = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300, check=False

@@ -29,13 +29,13 @@ from proofs.equilibria import quantify
 from proofs.search import TARGETS, SearchRequest, run_search
 from proofs.shrink import shrink_instance
 from proofs.strategies import search_instances
-from solver.errors import ClassTooLargeError
-from solver.games import Mode
-from solver.information import provider_subsets
-from solver.model import Instance
-from solver.rules import Rule
-from solver.serialization import load
-from solver.verify import verify_file
+from solver.certificates.verify import verify_file
+from solver.conversation.rules import Rule
+from solver.core.errors import ClassTooLargeError
+from solver.core.model import Instance
+from solver.core.serialization import load
+from solver.equilibria.games import Mode
+from solver.responses.information import provider_subsets
 from tests import strategies as S
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -323,7 +323,7 @@ def test_shrinking_keeps_the_property_and_simplifies() -> None:
 @given(search_instances(mirrored=True, min_providers=2, hedge=True, report=True))
 def test_search_strategies_build_valid_instances(instance: Instance) -> None:
     # Mirrored pairs average exactly to the user's utility: ε({P1, P2}) = 0 for every user.
-    from solver.alignment import weak_alignment
+    from solver.responses.alignment import weak_alignment
 
     for i in range(len(instance.users)):
         assert weak_alignment(instance, i, (0, 1)).error == 0

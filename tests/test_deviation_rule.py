@@ -30,15 +30,15 @@ from pathlib import Path
 
 import pytest
 
-from solver.certificates import certificate_from_certification
-from solver.certification import certify_result
-from solver.classes import Deterministic, Grid
-from solver.enumeration import solve_equilibria
-from solver.games import Game, Mode
-from solver.mip import solve_equilibria_mip
-from solver.response import TiePolicy, deviation_payoff_from_user
-from solver.serialization import load
-from solver.verify import verify_certificate
+from solver.certificates.certification import certify_result
+from solver.certificates.records import certificate_from_certification
+from solver.certificates.verify import verify_certificate
+from solver.conversation.classes import Deterministic, Grid
+from solver.core.serialization import load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.mip import solve_equilibria_mip
+from solver.responses.response import TiePolicy, deviation_payoff_from_user
 
 INSTANCE = Path(__file__).resolve().parent.parent / "instances" / "regressions" / "blind_and_informed.yaml"
 F = Fraction

@@ -1,6 +1,6 @@
 """Hostile files (issue 14, items 4, 5 and 6, and the label rule): one reader, bounded, escaped.
 
-Every file pluralis reads goes through :mod:`solver.documents`. The corpora of
+Every file pluralis reads goes through :mod:`solver.core.documents`. The corpora of
 ``tests/data/documents`` (folders named by their verdict, after VeriPB's) hold certificates and
 search states that must be refused on one line with their place and remedy, and instances written
 with a byte-order mark, aliases and merge keys, or labels from across Unicode, that must load. The
@@ -25,9 +25,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.table import Table
 
+from pluralis import __version__
 from pluralis.output import json_text, output_console
 from proofs.search import STATE_FILE, SearchState
-from solver.documents import (
+from solver.certificates.verify import CertificateError, load_certificate, verify_file
+from solver.core.documents import (
     MAX_FILE_SIZE,
     DocumentError,
     ReadLimits,
@@ -36,10 +38,9 @@ from solver.documents import (
     read_text,
     reading_limits,
 )
-from solver.errors import MAX_PLACE_LENGTH, MAX_PROBLEM_LENGTH, InstanceError, is_printable, printable
-from solver.model import MAX_LABEL_LENGTH, is_label, text_problem
-from solver.serialization import content_hash, dumps, instance_from_dict, load, loads
-from solver.verify import CertificateError, load_certificate, verify_file
+from solver.core.errors import MAX_PLACE_LENGTH, MAX_PROBLEM_LENGTH, InstanceError, is_printable, printable
+from solver.core.model import MAX_LABEL_LENGTH, is_label, text_problem
+from solver.core.serialization import content_hash, dumps, instance_from_dict, load, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "documents"
@@ -462,10 +463,12 @@ def test_printable_escapes_what_would_act_on_a_terminal(text: str, shown: str) -
 
 @given(st.text())
 def test_json_output_escapes_and_reads_back_the_same(text: str) -> None:
-    document = {text: [text, {"k": text}]}
-    output = json_text(document)
+    document = {"data": {text: [text, {"k": text}]}}
+    output = json_text(document, "pluralis.test/1")
     assert _shows_as_itself(output)
-    assert json.loads(output) == document
+    read = json.loads(output)
+    assert (read.pop("pluralis_version"), read.pop("schema")) == (__version__, "pluralis.test/1")
+    assert read == document
 
 
 @given(st.text())

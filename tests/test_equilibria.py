@@ -17,18 +17,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.classes import Deterministic, Grid
-from solver.enumeration import solve_equilibria, verify_profile
-from solver.errors import ClassTooLargeError, Limit
-from solver.games import Game, Mode, respond_to_rules
-from solver.model import Instance
-from solver.response import (
+from solver.conversation.classes import Deterministic, Grid
+from solver.conversation.rules import Rule
+from solver.core.errors import ClassTooLargeError, Limit
+from solver.core.model import Instance
+from solver.core.serialization import instance_from_dict, instance_to_dict, load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode, respond_to_rules
+from solver.equilibria.regret import verify_profile
+from solver.responses.response import (
     TiePolicy,
     deviation_payoff_from_user,
     user_value,
 )
-from solver.rules import Rule
-from solver.serialization import instance_from_dict, instance_to_dict, load
 from tests.strategies import Shape, small_instances
 
 LIBRARY = Path(__file__).resolve().parent.parent / "instances"
@@ -172,7 +173,7 @@ def _is_equilibrium_directly(
     delta: Fraction,
     policy: TiePolicy = TiePolicy.FAVOURABLE,
 ) -> bool:
-    """SPEC §5 from solver.response alone: some selection b with Π_j(σ, b) ≥ Π_j(σ'_j, σ_-j) − δ.
+    """SPEC §5 from solver.responses.response alone: some selection b with Π_j(σ, b) ≥ Π_j(σ'_j, σ_-j) − δ.
 
     ``strategies[j][u]`` is the rule provider j offers the u-th user; ``alternatives[j]`` lists j's
     strategies (one rule per user). A user whose rule from j is unchanged keeps ``b_i`` (SPEC §4

@@ -16,9 +16,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pluralis.cli import cli
-from solver.errors import InstanceError
-from solver.fitting import (
+from fitting.estimation import (
     UtilityTable,
     fit_best_single,
     fit_nonnegative,
@@ -31,7 +29,9 @@ from solver.fitting import (
     sweep_providers,
     table_to_csv,
 )
-from solver.synthetic import SyntheticSettings, generate_table
+from fitting.synthetic import SyntheticSettings, generate_table
+from pluralis.cli import cli
+from solver.core.errors import InstanceError
 
 TOLERANCE = 1e-9
 
@@ -174,7 +174,7 @@ def small_tables(draw: st.DrawFn) -> UtilityTable:
 
 @given(small_tables())
 def test_sup_norm_optimum_is_never_below_the_nnls_rmse(table: UtilityTable) -> None:
-    # The theorem (see solver.fitting): for fixed (w, c), max|e| ≥ RMS(e); so ε*(T), the least max
+    # The theorem (see fitting.estimation): for fixed (w, c), max|e| ≥ RMS(e); so ε*(T), the least max
     # over the simplex, is ≥ the RMS of its own weights, which is ≥ the least RMS over the larger
     # NNLS set {w ≥ 0}. The first step is checked exactly, the second against the float NNLS.
     exact = fit_sup_norm(table, 0)

@@ -1,7 +1,7 @@
 """The Gambit export against pygambit: payoffs read back exactly, and the same pure equilibria.
 
 The exported game has canonical ties (SPEC.md §4), so its pure Nash equilibria are the profiles
-that :func:`solver.enumeration.solve_equilibria` reports under ``TiePolicy.CANONICAL`` with the
+that :func:`solver.equilibria.enumeration.solve_equilibria` reports under ``TiePolicy.CANONICAL`` with the
 canonical selection admissible (SPEC.md §5). Payoffs are checked against an independent
 recomputation from each user's value and canonical response to every rule, as exact fractions.
 """
@@ -19,14 +19,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from solver.classes import Deterministic, Grid, StrategyClass
-from solver.enumeration import solve_equilibria
-from solver.errors import InstanceError, ModelError
-from solver.gambit import NFG_VERSION, game_to_nfg, strategy_label, write_nfg
-from solver.games import Game, Mode
-from solver.model import Instance
-from solver.response import TiePolicy, provider_payoff, solve_response, user_value
-from solver.serialization import instance_from_dict, load
+from solver.conversation.classes import Deterministic, Grid, StrategyClass
+from solver.core.errors import InstanceError, ModelError
+from solver.core.model import Instance
+from solver.core.serialization import instance_from_dict, load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.gambit import NFG_VERSION, game_to_nfg, strategy_label, write_nfg
+from solver.equilibria.games import Game, Mode
+from solver.responses.response import TiePolicy, provider_payoff, solve_response, user_value
 from tests.strategies import Shape, small_instances
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
@@ -79,8 +79,9 @@ def canonical_equilibria(game: Game) -> set[Profile]:
 def expected_payoffs(game: Game) -> dict[Profile, tuple[Fraction, ...]]:
     """``Σ_i λ_{j,i} E[U_{j,i}]`` at every profile, each user responding canonically (SPEC.md §3–4).
 
-    Recomputed from :func:`solver.response.user_value` and :func:`solver.response.solve_response`,
-    not from the game's response table: the user takes the first provider she values most.
+    Recomputed from :func:`solver.responses.response.user_value` and
+    :func:`solver.responses.response.solve_response`, not from the game's response table: the user
+    takes the first provider she values most.
     """
     instance = game.instance
     m = len(instance.providers)

@@ -21,9 +21,9 @@ from instances.generators import (
     generate_library,
 )
 from pluralis.cli import cli
-from solver.errors import ModelError
-from solver.model import Instance
-from solver.serialization import content_hash, dumps, load, loads
+from solver.core.errors import ModelError
+from solver.core.model import Instance
+from solver.core.serialization import content_hash, dumps, load, loads
 
 COUNT = 6
 
@@ -115,7 +115,7 @@ def test_persuader_ignores_the_state() -> None:
 
 @pytest.mark.parametrize("epsilon", [Fraction(0), Fraction(1, 10), Fraction(1, 3)])
 def test_near_aligned_markets_meet_their_target_epsilon(epsilon: Fraction) -> None:
-    from solver.alignment import weak_alignment
+    from solver.responses.alignment import weak_alignment
 
     sizes = Sizes(providers=3, users=2, states=3, epsilon=epsilon)
     for index in range(3):
@@ -239,7 +239,7 @@ def test_edges_keep_the_families_promises() -> None:
 def test_divided_keeps_exact_alignment_through_its_edges() -> None:
     # Tied actions copy the row into the aligned and opposed stakes too, so a user with an aligned
     # provider is still fitted with zero error by all providers (SPEC.md §7).
-    from solver.alignment import weak_alignment
+    from solver.responses.alignment import weak_alignment
 
     tied = 0
     for index in range(40):

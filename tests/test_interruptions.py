@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from fitting.estimation import stakes_to_csv, table_to_csv
+from fitting.synthetic import SyntheticSettings, generate_table
 from pluralis.batch import MANIFEST, SUMMARY_CSV, SUMMARY_JSON, BatchOptions, run_batch
 from pluralis.cli import cli
-from solver.fitting import stakes_to_csv, table_to_csv
-from solver.synthetic import SyntheticSettings, generate_table
 
 LINUX = sys.platform.startswith("linux") and Path("/proc/self/stat").exists()
 needs_proc = pytest.mark.skipif(not LINUX, reason="reads process states from /proc")
@@ -626,7 +626,7 @@ def test_solve_full_interrupted_says_what_is_certified(
 def test_solve_full_json_interrupted_during_certification(
     full_reference: FullReference, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import solver.certification as certification
+    import solver.certificates.certification as certification
 
     instance, _, document = full_reference
     original = certification.certify_equilibrium
@@ -724,8 +724,8 @@ def test_a_claim_never_gives_a_verdict_over_a_partial_enumeration(
     import proofs.equilibria
     from proofs.check import claims
     from proofs.claim import CheckOptions
-    from solver.enumeration import solve_equilibria
-    from solver.serialization import load
+    from solver.core.serialization import load
+    from solver.equilibria.enumeration import solve_equilibria
 
     def stopped(*arguments: Any, **keywords: Any) -> Any:
         return dataclasses.replace(solve_equilibria(*arguments, **keywords), complete=False)

@@ -11,11 +11,11 @@ import yaml
 from click.testing import CliRunner
 
 from pluralis.cli import cli
-from solver.classes import Deterministic
-from solver.errors import ClassTooLargeError, Limit
-from solver.games import Game, Mode
-from solver.information import solve_benchmark
-from solver.serialization import instance_from_dict
+from solver.conversation.classes import Deterministic
+from solver.core.errors import ClassTooLargeError, Limit
+from solver.core.serialization import instance_from_dict
+from solver.equilibria.games import Game, Mode
+from solver.responses.information import solve_benchmark
 
 LIBRARY = Path(__file__).resolve().parent.parent / "instances"
 

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.errors import ModelError
-from solver.lp import (
+from solver.core.errors import ModelError
+from solver.lp.solve import (
     LinearProgram,
     LPStatus,
     _solve_from_basis,

@@ -2,7 +2,7 @@
 
 Each file is a small valid instance (two providers, one user with private features, parameters,
 protocol ``[U, P]``) with exactly one defect, named by the file. Loading it must raise
-:class:`~solver.errors.InstanceError` whose message is one line and names the place of the
+:class:`~solver.core.errors.InstanceError` whose message is one line and names the place of the
 defect; the command line (``python -m pluralis inspect FILE``, the ``pluralis`` console script)
 must exit with status 2, print the error on one line and no traceback (SPEC.md §11; DESIGN.md:
 "bad input never produces a traceback from deep inside a kernel").
@@ -18,8 +18,8 @@ from typing import NamedTuple
 
 import pytest
 
-from solver.errors import InstanceError, printable
-from solver.serialization import load
+from solver.core.errors import InstanceError, printable
+from solver.core.serialization import load
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "malformed"

@@ -1,7 +1,7 @@
 """One contract suite run against both equilibrium engines (SPEC.md §5, §9).
 
-The enumeration (:func:`solver.enumeration.solve_equilibria`) and the MIP
-(:func:`solver.mip.solve_equilibria_mip`) must return the same equilibria, with the same exact
+The enumeration (:func:`solver.equilibria.enumeration.solve_equilibria`) and the MIP
+(:func:`solver.equilibria.mip.solve_equilibria_mip`) must return the same equilibria, with the same exact
 numbers, on every bundled instance and on generated ones, under each tie policy of SPEC.md §4; the
 MIP's extreme-equilibrium search must find the enumeration's worst and best utilities. Like PuLP's
 own tests, the same assertions run against each engine, and a solver's "Optimal" is only ever a
@@ -23,15 +23,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.classes import parse_class
-from solver.enumeration import solve_equilibria, verify_profile
-from solver.errors import ModelError
-from solver.games import Game, Mode
-from solver.mip import find_extreme_equilibrium_mip, solve_equilibria_mip
-from solver.model import Instance
-from solver.response import TiePolicy
-from solver.results import SolveResult
-from solver.serialization import instance_from_dict, load
+from solver.conversation.classes import parse_class
+from solver.core.errors import ModelError
+from solver.core.model import Instance
+from solver.core.serialization import instance_from_dict, load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.mip import find_extreme_equilibrium_mip, solve_equilibria_mip
+from solver.equilibria.regret import verify_profile
+from solver.equilibria.results import SolveResult
+from solver.responses.response import TiePolicy
 from tests import strategies as S
 
 INSTANCES = Path(__file__).resolve().parent.parent / "instances"
@@ -134,7 +135,7 @@ def summary(result: SolveResult) -> dict[str, Any]:
     """Everything two engines must agree on, in exact numbers."""
     return {
         "mode": result.mode,
-        "class": result.class_name,
+        "class": result.strategy_class.name,
         "policy": result.policy,
         "delta": result.delta,
         "count": result.count,
@@ -154,8 +155,8 @@ def summary(result: SolveResult) -> dict[str, Any]:
 def test_result_honours_the_contract(engine: str, case: Case) -> None:
     result = solve(engine, case)
     game = case.game()
-    assert result.method == engine
-    assert (result.mode, result.class_name, result.policy, result.delta) == (
+    assert result.method.value == engine
+    assert (result.mode, result.strategy_class.name, result.policy, result.delta) == (
         case.mode,
         case.class_name,
         case.policy,

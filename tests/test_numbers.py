@@ -16,8 +16,8 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.errors import InstanceError, NumberError
-from solver.numbers import (
+from solver.core.errors import InstanceError, NumberError
+from solver.core.numbers import (
     MAX_DIGITS,
     check_parameter_name,
     exact_spelling,

@@ -9,15 +9,20 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from solver.certification import certify_result
-from solver.classes import Deterministic, Grid, StrategyClass
-from solver.enumeration import solve_equilibria
-from solver.games import Game, Mode
-from solver.model import Instance
-from solver.oracle import DEFAULT_CHOICE_LIMIT, count_choices, solve_commitment, solve_deviation
-from solver.response import TiePolicy, deviation_payoff_from_user, provider_payoff, respond_to_profile
-from solver.rules import Rule
-from solver.serialization import load, substitute
+from solver.certificates.certification import certify_result
+from solver.conversation.classes import Deterministic, Grid, StrategyClass
+from solver.conversation.rules import Rule
+from solver.core.model import Instance
+from solver.core.serialization import load, substitute
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.oracle.deviation import DEFAULT_CHOICE_LIMIT, count_choices, solve_commitment, solve_deviation
+from solver.responses.response import (
+    TiePolicy,
+    deviation_payoff_from_user,
+    provider_payoff,
+    respond_to_profile,
+)
 from tests.strategies import Shape, small_instances
 
 LIBRARY = Path(__file__).resolve().parent.parent / "instances"

@@ -17,13 +17,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pluralis.cli import cli
-from solver.certification import certify_result
-from solver.classes import Deterministic
-from solver.enumeration import solve_equilibria
-from solver.errors import ClassTooLargeError, ModelError
-from solver.games import Game, Mode
-from solver.model import Instance
-from solver.oracle import (
+from solver.certificates.certification import certify_result
+from solver.conversation.classes import Deterministic
+from solver.conversation.rules import Rule
+from solver.core.errors import ClassTooLargeError, ModelError
+from solver.core.model import Instance
+from solver.core.serialization import load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.oracle.deviation import (
     DEFAULT_CHOICE_LIMIT,
     OracleOptions,
     count_choices,
@@ -32,9 +34,7 @@ from solver.oracle import (
     solve_commitment,
     solve_deviation,
 )
-from solver.response import TiePolicy
-from solver.rules import Rule
-from solver.serialization import load
+from solver.responses.response import TiePolicy
 from tests.strategies import Shape, small_instances
 from tests.test_oracle import ORACLE_CASES, PERSUASION, _best_in_class
 

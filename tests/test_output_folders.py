@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 from pluralis.batch import MANIFEST, SUMMARY_CSV, SUMMARY_JSON
 from pluralis.cli import cli
 from proofs.search import STATE_FILE, SearchState
-from solver.serialization import content_hash, load
+from solver.core.serialization import content_hash, load
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "outputs"
@@ -366,7 +366,9 @@ def test_solve_json_lists_at_most_the_equilibria_asked_with_exact_counts(tmp_pat
     assert batch.exit_code == 0, batch.output
     record = json.loads((out / "many.yaml.json").read_text(encoding="utf-8"))
     assert record["options"]["max_output_equilibria"] == 5
-    assert record["result"] == document
+    # The command's JSON is the batch record's result headed by the version and schema stamp.
+    assert {"pluralis_version", "schema", *record["result"]} == set(document)
+    assert record["result"] == {k: v for k, v in document.items() if k not in ("pluralis_version", "schema")}
     assert json.loads((out / SUMMARY_JSON).read_text(encoding="utf-8"))["rows"][0]["summary"]["count"] == 729
 
 
@@ -439,8 +441,8 @@ def test_search_names_its_files_from_the_claim_family_seed_and_index_only(tmp_pa
 
 
 def test_fit_refuses_an_output_folder_that_would_overwrite_its_input(tmp_path: Path) -> None:
-    from solver.fitting import table_to_csv
-    from solver.synthetic import SyntheticSettings, generate_table
+    from fitting.estimation import table_to_csv
+    from fitting.synthetic import SyntheticSettings, generate_table
 
     table = tmp_path / "points.csv"
     table.write_text(table_to_csv(generate_table(SyntheticSettings(items=6, providers=3, groups=2))), "utf-8")

@@ -18,8 +18,8 @@ from pluralis.batch import SUMMARY_JSON
 from pluralis.cli import cli
 from proofs.check import check_claims
 from proofs.claim import FINDING, Status, Verdict
-from solver.errors import ClassTooLargeError, InstanceError, Limit
-from solver.serialization import instance_from_dict, load, loads
+from solver.core.errors import ClassTooLargeError, InstanceError, Limit
+from solver.core.serialization import instance_from_dict, load, loads
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"

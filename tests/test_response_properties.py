@@ -1,7 +1,7 @@
 """Properties of best responses, benchmarks and strategy classes (SPEC.md §2–§6).
 
 Each test states one mathematical fact. The brute-force engine below is written directly from
-the formula of SPEC.md §3, independently of the backward induction of :mod:`solver.response`:
+the formula of SPEC.md §3, independently of the backward induction of :mod:`solver.responses.response`:
 it enumerates every deterministic user strategy ``(μ, d)`` and sums ``π_i(x, ω) L_σ(ω, h)`` over
 consistent transcripts.
 """
@@ -17,23 +17,23 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.classes import Deterministic, Grid, Shared
-from solver.errors import ClassTooLargeError
-from solver.information import (
+from solver.conversation.classes import Deterministic, Grid, Shared
+from solver.conversation.garblings import common_garbling, count_shared_rules, shared_rules
+from solver.conversation.protocol import ConversationTree
+from solver.conversation.rules import Rule
+from solver.core.errors import ClassTooLargeError
+from solver.core.model import Instance, Table
+from solver.core.serialization import instance_from_dict, instance_to_dict
+from solver.responses.information import (
     all_benchmarks,
     benchmark,
-    common_garbling,
-    count_shared_rules,
     optimum,
     provider_subsets,
     revealing_rule,
     revelation_value,
-    shared_rules,
     solve_benchmark,
 )
-from solver.model import Instance, Table
-from solver.protocol import ConversationTree
-from solver.response import (
+from solver.responses.response import (
     Response,
     TiePolicy,
     expected,
@@ -43,8 +43,6 @@ from solver.response import (
     solve_response,
     user_value,
 )
-from solver.rules import Rule
-from solver.serialization import instance_from_dict, instance_to_dict
 from tests import strategies as S
 
 ZERO = Fraction(0)
@@ -469,7 +467,7 @@ def test_affine_utility_maps_values_affinely(
 def test_half_plus_a_quarter() -> None:
     # The example of the affine property on the judge of SPEC.md §11: V = 1 when the prosecutor
     # reveals the state; u/2 + 1/4 gives 3/4.
-    from solver.serialization import load
+    from solver.core.serialization import load
 
     instance = load("instances/prosecutor_judge.yaml")
     revealing = Rule.deterministic([[0], [1]], 2)

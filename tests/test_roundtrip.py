@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.model import Instance
-from solver.serialization import content_hash, dumps, instance_from_dict, instance_to_dict, loads
+from solver.core.model import Instance
+from solver.core.serialization import content_hash, dumps, instance_from_dict, instance_to_dict, loads
 from tests import strategies as S
 
 FORMATS = ["yaml", "json"]

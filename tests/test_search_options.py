@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pluralis.cli import cli
 from proofs.claim import CheckOptions
 from proofs.search import TARGETS, SearchRequest, run_search
-from solver.errors import ModelError
+from solver.core.errors import ModelError
 
 INPUT_ERROR = 2
 

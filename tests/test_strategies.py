@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from proofs.strategies import search_instances
-from solver.information import common_garbling, count_shared_rules, provider_subsets
-from solver.model import Instance
-from solver.protocol import ConversationTree
-from solver.serialization import PROTOCOL_NAMES, instance_from_dict
+from solver.conversation.garblings import common_garbling, count_shared_rules
+from solver.conversation.protocol import ConversationTree
+from solver.core.model import Instance
+from solver.core.serialization import PROTOCOL_NAMES, instance_from_dict
+from solver.responses.information import provider_subsets
 from tests import strategies as S
 
 # Generation only: an example is enough, shrinking it would only cost time.

@@ -30,22 +30,22 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from pluralis.cli import cli
-from solver import verify
-from solver.certificates import (
+from solver.certificates import verify
+from solver.certificates.certification import certify_result
+from solver.certificates.records import (
     build_certificate,
     certificate_from_certification,
     dumps_certificate,
     row_document,
 )
-from solver.certification import certify_result
-from solver.classes import Deterministic
-from solver.enumeration import solve_equilibria
-from solver.games import Game, Mode
-from solver.model import Instance, is_label, text_problem
-from solver.oracle import DeviationProgram, solve_commitment
-from solver.protocol import ConversationTree
-from solver.serialization import content_hash, dumps, instance_from_dict
-from solver.verify import load_certificate, verify_certificate
+from solver.certificates.verify import load_certificate, verify_certificate
+from solver.conversation.classes import Deterministic
+from solver.conversation.protocol import ConversationTree
+from solver.core.model import Instance, is_label, text_problem
+from solver.core.serialization import content_hash, dumps, instance_from_dict
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
+from solver.oracle.deviation import DeviationProgram, solve_commitment
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "certificates"
@@ -186,7 +186,7 @@ def _nfc(text: str) -> str:
 
 def labels(count: int, provider: bool = False) -> st.SearchStrategy[list[str]]:
     """``count`` labels: text from the whole of Unicode (or pieces of joined spellings), in NFC,
-    kept when the model's label rule accepts it (:func:`solver.model.is_label`; no comma in a
+    kept when the model's label rule accepts it (:func:`solver.core.model.is_label`; no comma in a
     provider's), unique in their list."""
     text = st.one_of(
         st.text(min_size=1, max_size=5),

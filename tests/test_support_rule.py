@@ -25,11 +25,12 @@ from proofs import c1_personalized, c6_single_user
 from proofs.claim import CheckOptions, Verdict
 from proofs.equilibria import quantify
 from proofs.shrink import shrink_instance
-from solver.alignment import AlignmentBound, best_bound_weights, weak_alignment
-from solver.games import Mode
-from solver.information import resolve_providers, solve_benchmark
-from solver.model import Instance
-from solver.serialization import instance_from_dict, instance_to_dict, load
+from solver.conversation.garblings import resolve_providers
+from solver.core.model import Instance
+from solver.core.serialization import instance_from_dict, instance_to_dict, load
+from solver.equilibria.games import Mode
+from solver.responses.alignment import AlignmentBound, best_bound_weights, weak_alignment
+from solver.responses.information import solve_benchmark
 
 REGRESSIONS = Path(__file__).resolve().parent.parent / "instances" / "regressions"
 

@@ -1,9 +1,9 @@
 """Validation of instance documents: one test case per rule of SPEC.md §11.
 
 Every case starts from one valid document and changes one thing. The error must be an
-:class:`~solver.errors.InstanceError` (also a ``ValueError``), name the place of the defect
+:class:`~solver.core.errors.InstanceError` (also a ``ValueError``), name the place of the defect
 exactly (``error.place``) and say what to do. The same rules hold for an
-:class:`~solver.model.Instance` built directly, and after :func:`solver.serialization.substitute`
+:class:`~solver.core.model.Instance` built directly, and after :func:`solver.core.serialization.substitute`
 gives parameters new values.
 """
 
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
-from solver.errors import InstanceError, NumberError
-from solver.model import Instance, Protocol, Provider, Stake, User, World
-from solver.serialization import (
+from solver.core.errors import InstanceError, NumberError
+from solver.core.model import Instance, Protocol, Provider, Stake, User, World
+from solver.core.serialization import (
     content_hash,
     dumps,
     instance_from_dict,
@@ -529,7 +529,7 @@ def test_yaml_merge_keys_are_not_repeated_keys() -> None:
 
 
 def test_yaml_aliases_read_as_their_anchors_and_count_in_full() -> None:
-    from solver.documents import ReadLimits, parse_document
+    from solver.core.documents import ReadLimits, parse_document
 
     text = "a: &x [1, 2, {b: 3}]\nc: *x\nd: {<<: [{e: 1}, {e: 2, f: 3}], f: 4}\n"
     assert parse_document(text) == {"a": [1, 2, {"b": 3}], "c": [1, 2, {"b": 3}], "d": {"e": 1, "f": 4}}
@@ -618,7 +618,7 @@ def test_unreadable_values_name_their_place(text: str, place: str, phrase: str) 
 
 
 def test_numbers_in_plain_decimal_and_an_equals_sign_read_as_before() -> None:
-    from solver.documents import parse_document
+    from solver.core.documents import parse_document
 
     assert parse_document("a: [0, -7, +3, 10, 0.5, '010', =, 09, 0o10]\n") == {
         "a": [0, -7, 3, 10, 0.5, "010", "=", "09", "0o10"]

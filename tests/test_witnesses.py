@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from proofs.search import STATE_FILE, find_target, options_from_json
-from solver.serialization import content_hash, load
-from solver.verify import load_certificate, verify_file
+from solver.certificates.verify import load_certificate, verify_file
+from solver.core.serialization import content_hash, load
 
 WITNESSES = Path(__file__).resolve().parent.parent / "instances" / "witnesses"
 RECORDS = sorted(WITNESSES.glob("*.verdict.json"))

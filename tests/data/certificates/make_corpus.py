@@ -10,9 +10,10 @@ The output is deterministic: the certificates come from exact computations on bu
 malformed ones are one of them with a single edit, and the rest are short texts written here.
 The folder says the verdict (DESIGN.md, after VeriPB's corpora):
 
-* ``valid/`` — certificates of equilibria in ``full`` that :func:`solver.verify.verify_file` accepts:
-  the prosecutor's optimal commitment (YAML and JSON), a δ-equilibrium of the same game, three
-  slices of the personalized game of ``complementary_halves.yaml``, an anonymous game with two
+* ``valid/`` — certificates of equilibria in ``full`` that
+  :func:`solver.certificates.verify.verify_file` accepts: the prosecutor's optimal commitment
+  (YAML and JSON), a δ-equilibrium of the same game, three slices of the personalized game of
+  ``complementary_halves.yaml``, an anonymous game with two
   providers and two users, the optimal commitment of ``report_signal_features.yaml`` (protocol
   ``[U, P]``, private features), and three commitments whose labels joined names would confuse
   (issue 14): the prosecutor with signals ``a``, ``a][∅][b`` and messages ``b][∅][c``, ``c``;
@@ -25,7 +26,7 @@ The folder says the verdict (DESIGN.md, after VeriPB's corpora):
   which σ(b][∅][c | a) and σ(c | a][∅][b) are one variable (a name joined from labels,
   ``sigma[a][∅][b][∅][c]``, used to make them one).
 * ``malformed/`` — a certificate that cannot even be checked (missing field, float, unknown
-  label, bad syntax, ...); the verifier must raise :class:`solver.verify.CertificateError` naming
+  label, bad syntax, ...); the verifier must raise :class:`solver.certificates.verify.CertificateError` naming
   the place.
 
 Each YAML file starts with a comment saying what it is (``# certificate: ...``) or its defect
@@ -43,18 +44,18 @@ from typing import Any
 
 import yaml
 
-from solver.certificates import build_certificate, certificate_from_certification, dumps_certificate
-from solver.certification import certify_result
-from solver.classes import parse_class
-from solver.enumeration import solve_equilibria
-from solver.games import Game, Mode
+from solver.certificates.certification import certify_result
+from solver.certificates.records import build_certificate, certificate_from_certification, dumps_certificate
+from solver.conversation.classes import parse_class
+from solver.conversation.rules import Rule
+from solver.core.model import Instance
+from solver.core.numbers import ZERO
+from solver.core.serialization import instance_from_dict, load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode
 from solver.lp import LinearProgram, solve_lp
-from solver.model import Instance
-from solver.numbers import ZERO
-from solver.oracle import DeviationBound, solve_commitment
-from solver.response import TiePolicy
-from solver.rules import Rule
-from solver.serialization import instance_from_dict, load
+from solver.oracle.deviation import DeviationBound, solve_commitment
+from solver.responses.response import TiePolicy
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]

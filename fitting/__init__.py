@@ -1,0 +1,1 @@
+"""Fitting the model to observed data, and synthetic data to test the fit."""

@@ -1,0 +1,1 @@
+"""Certification of equilibria, certificate files and the independent verifier."""

@@ -1,0 +1,1 @@
+"""Conversations: protocol trees, rules, garblings shared by providers and strategy classes."""

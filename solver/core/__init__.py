@@ -1,0 +1,1 @@
+"""The model and its numbers: exact numbers, the reader of documents, instances and their files."""

@@ -1,0 +1,1 @@
+"""Games and their equilibria: the regret kernel, exhaustive enumeration and the MIP engine."""

@@ -1,0 +1,1 @@
+"""Users' best responses, information and benchmarks, and the alignment linear programs."""
