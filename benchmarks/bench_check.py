@@ -1,0 +1,195 @@
+"""Time ``pluralis check FILE`` (every claim) and ``pluralis --help`` against an earlier commit.
+
+Two checkouts run side by side in one sitting: this one, and a git worktree of an earlier commit
+(``--before REF``) made under the system's temporary folder. Each command runs as a whole process,
+the two checkouts in turn (A B A B …, after one warm-up each), so a drift of the machine's speed
+falls on both; the figure is the CPU time (user + system) of the child process, and the ratio
+before/after is taken pair by pair and its median quoted. The checkouts share this virtual
+environment: the earlier one is put first on ``PYTHONPATH``, and each run checks where ``pluralis``
+was imported from.
+
+The outputs are compared as well: the text ``check`` prints for every file must be the same in
+both checkouts (every verdict and number unchanged), or the row says ``differs``.
+
+Run by hand, never by pytest::
+
+    python benchmarks/bench_check.py --before b512620
+    python benchmarks/bench_check.py --before b512620 --runs 5 instances/prosecutor_judge.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROBE = (
+    "import sys, pluralis, pathlib; "
+    "sys.stderr.write('pluralis from ' + str(pathlib.Path(pluralis.__file__).parent.parent) + '\\n'); "
+    "from pluralis.cli import main; sys.argv = ['pluralis', *sys.argv[1:]]; main()"
+)
+"""Run the command line of whichever checkout is first on the path, saying which one it is."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished process: its CPU seconds, its standard output and the checkout it imported."""
+
+    seconds: float
+    output: str
+    origin: str
+
+
+def worktree(ref: str) -> Path:
+    """A git worktree of ``ref`` under the temporary folder, made once and reused.
+
+    Parameters
+    ----------
+    ref : str
+        A commit of this repository.
+
+    Returns
+    -------
+    Path
+        The worktree's root.
+    """
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    path = Path(tempfile.gettempdir()) / f"pluralis-{commit[:12]}"
+    if not (path / "pluralis" / "cli.py").exists():
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(path), commit],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    return path
+
+
+def run(tree: Path, arguments: Sequence[str]) -> Run:
+    """Run the command line of one checkout once and measure the CPU time of its process.
+
+    Parameters
+    ----------
+    tree : Path
+        The checkout whose code runs (first on ``PYTHONPATH``; the working directory too).
+    arguments : sequence of str
+        The arguments after ``pluralis``.
+
+    Returns
+    -------
+    Run
+        CPU seconds (user + system, from the operating system's accounting of the child), the
+        standard output, and the folder ``pluralis`` was imported from.
+    """
+    environment = dict(os.environ, PYTHONPATH=str(tree), COLUMNS="200")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, *arguments],
+        cwd=tree,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    origin = next(
+        (
+            line.removeprefix("pluralis from ")
+            for line in completed.stderr.splitlines()
+            if line.startswith("pluralis from ")
+        ),
+        "?",
+    )
+    if completed.returncode not in (0, 1):
+        raise SystemExit(
+            f"pluralis {' '.join(arguments)} in {tree} exited {completed.returncode}:\n{completed.stderr}"
+        )
+    return Run(seconds, completed.stdout, origin)
+
+
+def compare(
+    before: Path, after: Path, arguments: Sequence[str], runs: int
+) -> tuple[float, float, float, bool]:
+    """Median CPU seconds before and after, the median of the pairwise ratios, and whether outputs agree.
+
+    Parameters
+    ----------
+    before, after : Path
+        The two checkouts.
+    arguments : sequence of str
+        The arguments after ``pluralis``.
+    runs : int
+        Counted runs of each, in turn, after one warm-up of each.
+
+    Returns
+    -------
+    tuple
+        ``(before seconds, after seconds, before/after, same output)``.
+    """
+    run(before, arguments)
+    run(after, arguments)
+    old: list[Run] = []
+    new: list[Run] = []
+    for _ in range(runs):
+        old.append(run(before, arguments))
+        new.append(run(after, arguments))
+    for tree, found in ((before, old), (after, new)):
+        if any(Path(r.origin) != tree for r in found):
+            raise SystemExit(f"the runs meant for {tree} imported pluralis from {found[0].origin}")
+    ratios = [a.seconds / b.seconds for a, b in zip(old, new)]
+    same = all(r.output == old[0].output for r in old) and all(r.output == old[0].output for r in new)
+    return (
+        statistics.median(r.seconds for r in old),
+        statistics.median(r.seconds for r in new),
+        statistics.median(ratios),
+        same,
+    )
+
+
+def bundled_files() -> list[Path]:
+    """The instance files at the top of ``instances/`` (the bundled examples), in name order."""
+    return sorted((ROOT / "instances").glob("*.yaml"))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print a table: per file, CPU seconds before and after, their ratio, and whether outputs agree."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", nargs="*", type=Path, help="instance files (default: the bundled examples)")
+    parser.add_argument("--before", required=True, help="the earlier commit to compare with")
+    parser.add_argument("--runs", type=int, default=3, help="counted runs of each checkout (default 3)")
+    options = parser.parse_args(argv)
+    before = worktree(options.before)
+    after = ROOT
+    files = [f.resolve() for f in options.files] or bundled_files()
+    print(f"before: {options.before} ({before}); after: {after}; CPU seconds, medians of {options.runs} runs")
+    print(f"{'command':<46} {'before s':>9} {'after s':>9} {'before/after':>13}  output")
+    rows = [("--help", ["--help"])] + [(f"check {f.name}", ["check", str(f)]) for f in files]
+    totals = [0.0, 0.0]
+    for name, arguments in rows:
+        old, new, ratio, same = compare(before, after, arguments, options.runs)
+        if arguments[0] == "check":
+            totals[0] += old
+            totals[1] += new
+        print(f"{name:<46} {old:>9.2f} {new:>9.2f} {ratio:>13.2f}  {'same' if same else 'differs'}")
+    label = "check, all files (sum of medians)"
+    print(f"{label:<46} {totals[0]:>9.2f} {totals[1]:>9.2f} {totals[0] / totals[1]:>13.2f}")
+
+
+if __name__ == "__main__":
+    main()
