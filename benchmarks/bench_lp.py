@@ -25,7 +25,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from solver.lp import LinearProgram, LPStatus, _run_highs, solve_lp
+from solver.lp import LinearProgram, LPStatus, solve_lp
+from solver.lp.highs import solve_float
 
 
 def random_program(variables: int, rows: int, density: float, seed: int) -> LinearProgram:
@@ -91,7 +92,7 @@ def main() -> None:
         f"random LP: {program.variable_count} variables, {program.row_count} rows, {nonzeros} non-zeros "
         f"(seed {arguments.seed}, median of {arguments.repeat})"
     )
-    float_time, found = _time(lambda: _run_highs(program), arguments.repeat)
+    float_time, found = _time(lambda: solve_float(program), arguments.repeat)
     exact_time, solution = _time(lambda: solve_lp(program), arguments.repeat)
     assert solution.status is LPStatus.OPTIMAL and solution.certified, solution
     value = solution.value

@@ -35,7 +35,8 @@ from instances.generators import Sizes, generate_instance
 from solver.conversation.classes import Deterministic
 from solver.conversation.rules import Rule
 from solver.core.model import Instance
-from solver.lp import LPStatus, _run_highs, solve_lp
+from solver.lp import LPStatus, solve_lp
+from solver.lp.highs import solve_float
 from solver.oracle.deviation import count_choices, deviation_programs, program_count, solve_deviation
 from solver.oracle.problem import DeviationContext
 
@@ -88,7 +89,7 @@ def exhaustive(
     programs = program_count(instance, 0, users, rules)
     for program in deviation_programs(instance, 0, users, rules, limit=count):
         start = time.perf_counter()
-        _run_highs(program.program)
+        solve_float(program.program)
         floating += time.perf_counter() - start
         start = time.perf_counter()
         solution = solve_lp(program.program)

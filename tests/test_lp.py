@@ -18,17 +18,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from solver.core.errors import ModelError
-from solver.lp.solve import (
+from solver.lp import (
     LinearProgram,
     LPStatus,
-    _solve_from_basis,
-    _StandardForm,
     check_infeasibility,
     check_optimality,
     check_unboundedness,
     check_upper_bound,
     solve_lp,
 )
+from solver.lp.simplex import StandardForm, solve_from_basis
 
 F = Fraction
 METHODS = ("auto", "exact")
@@ -320,10 +319,10 @@ def test_unknown_method() -> None:
 @pytest.mark.parametrize("case", CASES[:6])
 def test_repair_from_every_basis(case: Case) -> None:
     program = case.program
-    form = _StandardForm(program, artificial=False)
+    form = StandardForm(program, artificial=False)
     tried = 0
     for columns in itertools.combinations(range(form.size), form.m):
-        repaired = _solve_from_basis(program, form, list(columns))
+        repaired = solve_from_basis(program, form, list(columns))
         if repaired is None:  # a singular choice of columns
             continue
         tried += 1

@@ -1,16 +1,21 @@
-"""The exact linear-programming layer: a float solver proposes, exact arithmetic certifies."""
+"""The exact linear-programming layer: a float solver proposes, exact arithmetic certifies (SPEC.md §9).
 
-from solver.lp.solve import (
-    LinearProgram,
-    LPSolution,
-    LPStatus,
-    Row,
+One idea per module: :mod:`~solver.lp.program` (the program and its answer),
+:mod:`~solver.lp.checks` (certificates checked with integers and fractions only),
+:mod:`~solver.lp.highs` (the float solve and the exact certification of its basis),
+:mod:`~solver.lp.elastic` (infeasibility through the elastic phase-1 program),
+:mod:`~solver.lp.simplex` (the exact revised simplex), :mod:`~solver.lp.solve` (which is tried when),
+and :mod:`~solver.lp.rationals` (conversions to and from python-flint).
+"""
+
+from solver.lp.checks import (
     check_infeasibility,
     check_optimality,
     check_unboundedness,
     check_upper_bound,
-    solve_lp,
 )
+from solver.lp.program import LinearProgram, LPSolution, LPStatus, Row
+from solver.lp.solve import solve_lp
 
 __all__ = [
     "LPSolution",
