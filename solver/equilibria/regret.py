@@ -228,7 +228,16 @@ def equilibrium_at(
     deviations = [[d[j] for _, d in admissible] for j in range(m)]
     canonical = any(all(o == opts[0] for o, opts in zip(c, options)) for c in combinations)
     outcomes = tuple(
-        UserOutcome(user, utilities[u], tuple(sorted({c[u][0] for c in combinations})))
+        UserOutcome(
+            user,
+            utilities[u],
+            tuple(sorted({c[u][0] for c in combinations})),
+            tuple(
+                (k, tuple(scanner.fraction(p) for p in vector))
+                for k, vector in options[u]
+                if any(c[u] == (k, vector) for c in combinations)
+            ),
+        )
         for u, user in enumerate(game.users)
     )
     return Equilibrium(
