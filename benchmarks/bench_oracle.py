@@ -38,7 +38,7 @@ from solver.core.model import Instance
 from solver.lp import LPStatus, solve_lp
 from solver.lp.highs import solve_float
 from solver.oracle.deviation import count_choices, deviation_programs, program_count, solve_deviation
-from solver.oracle.problem import DeviationContext
+from solver.oracle.problem import DeviationContext, OracleMethod
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def main() -> None:
         variables = DeviationContext(instance, 0).sigma_count()
         total, cert, flt, best = exhaustive(instance, users, rules, count, arguments.budget)
         start = time.perf_counter()
-        candidate = solve_deviation(instance, 0, users, rules, method="mip")
+        candidate = solve_deviation(instance, 0, users, rules, method=OracleMethod.MIP)
         mip = time.perf_counter() - start
         agree = "-" if best is None else ("yes" if best == candidate.value else f"no {best}")
         print(

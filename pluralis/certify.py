@@ -353,11 +353,13 @@ def _full_json(
         entry = equilibrium_to_json(instance, c.equilibrium)
         entry["survives_in_full"] = c.survives
         entry["deviation_bounds"] = {instance.providers[b.provider].label: str(b.value) for b in c.bounds}
-        entry["deviation_bound_status"] = {instance.providers[b.provider].label: b.status for b in c.bounds}
+        entry["deviation_bound_status"] = {
+            instance.providers[b.provider].label: b.status.value for b in c.bounds
+        }
         entry["deviation_bound_estimates"] = {
             instance.providers[b.provider].label: str(b.estimate) for b in c.bounds if b.estimate is not None
         }
-        entry["status"] = c.status
+        entry["status"] = c.status.value
         entry["certified"] = c.certified
         equilibria.append(entry)
     return {
@@ -367,7 +369,7 @@ def _full_json(
         "tie_policy": TiePolicy.FAVOURABLE.value,
         "delta": str(full.finite.delta),
         "exact": full.certified and full.finite.exact,
-        "status": full.status,
+        "status": full.describe(),
         "complete": full.complete,
         "finite_complete": full.finite.complete,
         "checked": len(full.certifications),
@@ -385,7 +387,7 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
     if full.complete:
         console.print(
             f"{full.finite.mode.value} game: {full.finite.count} equilibrium profile(s) in {source_class}; "
-            f"{full.count} survive every mixed deviation ({full.status}, deviator-favourable ties, "
+            f"{full.count} survive every mixed deviation ({full.describe()}, deviator-favourable ties, "
             f"δ = {full.finite.delta})",
             soft_wrap=True,
         )
@@ -397,7 +399,7 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
             f"{len(full.certifications)} checked survive; the table holds those checked",
             soft_wrap=True,
         )
-        console.print(full.status, soft_wrap=True)
+        console.print(full.describe(), soft_wrap=True)
     tree = ConversationTree(instance.protocol)
     table = Table(box=None, pad_edge=False)
     for column in ("#", "rules", "utilities", "payoffs", "sup deviation", "in full"):
@@ -508,7 +510,7 @@ def _commitment(
                             if d is None
                             else {k: v["utility"] for k, v in d["responses"].items()},
                             "certified": b.certified,
-                            "status": b.status,
+                            "status": b.status.value,
                             "estimate": None if b.estimate is None else str(b.estimate),
                             "certificate": str(paths[users]) if users in paths else None,
                         }
@@ -548,7 +550,7 @@ def _print_commitments(
     for users, b, d in results:
         who = ", ".join(instance.users[i].label for i in users)
         console.print(
-            f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({b.status})",
+            f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({b.status.value})",
             soft_wrap=True,
         )
         if b.estimate is not None:

@@ -56,7 +56,7 @@ from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
 from solver.equilibria.results import SolveResult, result_to_json
-from solver.oracle.problem import DEFAULT_MIP_TIME_LIMIT, METHODS, OracleOptions
+from solver.oracle.problem import DEFAULT_MIP_TIME_LIMIT, METHODS, OracleMethod, OracleOptions
 from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
 
 EXIT_INVALID = 1
@@ -330,7 +330,7 @@ def solve(
             limit,
             as_json,
             certificates,
-            OracleOptions(choice_limit, oracle, oracle_time_limit),
+            OracleOptions(choice_limit, OracleMethod(oracle), oracle_time_limit),
             progress=not as_json and sys.stderr.isatty(),
             selection_limit=selection_limit,
             law_limit=law_limit,

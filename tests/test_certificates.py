@@ -10,6 +10,7 @@ is written by ``tests/data/certificates/make_corpus.py``.
 
 from __future__ import annotations
 
+import enum
 import importlib.util
 import subprocess
 import sys
@@ -20,8 +21,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from solver.certificates.certification import CertificationStatus, FullResultStatus
 from solver.certificates.records import build_certificate, dumps_certificate, write_certificate
 from solver.certificates.verify import CertificateError, load_certificate, verify_file
+from solver.core.errors import ModelError
 from solver.core.serialization import load
 from solver.oracle.deviation import solve_commitment
 
@@ -371,6 +374,38 @@ def test_corpus_certificate_rewritten_in_both_formats_verifies(name: str, tmp_pa
         write_certificate(document, path)
         assert load_certificate(path) == document
         assert verify_file(path).valid
+
+
+@pytest.mark.parametrize(
+    "status", [*CertificationStatus, *FullResultStatus], ids=lambda s: f"{type(s).__name__}.{s.name}"
+)
+def test_a_certification_status_round_trips_through_its_text(status: enum.Enum) -> None:
+    assert type(status)(status.value) is status
+
+
+@pytest.mark.parametrize(
+    ("statuses", "message"),
+    [
+        (
+            CertificationStatus,
+            "unknown certification status 'survives'; use one of 'certified', 'refuted', "
+            "'survives the MIP candidates (not certified)', 'NOT certified'",
+        ),
+        (
+            FullResultStatus,
+            "unknown full result status 'survives'; use one of 'certified exact', 'not certified: some "
+            "deviation bounds are MIP candidates, so every refutation is exact but a survivor may still "
+            "have a better deviation', 'NOT certified'",
+        ),
+    ],
+    ids=["CertificationStatus", "FullResultStatus"],
+)
+def test_an_unknown_certification_status_names_the_allowed_ones(
+    statuses: type[enum.Enum], message: str
+) -> None:
+    with pytest.raises(ModelError) as raised:
+        statuses("survives")
+    assert str(raised.value) == message
 
 
 def _generator() -> ModuleType:

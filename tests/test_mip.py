@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pulp
 import pytest
@@ -29,7 +29,7 @@ from solver.core.model import Instance
 from solver.core.serialization import instance_from_dict, load
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
-from solver.equilibria.mip import find_extreme_equilibrium_mip, solve_equilibria_mip
+from solver.equilibria.mip import Sense, find_extreme_equilibrium_mip, solve_equilibria_mip
 from solver.equilibria.regret import verify_profile
 from solver.equilibria.results import SolveResult
 from solver.responses.response import TiePolicy
@@ -53,7 +53,7 @@ NAMES = (
 )
 POLICIES = (TiePolicy.FAVOURABLE, TiePolicy.CANONICAL)
 DELTAS = (Fraction(0), Fraction(1, 10))
-SENSES: tuple[Literal["min", "max"], ...] = ("min", "max")
+SENSES = (Sense.MINIMIZE, Sense.MAXIMIZE)
 
 BLIND_AND_INFORMED = "regressions/blind_and_informed"
 """SPEC.md §4, case 3: the walker keeps her raincoat at the informed provider when the blind one deviates."""
@@ -292,7 +292,7 @@ def test_engines_agree_on_generated_games(
     sense = data.draw(st.sampled_from(SENSES), label="sense")
     extreme = find_extreme_equilibrium_mip(game, user, sense, delta, policy)
     assert extreme.exact, extreme.notes
-    expected = references[policy].worst if sense == "min" else references[policy].best
+    expected = references[policy].worst if sense is Sense.MINIMIZE else references[policy].best
     assert extreme.utility == expected[user]
 
 
@@ -341,7 +341,7 @@ def test_a_user_without_equilibrium_leaves_the_personalized_game_without_any(eng
     result = ENGINES[engine](game, Fraction(0), TiePolicy.FAVOURABLE)
     assert (result.count, result.equilibria, result.worst, result.best) == (0, (), (None, None), (None, None))
     for user in (0, 1):
-        assert find_extreme_equilibrium_mip(game, user, "max").utility is None
+        assert find_extreme_equilibrium_mip(game, user, Sense.MAXIMIZE).utility is None
 
 
 # -- the solver is a source of candidates, never of proofs ------------------------------------------------
@@ -407,7 +407,7 @@ def test_a_solver_that_fails_makes_the_result_incomplete(mode: Mode) -> None:
 
 def test_a_rejected_optimum_does_not_stop_the_extreme_search() -> None:
     game = PROSECUTOR.game()
-    extreme = find_extreme_equilibrium_mip(game, 0, "min", solver=LyingSolver((0,)))
+    extreme = find_extreme_equilibrium_mip(game, 0, Sense.MINIMIZE, solver=LyingSolver((0,)))
     assert not extreme.exact
     assert extreme.utility == solve("enumerate", PROSECUTOR).worst[0]
 
@@ -431,12 +431,29 @@ def test_another_pulp_solver_can_be_used() -> None:
     [
         lambda game: solve_equilibria_mip(game, Fraction(-1)),
         lambda game: solve_equilibria_mip(game, time_limit=0),
-        lambda game: find_extreme_equilibrium_mip(game, 0, "median"),  # type: ignore[arg-type]
+        lambda game: find_extreme_equilibrium_mip(game, 0, "min"),  # type: ignore[arg-type]
         lambda game: find_extreme_equilibrium_mip(game, 5),
-        lambda game: find_extreme_equilibrium_mip(game, 0, "min", Fraction(-1, 2)),
+        lambda game: find_extreme_equilibrium_mip(game, 0, Sense.MINIMIZE, Fraction(-1, 2)),
     ],
-    ids=["negative-delta", "zero-time", "bad-sense", "unknown-user", "negative-delta-extreme"],
+    ids=["negative-delta", "zero-time", "sense-as-text", "unknown-user", "negative-delta-extreme"],
 )
 def test_bad_requests_are_refused(call: Callable[[Game], object]) -> None:
     with pytest.raises(ModelError):
         call(PROSECUTOR.game())
+
+
+def test_a_sense_given_as_text_names_the_enum() -> None:
+    with pytest.raises(
+        ModelError, match=r"Sense\.MINIMIZE or Sense\.MAXIMIZE, got 'min'; read text with Sense"
+    ):
+        find_extreme_equilibrium_mip(PROSECUTOR.game(), 0, "min")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sense", Sense, ids=lambda s: s.value)
+def test_a_sense_round_trips_through_its_text(sense: Sense) -> None:
+    assert Sense(sense.value) is sense
+
+
+def test_an_unknown_sense_names_the_allowed_ones() -> None:
+    with pytest.raises(ModelError, match=r"unknown sense 'median'; use one of 'min', 'max'$"):
+        Sense("median")

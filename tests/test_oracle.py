@@ -16,7 +16,13 @@ from solver.core.model import Instance
 from solver.core.serialization import load, substitute
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
-from solver.oracle.deviation import DEFAULT_CHOICE_LIMIT, count_choices, solve_commitment, solve_deviation
+from solver.oracle.deviation import (
+    DEFAULT_CHOICE_LIMIT,
+    OracleMethod,
+    count_choices,
+    solve_commitment,
+    solve_deviation,
+)
 from solver.responses.response import (
     TiePolicy,
     deviation_payoff_from_user,
@@ -114,7 +120,7 @@ def test_oracle_bounds_every_finite_class(instance: Instance, mode: Mode, data: 
     # The exhaustive oracle's range; above it the MIP path is tested in tests/test_oracle_mip.py.
     assume(all(count_choices(instance, j, users, m > 1) <= DEFAULT_CHOICE_LIMIT for j in range(m)))
     for j in range(m):
-        bound = solve_deviation(instance, j, users, [others for _ in users], method="exhaustive")
+        bound = solve_deviation(instance, j, users, [others for _ in users], method=OracleMethod.EXHAUSTIVE)
         assert bound.certified
         for cls in (Deterministic(), Grid(2)):
             if cls.count(instance, j) <= 300:

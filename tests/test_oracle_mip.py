@@ -17,7 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pluralis.cli import cli
-from solver.certificates.certification import certify_result
+from solver.certificates.certification import CertificationStatus, certify_result
 from solver.conversation.classes import Deterministic
 from solver.conversation.rules import Rule
 from solver.core.errors import ClassTooLargeError, ModelError
@@ -27,6 +27,8 @@ from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.oracle.deviation import (
     DEFAULT_CHOICE_LIMIT,
+    DeviationStatus,
+    OracleMethod,
     OracleOptions,
     count_choices,
     deviation_payoff,
@@ -34,6 +36,7 @@ from solver.oracle.deviation import (
     solve_commitment,
     solve_deviation,
 )
+from solver.oracle.problem import METHODS
 from solver.responses.response import TiePolicy
 from tests.strategies import Shape, small_instances
 from tests.test_oracle import ORACLE_CASES, PERSUASION, _best_in_class
@@ -57,10 +60,10 @@ def test_mip_candidate_is_the_persuasion_optimum(
     instance: Instance, optimum: Fraction, deterministic: Fraction
 ) -> None:
     # The optima are derived by hand in tests/test_oracle.py (Kamenica–Gentzkow concavification).
-    candidate = solve_commitment(instance, method="mip")
+    candidate = solve_commitment(instance, method=OracleMethod.MIP)
     assert candidate.value == optimum > deterministic
     assert not candidate.exhaustive and not candidate.certified and candidate.candidate_certified
-    assert candidate.status == CANDIDATE
+    assert candidate.status is DeviationStatus.CANDIDATE
     assert candidate.estimate is not None
     # The reported rule pays exactly the reported value.
     assert _re_evaluated(instance, 0, (0,), [candidate.rule], candidate.rule) == optimum
@@ -76,8 +79,8 @@ def test_mip_candidate_agrees_with_the_exhaustive_oracle(
     assume(all(count_choices(instance, j, users, m > 1) <= 2_000 for j in range(m)))
     others = [data.draw(st.sampled_from(Deterministic().enumerate(instance, k))) for k in range(m)]
     for j in range(m):
-        exact = solve_deviation(instance, j, users, [others for _ in users], method="exhaustive")
-        candidate = solve_deviation(instance, j, users, [others for _ in users], method="mip")
+        exact = solve_deviation(instance, j, users, [others for _ in users], method=OracleMethod.EXHAUSTIVE)
+        candidate = solve_deviation(instance, j, users, [others for _ in users], method=OracleMethod.MIP)
         assert exact.certified and candidate.candidate_certified and not candidate.certified
         # Both the candidate and the payoff of the rule it reports are values the supremum is taken over.
         assert candidate.value <= exact.value
@@ -96,11 +99,11 @@ def test_auto_switches_to_the_mip_above_the_choice_limit() -> None:
         count = program_count(instance, j, users, rules)
         exact = solve_deviation(instance, j, users, rules, limit=count)
         above = solve_deviation(instance, j, users, rules, limit=count - 1)
-        assert exact.exhaustive and exact.certified and exact.status == "certified exact"
-        assert not above.exhaustive and above.status == CANDIDATE
+        assert exact.exhaustive and exact.certified and exact.status is DeviationStatus.CERTIFIED_EXACT
+        assert not above.exhaustive and above.status is DeviationStatus.CANDIDATE
         assert above.value == exact.value
         with pytest.raises(ClassTooLargeError, match=f"{count:,} members, above the limit {count - 1:,}"):
-            solve_deviation(instance, j, users, rules, limit=count - 1, method="exhaustive")
+            solve_deviation(instance, j, users, rules, limit=count - 1, method=OracleMethod.EXHAUSTIVE)
 
 
 def test_a_user_indifferent_between_providers_picks_the_deviator() -> None:
@@ -113,7 +116,7 @@ def test_a_user_indifferent_between_providers_picks_the_deviator() -> None:
     reveal = Rule((((F(1), F(0)),), ((F(0), F(1)),)))
     silent = Rule((((F(1), F(0)),),))
     profile = [silent, reveal]
-    for method in ("exhaustive", "mip"):
+    for method in (OracleMethod.EXHAUSTIVE, OracleMethod.MIP):
         bound = solve_deviation(instance, 0, (0,), [profile], method=method)
         assert bound.value == 0
         assert bound.choices is None or bound.choices[0].consults
@@ -133,7 +136,11 @@ def test_instance_beyond_the_default_limit_gets_a_certified_candidate() -> None:
         assert count_choices(instance, j, users, True) == 325**2
         assert program_count(instance, j, users, rules) > DEFAULT_CHOICE_LIMIT
         candidate = solve_deviation(instance, j, users, rules)
-        assert not candidate.exhaustive and candidate.candidate_certified and candidate.status == CANDIDATE
+        assert (
+            not candidate.exhaustive
+            and candidate.candidate_certified
+            and candidate.status is DeviationStatus.CANDIDATE
+        )
         # When every user consults the deviator under the candidate's choices, the rule reported
         # attains the value (her own ties only add for j); the solver's own rule always does.
         if candidate.choices is None or all(c.consults for c in candidate.choices):
@@ -148,7 +155,7 @@ def test_instance_beyond_the_default_limit_gets_a_certified_candidate() -> None:
         # One user's slice has 325 combinations: there the exhaustive oracle is exact and agrees.
         for i in users:
             exact = solve_deviation(instance, j, (i,), [list(equilibrium.rules)])
-            sliced = solve_deviation(instance, j, (i,), [list(equilibrium.rules)], method="mip")
+            sliced = solve_deviation(instance, j, (i,), [list(equilibrium.rules)], method=OracleMethod.MIP)
             assert exact.certified and sliced.value == exact.value
 
 
@@ -169,7 +176,7 @@ def test_mip_certification_never_contradicts_the_exact_one(instance: Instance, m
     game = Game(instance, mode, Deterministic())
     finite = solve_equilibria(game)
     exact = certify_result(game, finite)
-    candidate = certify_result(game, finite, OracleOptions(method="mip"))
+    candidate = certify_result(game, finite, OracleOptions(method=OracleMethod.MIP))
     assert exact.certified
     assert not candidate.certified or not finite.equilibria
     for e, c in zip(exact.certifications, candidate.certifications):
@@ -177,13 +184,15 @@ def test_mip_certification_never_contradicts_the_exact_one(instance: Instance, m
         # they refute is refuted exactly.
         assert c.survives or not e.survives
         assert not c.refuted_exactly or not e.survives
-        assert c.status in ("refuted", "survives the MIP candidates (not certified)")
+        assert c.status in (CertificationStatus.REFUTED, CertificationStatus.SURVIVES_CANDIDATES)
     assert candidate.count >= exact.count
 
 
 def test_oracle_options_are_validated() -> None:
     with pytest.raises(ModelError, match="unknown oracle method 'simplex'; use one of auto, exhaustive, mip"):
-        OracleOptions(method="simplex")
+        OracleOptions(method=OracleMethod("simplex"))
+    with pytest.raises(ModelError, match=r"must be an OracleMethod \(AUTO, EXHAUSTIVE, MIP\), got 'mip'"):
+        OracleOptions(method="mip")  # type: ignore[arg-type]
     with pytest.raises(ModelError, match="positive number of seconds"):
         OracleOptions(time_limit=0)
     with pytest.raises(ModelError, match="non-negative"):
@@ -219,3 +228,25 @@ def test_command_line_refuses_bad_oracle_options(arguments: list[str], message: 
     )
     assert result.exit_code == 2 and message in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("method", OracleMethod, ids=lambda m: m.value)
+def test_an_oracle_method_round_trips_through_its_text(method: OracleMethod) -> None:
+    assert OracleMethod(method.value) is method
+    assert method.value in METHODS
+
+
+@pytest.mark.parametrize("status", DeviationStatus, ids=lambda s: s.name)
+def test_a_deviation_status_round_trips_through_its_text(status: DeviationStatus) -> None:
+    assert DeviationStatus(status.value) is status
+
+
+def test_an_unknown_deviation_status_names_the_allowed_ones() -> None:
+    allowed = "'certified exact', 'certified candidate, not certified optimal', 'NOT certified'"
+    with pytest.raises(ModelError, match=f"unknown deviation bound status 'exact'; use one of {allowed}$"):
+        DeviationStatus("exact")
+
+
+def test_a_solve_given_a_method_as_text_names_the_enum() -> None:
+    with pytest.raises(ModelError, match="read text with OracleMethod"):
+        solve_commitment(load(LIBRARY / "prosecutor_judge.yaml"), method="mip")  # type: ignore[arg-type]

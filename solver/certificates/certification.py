@@ -8,12 +8,15 @@ at least that supremum minus δ.
 
 from __future__ import annotations
 
+import enum
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NoReturn
 
 from solver.conversation.rules import Rule
+from solver.core.errors import ModelError
 from solver.core.numbers import ZERO
 from solver.core.progress import ProgressHook, report
 from solver.equilibria.games import Game, Mode, respond_to_rules
@@ -22,6 +25,54 @@ from solver.oracle.deviation import DeviationBound, OracleOptions, solve_deviati
 
 Option = tuple[int, tuple[Fraction, ...]]
 """A user's best-response selection at a profile: the provider she uses and every provider's payoff."""
+
+
+class CertificationStatus(enum.Enum):
+    """The verdict on one finite-class equilibrium in ``full``; each value is its text (printed, JSON).
+
+    ``CertificationStatus("refuted")`` reads the text; any other text is refused with a
+    :class:`ModelError` that names the allowed ones.
+    """
+
+    CERTIFIED = "certified"
+    """Every deviation bound is certified exactly, so whether it survives is exact."""
+    REFUTED = "refuted"
+    """It is certainly not an equilibrium of ``full``: a certified deviation beats it."""
+    SURVIVES_CANDIDATES = "survives the MIP candidates (not certified)"
+    """No certified deviation beats it, but some bounds are MIP candidates only."""
+    NOT_CERTIFIED = "NOT certified"
+    """Some deviation bound could not be certified exactly."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> NoReturn:
+        raise ModelError(f"unknown certification status {value!r}; use one of {_allowed(cls)}")
+
+
+class FullResultStatus(enum.Enum):
+    """How far the survivors of a :class:`FullResult` can be trusted; each value is its text.
+
+    ``FullResultStatus("certified exact")`` reads the text; any other text is refused with a
+    :class:`ModelError` that names the allowed ones.
+    """
+
+    CERTIFIED_EXACT = "certified exact"
+    """Every deviation bound of the equilibria checked is certified exactly."""
+    CANDIDATES = (
+        "not certified: some deviation bounds are MIP candidates, so every refutation is exact "
+        "but a survivor may still have a better deviation"
+    )
+    """Every bound is at least a certified MIP candidate: an exact lower bound on the supremum."""
+    NOT_CERTIFIED = "NOT certified"
+    """Some deviation bound could not be certified exactly."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> NoReturn:
+        raise ModelError(f"unknown full result status {value!r}; use one of {_allowed(cls)}")
+
+
+def _allowed(statuses: type[enum.Enum]) -> str:
+    """The texts of an Enum's members, quoted, for a message."""
+    return ", ".join(repr(member.value) for member in statuses)
 
 
 @dataclass(frozen=True)
@@ -100,15 +151,15 @@ class FullCertification:
         return not self.survives and all(b.candidate_certified for b in self.all_bounds)
 
     @property
-    def status(self) -> str:
-        """The verdict: ``certified``, ``refuted``, ``survives the MIP candidates …`` or ``NOT certified``."""
+    def status(self) -> CertificationStatus:
+        """The verdict: certified, refuted, surviving the MIP candidates only, or not certified."""
         if self.certified:
-            return "certified"
+            return CertificationStatus.CERTIFIED
         if self.refuted_exactly:
-            return "refuted"
+            return CertificationStatus.REFUTED
         if self.survives and all(b.candidate_certified for b in self.all_bounds):
-            return "survives the MIP candidates (not certified)"
-        return "NOT certified"
+            return CertificationStatus.SURVIVES_CANDIDATES
+        return CertificationStatus.NOT_CERTIFIED
 
 
 def selections(game: Game, rules: Sequence[Rule], users: Sequence[int]) -> list[list[Option]]:
@@ -226,22 +277,26 @@ class FullResult:
     complete: bool = True
 
     @property
-    def status(self) -> str:
-        """How far the survivors can be trusted, in words.
-
-        Interrupted, it says how many equilibria of the finite class were checked, how far their
-        bounds are certified, and that the others are not certified at all.
-        """
+    def status(self) -> FullResultStatus:
+        """How far the survivors can be trusted; interrupted, how far the equilibria checked can be."""
         # ``certified`` is False whenever the result is incomplete: judge the equilibria checked.
         if self.certified or (not self.complete and all(c.certified for c in self.certifications)):
-            trust = "certified exact"
-        elif all(b.candidate_certified for c in self.certifications for b in c.all_bounds):
-            trust = (
-                "not certified: some deviation bounds are MIP candidates, so every refutation is exact "
-                "but a survivor may still have a better deviation"
-            )
-        else:
-            trust = "NOT certified"
+            return FullResultStatus.CERTIFIED_EXACT
+        if all(b.candidate_certified for c in self.certifications for b in c.all_bounds):
+            return FullResultStatus.CANDIDATES
+        return FullResultStatus.NOT_CERTIFIED
+
+    def describe(self) -> str:
+        """The status in words, as printed and in JSON.
+
+        Returns
+        -------
+        str
+            The text of :attr:`status` when complete. Interrupted, it says how many equilibria of
+            the finite class were checked, how far their bounds are certified, and that the others
+            are not certified at all.
+        """
+        trust = self.status.value
         if self.complete:
             return trust
         checked, found = len(self.certifications), len(self.finite.equilibria)

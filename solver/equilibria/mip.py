@@ -52,20 +52,21 @@ regret is the sum of the positive parts of its regrets in the users' games), the
 as the enumeration does.
 
 The solver's answers are candidates only: every profile is re-verified in exact arithmetic
-(:func:`solver.equilibria.enumeration.verify_profile`, or the same scanner for a user's slice), and every
+(:func:`solver.equilibria.regret.verify_profile`, or the same kernel for a user's slice), and every
 reported number comes from that verification, never from the solver. Completeness rests on the
 solver's final verdict "infeasible", with the margin η on the side of admitting too much.
 """
 
 from __future__ import annotations
 
+import enum
 import itertools
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, NoReturn
 
 import pulp
 
@@ -96,6 +97,24 @@ _TOLERANCE_WARNING = 1e-5
 """Below this, the margin between distinct exact values is close to the solver's tolerances."""
 
 
+class Sense(enum.Enum):
+    """Which extreme of a user's equilibrium utilities is sought; each value is its text.
+
+    ``Sense("min")`` reads the text; any other text is refused with a :class:`ModelError` that
+    names the allowed ones.
+    """
+
+    MINIMIZE = "min"
+    """Her worst equilibrium."""
+    MAXIMIZE = "max"
+    """Her best equilibrium."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> NoReturn:
+        allowed = ", ".join(repr(member.value) for member in cls)
+        raise ModelError(f"unknown sense {value!r}; use one of {allowed}")
+
+
 @dataclass(frozen=True)
 class ExtremeEquilibrium:
     """A user's lowest or highest utility over all equilibria, found by the MIP and re-verified.
@@ -104,8 +123,8 @@ class ExtremeEquilibrium:
     ----------
     user : int
         Index of the user.
-    sense : str
-        ``"min"`` (her worst equilibrium) or ``"max"`` (her best).
+    sense : Sense
+        Her worst equilibrium (``Sense.MINIMIZE``) or her best (``Sense.MAXIMIZE``).
     utility : Fraction or None
         The extreme utility, exact; None when the game has no equilibrium.
     witness : tuple of Equilibrium
@@ -118,7 +137,7 @@ class ExtremeEquilibrium:
     """
 
     user: int
-    sense: str
+    sense: Sense
     utility: Fraction | None
     witness: tuple[Equilibrium, ...]
     exact: bool
@@ -691,7 +710,7 @@ def _solve_personalized(
 def find_extreme_equilibrium_mip(
     game: Game,
     user: int,
-    sense: Literal["min", "max"] = "min",
+    sense: Sense = Sense.MINIMIZE,
     delta: Fraction = ZERO,
     policy: TiePolicy = TiePolicy.FAVOURABLE,
     solver: Any = None,
@@ -712,8 +731,9 @@ def find_extreme_equilibrium_mip(
         The personalized or anonymous game.
     user : int
         Index of the user (one of ``game.users``).
-    sense : {"min", "max"}
-        Her worst or her best equilibrium.
+    sense : Sense
+        Her worst (``Sense.MINIMIZE``) or her best (``Sense.MAXIMIZE``) equilibrium; text such as
+        ``"min"`` is read with ``Sense("min")``.
     delta : Fraction
         δ of δ-equilibrium.
     policy : TiePolicy
@@ -730,8 +750,10 @@ def find_extreme_equilibrium_mip(
     ExtremeEquilibrium
         Her exact extreme utility with an equilibrium attaining it, or None if there is none.
     """
-    if sense not in ("min", "max"):
-        raise ModelError(f"sense must be 'min' or 'max', got {sense!r}")
+    if not isinstance(sense, Sense):
+        raise ModelError(
+            f"sense must be Sense.MINIMIZE or Sense.MAXIMIZE, got {sense!r}; read text with Sense(text)"
+        )
     if user not in game.users:
         raise ModelError(f"user index {user} is not one of the game's users {game.users}")
     if delta < 0:
@@ -752,14 +774,14 @@ def _step(levels: Sequence[Fraction]) -> Fraction | None:
 def _optimise(
     models: Sequence[_Model],
     objective: Expression,
-    sense: str,
+    sense: Sense,
     levels: Sequence[Fraction],
     check: Any,
     session: _Session,
 ) -> tuple[Fraction | None, Any]:
     """Optimise, verify each optimum with ``check(profiles)`` and certify the last by infeasibility."""
     problem = models[0].problem
-    problem.sense = pulp.LpMinimize if sense == "min" else pulp.LpMaximize
+    problem.sense = pulp.LpMinimize if sense is Sense.MINIMIZE else pulp.LpMaximize
     problem.setObjective(objective)
     step = _step(levels)
     if step is not None and step < _TOLERANCE_WARNING:
@@ -787,13 +809,13 @@ def _optimise(
             )
             continue
         value, found = verified
-        if best is not None and (value >= best if sense == "min" else value <= best):
+        if best is not None and (value >= best if sense is Sense.MINIMIZE else value <= best):
             session.disagree(f"the MIP proposed {chosen} with utility {value}, no better than {best}")
             break
         best, witness = value, found
         if step is None:
             break
-        if sense == "min":
+        if sense is Sense.MINIMIZE:
             _add(problem, objective <= float(best - step))
         else:
             _add(problem, objective >= float(best + step))
@@ -803,7 +825,7 @@ def _optimise(
 def _extreme_anonymous(
     game: Game,
     user: int,
-    sense: str,
+    sense: Sense,
     delta: Fraction,
     policy: TiePolicy,
     session: _Session,
@@ -830,7 +852,7 @@ def _extreme_anonymous(
 def _extreme_personalized(
     game: Game,
     user: int,
-    sense: str,
+    sense: Sense,
     delta: Fraction,
     policy: TiePolicy,
     session: _Session,

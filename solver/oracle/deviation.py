@@ -14,10 +14,12 @@ optimal": exactly a value the exhaustive oracle would have maximised over, so at
 
 from __future__ import annotations
 
+import enum
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NoReturn
 
 from solver.conversation.protocol import ConversationTree
 from solver.conversation.rules import Rule
@@ -31,6 +33,7 @@ from solver.oracle.problem import (
     DEFAULT_CHOICE_LIMIT,
     DEFAULT_MIP_TIME_LIMIT,
     DeviationContext,
+    OracleMethod,
     OracleOptions,
     UserChoice,
 )
@@ -168,6 +171,26 @@ class DeviationProgram:
     rows: tuple[Identity, ...] = ()
 
 
+class DeviationStatus(enum.Enum):
+    """How far a :class:`DeviationBound` is certified; each value is its text, as printed and in JSON.
+
+    ``DeviationStatus("certified exact")`` reads the text; any other text is refused with a
+    :class:`ModelError` that names the allowed ones.
+    """
+
+    CERTIFIED_EXACT = "certified exact"
+    """The exact supremum: every combination of choices solved, every linear program certified."""
+    CANDIDATE = "certified candidate, not certified optimal"
+    """From the MIP: an exact lower bound on the supremum, which may be higher."""
+    NOT_CERTIFIED = "NOT certified"
+    """Some linear program could not be certified exactly."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> NoReturn:
+        allowed = ", ".join(repr(member.value) for member in cls)
+        raise ModelError(f"unknown deviation bound status {value!r}; use one of {allowed}")
+
+
 @dataclass(frozen=True)
 class DeviationBound:
     """Provider j's supremum payoff over all mixed rules, with the others' rules fixed.
@@ -216,13 +239,13 @@ class DeviationBound:
     notes: tuple[str, ...] = ()
 
     @property
-    def status(self) -> str:
-        """``certified exact``, ``certified candidate, not certified optimal`` or ``NOT certified``."""
+    def status(self) -> DeviationStatus:
+        """How far ``value`` is certified: exact, a certified MIP candidate, or not certified."""
         if self.certified:
-            return "certified exact"
+            return DeviationStatus.CERTIFIED_EXACT
         if not self.exhaustive and self.candidate_certified:
-            return "certified candidate, not certified optimal"
-        return "NOT certified"
+            return DeviationStatus.CANDIDATE
+        return DeviationStatus.NOT_CERTIFIED
 
 
 def _term(
@@ -683,7 +706,7 @@ def solve_deviation(
     rules: Sequence[Sequence[Rule]],
     limit: int = DEFAULT_CHOICE_LIMIT,
     *,
-    method: str = "auto",
+    method: OracleMethod = OracleMethod.AUTO,
     time_limit: float | None = DEFAULT_MIP_TIME_LIMIT,
     selection: Sequence[tuple[int, Fraction]] | None = None,
 ) -> DeviationBound:
@@ -705,10 +728,10 @@ def solve_deviation(
         ``rules[u][k]``: the rule provider k offers the u-th user.
     limit : int
         The largest number of linear programs solved one by one.
-    method : {"auto", "exhaustive", "mip"}
-        ``exhaustive`` solves every combination of the users' choices (refused above ``limit``);
-        ``mip`` asks the mixed-integer program of :mod:`solver.oracle.mip` for the choices and
-        certifies that candidate; ``auto`` is exhaustive up to ``limit`` and the MIP above it.
+    method : OracleMethod
+        ``EXHAUSTIVE`` solves every combination of the users' choices (refused above ``limit``);
+        ``MIP`` asks the mixed-integer program of :mod:`solver.oracle.mip` for the choices and
+        certifies that candidate; ``AUTO`` is exhaustive up to ``limit`` and the MIP above it.
     time_limit : float or None
         Seconds the MIP solver may spend.
     selection : sequence of (int, Fraction), optional
@@ -725,15 +748,14 @@ def solve_deviation(
     Raises
     ------
     ClassTooLargeError
-        With ``method="exhaustive"``, when there are more combinations than ``limit``.
+        With ``OracleMethod.EXHAUSTIVE``, when there are more combinations than ``limit``.
     """
     OracleOptions(limit, method, time_limit)  # validates them
     outside = _Outside.of(instance, provider, users, rules, selection)
-    if method == "auto":
-        method = (
-            "exhaustive" if _program_count(instance, provider, users, outside.may_stay) <= limit else "mip"
-        )
-    if method == "mip":
+    if method is OracleMethod.AUTO:
+        small = _program_count(instance, provider, users, outside.may_stay) <= limit
+        method = OracleMethod.EXHAUSTIVE if small else OracleMethod.MIP
+    if method is OracleMethod.MIP:
         return _solve_by_mip(instance, provider, users, rules, outside, time_limit, selection)
     context = DeviationContext(instance, provider)
     best: tuple[Fraction, DeviationProgram, LPSolution] | None = None
@@ -830,7 +852,7 @@ def solve_commitment(
     users: Sequence[int] | None = None,
     limit: int = DEFAULT_CHOICE_LIMIT,
     *,
-    method: str = "auto",
+    method: OracleMethod = OracleMethod.AUTO,
     time_limit: float | None = DEFAULT_MIP_TIME_LIMIT,
 ) -> DeviationBound:
     """A single provider's optimal commitment over all mixed rules: the persuasion optimum.
@@ -844,7 +866,7 @@ def solve_commitment(
         personalized game's slice).
     limit : int
         The largest number of linear programs solved one by one.
-    method : {"auto", "exhaustive", "mip"}
+    method : OracleMethod
         As in :func:`solve_deviation`.
     time_limit : float or None
         Seconds the MIP solver may spend.
@@ -871,7 +893,9 @@ __all__ = [
     "VARIABLE_FIELDS",
     "DeviationBound",
     "DeviationProgram",
+    "DeviationStatus",
     "Identity",
+    "OracleMethod",
     "OracleOptions",
     "build_program",
     "count_choices",

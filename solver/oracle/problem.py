@@ -7,9 +7,11 @@ makes the choices binaries.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NoReturn
 
 from solver.conversation.protocol import ConversationTree
 from solver.conversation.rules import Rule
@@ -23,8 +25,28 @@ DEFAULT_CHOICE_LIMIT = 20_000
 DEFAULT_MIP_TIME_LIMIT = 120.0
 """Seconds CBC may spend on one deviation program before its best solution so far is taken."""
 
-METHODS = ("auto", "exhaustive", "mip")
-"""The oracle's ways of covering the users' choices (see :func:`solve_deviation`)."""
+
+class OracleMethod(enum.Enum):
+    """How the deviation oracle covers the users' choices (SPEC.md §9); each value is its text.
+
+    ``OracleMethod("mip")`` reads the text (as the command line's ``--oracle`` gives it); any other
+    text is refused with a :class:`ModelError` that names the allowed ones.
+    """
+
+    AUTO = "auto"
+    """Exhaustive up to the choice limit, the MIP candidate above it."""
+    EXHAUSTIVE = "exhaustive"
+    """Every combination of the users' choices, one linear program each: exact."""
+    MIP = "mip"
+    """The mixed-integer program picks the choices: a certified candidate."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> NoReturn:
+        raise ModelError(f"unknown oracle method {value!r}; use one of {', '.join(METHODS)}")
+
+
+METHODS = tuple(method.value for method in OracleMethod)
+"""The texts of :class:`OracleMethod`, in order: what the command line accepts."""
 
 
 @dataclass(frozen=True)
@@ -35,19 +57,22 @@ class OracleOptions:
     ----------
     limit : int
         The largest number of choice combinations solved one by one (exactly).
-    method : {"auto", "exhaustive", "mip"}
-        ``auto``: exhaustive up to ``limit``, the MIP candidate above it.
+    method : OracleMethod
+        ``AUTO``: exhaustive up to ``limit``, the MIP candidate above it.
     time_limit : float or None
         Seconds the MIP solver may spend on one deviation.
     """
 
     limit: int = DEFAULT_CHOICE_LIMIT
-    method: str = "auto"
+    method: OracleMethod = OracleMethod.AUTO
     time_limit: float | None = DEFAULT_MIP_TIME_LIMIT
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ModelError(f"unknown oracle method {self.method!r}; use one of {', '.join(METHODS)}")
+        if not isinstance(self.method, OracleMethod):
+            raise ModelError(
+                f"the oracle method must be an OracleMethod ({', '.join(m.name for m in OracleMethod)}), "
+                f"got {self.method!r}; read text with OracleMethod(text)"
+            )
         if self.limit < 0:
             raise ModelError(f"the choice limit must be a non-negative integer, got {self.limit}")
         if self.time_limit is not None and not self.time_limit > 0:
@@ -161,6 +186,7 @@ __all__ = [
     "DEFAULT_MIP_TIME_LIMIT",
     "METHODS",
     "DeviationContext",
+    "OracleMethod",
     "OracleOptions",
     "UserChoice",
 ]
