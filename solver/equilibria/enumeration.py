@@ -73,7 +73,7 @@ def solve_equilibria(
 def _solve_anonymous(
     game: Game, delta: Fraction, policy: TiePolicy, progress: ProgressHook | None, limit: int
 ) -> SolveResult:
-    scanner = RegretKernel(game, policy, delta)
+    kernel = RegretKernel(game, policy, delta)
     found: list[Equilibrium] = []
     complete = True
     total = game.profile_count()
@@ -81,7 +81,7 @@ def _solve_anonymous(
         for count, profile in enumerate(_profiles(game)):
             if count % PROGRESS_STEP == 0:
                 report(progress, "anonymous game", count, total)
-            equilibrium = examine(game, scanner, profile, limit)
+            equilibrium = examine(game, kernel, profile, limit)
             if equilibrium is not None:
                 found.append(equilibrium)
     except KeyboardInterrupt:
@@ -103,11 +103,11 @@ def _solve_anonymous(
 
 
 def _scan_slice(
-    game: Game, scanner: RegretKernel, bound: Sequence[int] | None, progress: ProgressHook | None
+    game: Game, kernel: RegretKernel, bound: Sequence[int] | None, progress: ProgressHook | None
 ) -> tuple[list[Candidate], list[int]]:
     """Profiles of one user's game with a selection whose regrets are all ≤ ``bound`` (δ if None)."""
-    m = scanner.m
-    limit = [scanner.delta] * m if bound is None else list(bound)
+    m = kernel.m
+    limit = [kernel.delta] * m if bound is None else list(bound)
     lowest = [0] * m
     candidates = []
     task = f"user {game.instance.users[game.users[0]].label}"
@@ -115,7 +115,7 @@ def _scan_slice(
     for count, profile in enumerate(_profiles(game)):
         if count % PROGRESS_STEP == 0:
             report(progress, task, count, total)
-        candidate = candidate_at(scanner, profile)
+        candidate = candidate_at(kernel, profile)
         for regret in candidate.regrets:
             for j in range(m):
                 lowest[j] = min(lowest[j], regret[j])
@@ -127,14 +127,14 @@ def _scan_slice(
 def _solve_personalized(
     game: Game, delta: Fraction, policy: TiePolicy, progress: ProgressHook | None, limit: int
 ) -> SolveResult:
-    slices, scanners, _ = slice_kernels(game, policy, delta)
+    slices, kernels, _ = slice_kernels(game, policy, delta)
     complete = True
     candidates: list[list[Candidate]] = []
     try:
         # A regret above δ for one user cannot be offset by another user (positive parts add
         # up, see recombine), so each user's candidates are her profiles within δ.
-        for part, scanner in zip(slices, scanners):
-            candidates.append(_scan_slice(part, scanner, None, progress)[0])
+        for part, kernel in zip(slices, kernels):
+            candidates.append(_scan_slice(part, kernel, None, progress)[0])
     except KeyboardInterrupt:
         complete = False
     if not complete:
@@ -152,4 +152,4 @@ def _solve_personalized(
             (None,) * len(game.instance.users),
             ("interrupted before the users' games were recombined",),
         )
-    return personalized_result(game, slices, scanners, candidates, delta, policy, limit, separable=True)
+    return personalized_result(game, slices, kernels, candidates, delta, policy, limit, separable=True)

@@ -668,13 +668,13 @@ def _profiles(model: _Model, session: _Session) -> list[Profile]:
 def _solve_personalized(
     game: Game, delta: Fraction, policy: TiePolicy, session: _Session, limit: int
 ) -> SolveResult:
-    slices, scanners, delta_scaled = slice_kernels(game, policy, delta)
+    slices, kernels, delta_scaled = slice_kernels(game, policy, delta)
     m = len(game.instance.providers)
-    scale = scanners[0].scale
+    scale = kernels[0].scale
     margin = _margin(scale, session)
     bound = [delta_scaled] * m
     candidates: list[list[Candidate]] = []
-    for u, (part, scanner) in enumerate(zip(slices, scanners)):
+    for u, (part, kernel) in enumerate(zip(slices, kernels)):
         # Positive parts of regrets add up over users (see recombine), so a profile of one
         # user's game takes part in a whole-game equilibrium only if its own regrets are within δ.
         problem = _problem(f"candidates_{u}")
@@ -682,7 +682,7 @@ def _solve_personalized(
         model.require([delta] * m, margin)
         found = []
         for profile in _profiles(model, session):
-            candidate = candidate_at(scanner, profile)
+            candidate = candidate_at(kernel, profile)
             if is_within(candidate, bound):
                 found.append(candidate)
             else:
@@ -694,7 +694,7 @@ def _solve_personalized(
     return personalized_result(
         game,
         slices,
-        scanners,
+        kernels,
         candidates,
         delta,
         policy,
@@ -858,8 +858,8 @@ def _extreme_personalized(
     session: _Session,
     limit: int,
 ) -> ExtremeEquilibrium:
-    slices, scanners, delta_scaled = slice_kernels(game, policy, delta)
-    margin = _margin(scanners[0].scale, session)
+    slices, kernels, delta_scaled = slice_kernels(game, policy, delta)
+    margin = _margin(kernels[0].scale, session)
     problem = _problem("extreme")
     models = [_Model(problem, part, policy, f"u{u}_") for u, part in enumerate(slices)]
     m = len(game.instance.providers)
@@ -874,13 +874,11 @@ def _extreme_personalized(
     position = game.users.index(user)
 
     def check(profiles: tuple[Profile, ...]) -> tuple[Fraction, tuple[Equilibrium, ...]] | None:
-        candidates = [[candidate_at(s, p)] for s, p in zip(scanners, profiles)]
+        candidates = [[candidate_at(s, p)] for s, p in zip(kernels, profiles)]
         _, count = recombine(candidates, delta_scaled, m, limit, separable=False)
         if count == 0:
             return None
-        result = personalized_result(
-            game, slices, scanners, candidates, delta, policy, limit, separable=False
-        )
+        result = personalized_result(game, slices, kernels, candidates, delta, policy, limit, separable=False)
         return result.equilibria[position].outcomes[0].utility, result.equilibria
 
     utility, witness = _optimise(

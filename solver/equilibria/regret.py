@@ -49,7 +49,23 @@ class _Reaction:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A profile of a personalized slice with, per selection, its payoffs and regrets."""
+    """A profile of a personalized game's one-user game with, per selection, its payoffs and regrets.
+
+    The personalized game is searched user by user and recombined (SPEC.md §5); a candidate keeps
+    what the recombination needs, on its kernel's integer scale.
+
+    Attributes
+    ----------
+    profile : tuple of int
+        The index of each provider's rule in its class.
+    options : tuple of Option
+        The user's best-response selections at the profile (SPEC.md §4): the provider she uses and
+        every provider's scaled payoff from her.
+    regrets : tuple of tuple of int
+        Per selection, each provider's scaled regret ``Dev_j − Π_j`` (SPEC.md §5).
+    deviations : tuple of tuple of int
+        Per selection, each provider's scaled best deviation payoff ``Dev_j``.
+    """
 
     profile: tuple[int, ...]
     options: tuple[Option, ...]
@@ -58,7 +74,45 @@ class Candidate:
 
 
 class RegretKernel:
-    """Integer lookups over one game's response table."""
+    """Integer lookups over one game's response table: payoffs, best deviations and regrets.
+
+    Every payoff of the table and δ are scaled by their common denominator ``scale``, so that a
+    profile's payoffs ``Π_j(σ, b)``, each provider's best deviation ``Dev_j(σ, b)`` with the users
+    reacting as SPEC.md §4 says under ``policy``, and the equilibrium condition of SPEC.md §5 are
+    integer arithmetic. Best deviations are cached by the other providers' rules.
+
+    Parameters
+    ----------
+    game : Game
+        The game: anonymous, or a personalized game (usually one of its one-user games).
+    policy : TiePolicy
+        How users break ties when a deviation is evaluated (SPEC.md §4).
+    delta : Fraction
+        δ of δ-equilibrium (SPEC.md §5).
+
+    Attributes
+    ----------
+    game : Game
+        The game.
+    policy : TiePolicy
+        The tie policy.
+    scale : int
+        The common denominator: a scaled number ``v`` stands for ``v / scale``.
+    delta : int
+        δ, scaled.
+    m : int
+        The number of providers.
+    sizes : tuple of int
+        The number of rules in each provider's class.
+    values : list
+        ``values[u][k][r]``: the u-th user's value ``V_i`` of provider k's r-th rule (exact).
+    payoffs : list
+        ``payoffs[u][k][r]``: for each of her optimal outcome laws there, every provider's scaled
+        payoff, the canonical law first.
+    best, worst : list
+        ``best[u][k][r][j]`` and ``worst[u][k][r][j]``: the largest and smallest of those payoffs
+        for provider j.
+    """
 
     def __init__(self, game: Game, policy: TiePolicy, delta: Fraction) -> None:
         self.game = game
@@ -139,10 +193,24 @@ class RegretKernel:
     def deviation(self, j: int, profile: Sequence[int], selection: Sequence[Option]) -> int:
         """Provider j's best payoff from a change of its rule, at (σ, b) (SPEC.md §4, §5).
 
-        Users react as :func:`solver.responses.response.deviation_payoff_from_user` says: one whom j attracts
-        takes j's new rule; one who stays with her provider k ≠ j keeps ``b_i``; one who leaves j
-        re-chooses among the others. Only rules other than ``σ_j`` are deviations (case 1): with
-        no other rule, the deviation payoff is ``Π_j(σ, b)``.
+        Users react as :func:`solver.responses.response.deviation_payoff_from_user` says: one whom j
+        attracts takes j's new rule; one who stays with her provider k ≠ j keeps ``b_i``; one who
+        leaves j re-chooses among the others. Only rules other than ``σ_j`` are deviations (case 1):
+        with no other rule, the deviation payoff is ``Π_j(σ, b)``.
+
+        Parameters
+        ----------
+        j : int
+            The deviator.
+        profile : sequence of int
+            σ: the index of each provider's rule in its class.
+        selection : sequence of Option
+            b: per user of the game, her selection at σ.
+
+        Returns
+        -------
+        int
+            ``Dev_j(σ, b)``, scaled: the largest payoff over j's rules other than ``σ_j``.
         """
         current = profile[j]
         if self.sizes[j] == 1:
@@ -174,7 +242,23 @@ class RegretKernel:
         return second if best_rule == current else best
 
     def options(self, u: int, profile: Sequence[int]) -> tuple[tuple[Option, ...], Fraction]:
-        """Every selection of the u-th user at a profile, and her utility."""
+        """Every best-response selection of the u-th user at a profile, and her utility (SPEC.md §4).
+
+        Parameters
+        ----------
+        u : int
+            The user's position among the game's users.
+        profile : sequence of int
+            σ: the index of each provider's rule in its class.
+
+        Returns
+        -------
+        options : tuple of Option
+            Each distinct (provider, scaled payoffs) among her optimal providers and their optimal
+            outcome laws, providers in file order and the canonical law first.
+        utility : Fraction
+            Her utility ``max_k V_i(σ_k)``, exact.
+        """
         values = self.values[u]
         top = max(values[k][profile[k]] for k in range(self.m))
         seen: list[Option] = []
@@ -186,6 +270,18 @@ class RegretKernel:
         return tuple(seen), top
 
     def fraction(self, value: int) -> Fraction:
+        """A scaled number as the exact number it stands for.
+
+        Parameters
+        ----------
+        value : int
+            A number on this kernel's scale.
+
+        Returns
+        -------
+        Fraction
+            ``value / scale``.
+        """
         return Fraction(value, self.scale)
 
 
@@ -194,10 +290,35 @@ Admissible = tuple[tuple[Option, ...], tuple[int, ...]]
 
 
 def admissible_selections(
-    scanner: RegretKernel, profile: tuple[int, ...], options: Sequence[Sequence[Option]], limit: int
+    kernel: RegretKernel, profile: tuple[int, ...], options: Sequence[Sequence[Option]], limit: int
 ) -> list[Admissible]:
-    """Every combination of selections b with Π_j(σ, b) ≥ Dev_j(σ, b) − δ for all j."""
-    m = scanner.m
+    """Every selection b that makes (σ, b) an equilibrium: ``Π_j(σ, b) ≥ Dev_j(σ, b) − δ`` for all j.
+
+    SPEC.md §5's condition, with deviations evaluated as SPEC.md §4 says, over every combination
+    of the users' best-response selections.
+
+    Parameters
+    ----------
+    kernel : RegretKernel
+        The game's kernel.
+    profile : tuple of int
+        σ: the index of each provider's rule in its class.
+    options : sequence of sequence of Option
+        Per user of the game, her selections at σ (:meth:`RegretKernel.options`).
+    limit : int
+        The most combinations of selections examined.
+
+    Returns
+    -------
+    list of Admissible
+        The admissible combinations, in product order, each with every provider's ``Dev_j``.
+
+    Raises
+    ------
+    ClassTooLargeError
+        When there are more combinations than ``limit``.
+    """
+    m = kernel.m
     size = math.prod(len(o) for o in options)
     if size > limit:
         raise ClassTooLargeError("the best-response selections of one profile", size, limit, Limit.SELECTION)
@@ -205,8 +326,8 @@ def admissible_selections(
     for combination in itertools.product(*options):
         deviations = []
         for j in range(m):
-            deviation = scanner.deviation(j, profile, combination)
-            if sum(o[1][j] for o in combination) < deviation - scanner.delta:
+            deviation = kernel.deviation(j, profile, combination)
+            if sum(o[1][j] for o in combination) < deviation - kernel.delta:
                 break
             deviations.append(deviation)
         else:
@@ -216,13 +337,37 @@ def admissible_selections(
 
 def equilibrium_at(
     game: Game,
-    scanner: RegretKernel,
+    kernel: RegretKernel,
     profile: tuple[int, ...],
     utilities: Sequence[Fraction],
     options: Sequence[Sequence[Option]],
     admissible: Sequence[Admissible],
 ) -> Equilibrium:
-    m = scanner.m
+    """The equilibrium (σ, b) at a profile, over its admissible selections (SPEC.md §5).
+
+    Parameters
+    ----------
+    game : Game
+        The game the profile is played in.
+    kernel : RegretKernel
+        Its kernel.
+    profile : tuple of int
+        σ: the index of each provider's rule in its class.
+    utilities : sequence of Fraction
+        Per user of the game, her utility at σ.
+    options : sequence of sequence of Option
+        Per user, her selections at σ, canonical first (:meth:`RegretKernel.options`).
+    admissible : sequence of Admissible
+        The selections b that make (σ, b) an equilibrium; not empty.
+
+    Returns
+    -------
+    Equilibrium
+        σ's rules, each user's outcome and the selections she makes in some admissible b, and each
+        provider's range of payoffs and of best deviation payoffs over them, exact; ``canonical``
+        when every user's canonical selection is admissible together.
+    """
+    m = kernel.m
     combinations = [c for c, _ in admissible]
     totals = [[sum(o[1][j] for o in c) for c in combinations] for j in range(m)]
     deviations = [[d[j] for _, d in admissible] for j in range(m)]
@@ -233,7 +378,7 @@ def equilibrium_at(
             utilities[u],
             tuple(sorted({c[u][0] for c in combinations})),
             tuple(
-                (k, tuple(scanner.fraction(p) for p in vector))
+                (k, tuple(kernel.fraction(p) for p in vector))
                 for k, vector in options[u]
                 if any(c[u] == (k, vector) for c in combinations)
             ),
@@ -245,13 +390,28 @@ def equilibrium_at(
         profile=profile,
         rules=tuple(game.rules[j][r] for j, r in enumerate(profile)),
         outcomes=outcomes,
-        payoffs=tuple((scanner.fraction(min(t)), scanner.fraction(max(t))) for t in totals),
-        deviations=tuple((scanner.fraction(min(d)), scanner.fraction(max(d))) for d in deviations),
+        payoffs=tuple((kernel.fraction(min(t)), kernel.fraction(max(t))) for t in totals),
+        deviations=tuple((kernel.fraction(min(d)), kernel.fraction(max(d))) for d in deviations),
         canonical=canonical,
     )
 
 
 def extremes(game: Game, equilibria: Sequence[Equilibrium]) -> tuple[tuple[Fraction | None, ...], ...]:
+    """Each user's worst and best utility over some equilibria (SPEC.md §5).
+
+    Parameters
+    ----------
+    game : Game
+        The game; its instance gives the users.
+    equilibria : sequence of Equilibrium
+        The equilibria, of the whole game or of its one-user games.
+
+    Returns
+    -------
+    tuple of (tuple of Fraction or None)
+        ``(worst, best)``: per user of the instance, her lowest and highest utility over the
+        equilibria that include her; None when none does.
+    """
     n = len(game.instance.users)
     worst: list[Fraction | None] = [None] * n
     best: list[Fraction | None] = [None] * n
@@ -263,14 +423,36 @@ def extremes(game: Game, equilibria: Sequence[Equilibrium]) -> tuple[tuple[Fract
     return tuple(worst), tuple(best)
 
 
-def examine(game: Game, scanner: RegretKernel, profile: tuple[int, ...], limit: int) -> Equilibrium | None:
-    """The equilibrium at a profile of a game over all its users jointly, or None."""
-    users = [scanner.options(u, profile) for u in range(len(game.users))]
+def examine(game: Game, kernel: RegretKernel, profile: tuple[int, ...], limit: int) -> Equilibrium | None:
+    """Decide whether a profile is an equilibrium of a game over all its users jointly (SPEC.md §4, §5).
+
+    Parameters
+    ----------
+    game : Game
+        The game.
+    kernel : RegretKernel
+        Its kernel.
+    profile : tuple of int
+        σ: the index of each provider's rule in its class.
+    limit : int
+        The most combinations of the users' best-response selections examined.
+
+    Returns
+    -------
+    Equilibrium or None
+        The equilibrium with its admissible selections, or None when no selection is admissible.
+
+    Raises
+    ------
+    ClassTooLargeError
+        When the users have more combinations of selections than ``limit``.
+    """
+    users = [kernel.options(u, profile) for u in range(len(game.users))]
     options = [o for o, _ in users]
-    admissible = admissible_selections(scanner, profile, options, limit)
+    admissible = admissible_selections(kernel, profile, options, limit)
     if not admissible:
         return None
-    return equilibrium_at(game, scanner, profile, [v for _, v in users], options, admissible)
+    return equilibrium_at(game, kernel, profile, [v for _, v in users], options, admissible)
 
 
 def verify_profile(
@@ -313,36 +495,82 @@ def verify_profile(
     return examine(game, RegretKernel(game, policy, Fraction(delta)), profile, selection_limit)
 
 
-def candidate_at(scanner: RegretKernel, profile: tuple[int, ...]) -> Candidate:
-    """A profile of a one-user game with every selection's payoffs and regrets ``Dev_j − Π_j``."""
-    options, _ = scanner.options(0, profile)
-    deviations = tuple(tuple(scanner.deviation(j, profile, (o,)) for j in range(scanner.m)) for o in options)
-    regrets = tuple(tuple(d[j] - o[1][j] for j in range(scanner.m)) for o, d in zip(options, deviations))
+def candidate_at(kernel: RegretKernel, profile: tuple[int, ...]) -> Candidate:
+    """A profile of a one-user game with every selection's payoffs and regrets (SPEC.md §4, §5).
+
+    Parameters
+    ----------
+    kernel : RegretKernel
+        The kernel of a game over one user.
+    profile : tuple of int
+        σ: the index of each provider's rule in its class.
+
+    Returns
+    -------
+    Candidate
+        Her selections at σ and, per selection, each provider's ``Dev_j`` and regret
+        ``Dev_j − Π_j``, scaled.
+    """
+    options, _ = kernel.options(0, profile)
+    deviations = tuple(tuple(kernel.deviation(j, profile, (o,)) for j in range(kernel.m)) for o in options)
+    regrets = tuple(tuple(d[j] - o[1][j] for j in range(kernel.m)) for o, d in zip(options, deviations))
     return Candidate(profile, options, regrets, deviations)
 
 
 def is_within(candidate: Candidate, bound: Sequence[int]) -> bool:
-    """Whether some selection of a candidate has every regret within ``bound``."""
+    """Whether some selection of a candidate has every provider's regret within a bound (SPEC.md §5).
+
+    Parameters
+    ----------
+    candidate : Candidate
+        A profile of a one-user game.
+    bound : sequence of int
+        Per provider, the largest regret allowed, on the candidate's scale.
+
+    Returns
+    -------
+    bool
+        True when some selection has ``regret_j ≤ bound[j]`` for every provider j.
+    """
     return any(all(r[j] <= bound[j] for j in range(len(bound))) for r in candidate.regrets)
 
 
 def slice_kernels(
     game: Game, policy: TiePolicy, delta: Fraction
 ) -> tuple[tuple[Game, ...], list[RegretKernel], int]:
-    """The personalized game's one-user games, their scanners on one common scale, and δ scaled."""
+    """The personalized game's one-user games and their kernels on one common scale (SPEC.md §5).
+
+    Parameters
+    ----------
+    game : Game
+        A personalized game.
+    policy : TiePolicy
+        How users break ties when a deviation is evaluated (SPEC.md §4).
+    delta : Fraction
+        δ of δ-equilibrium.
+
+    Returns
+    -------
+    slices : tuple of Game
+        The one-user games (:meth:`Game.split`).
+    kernels : list of RegretKernel
+        One kernel per one-user game, all on the same scale, so that the users' regrets add up.
+    delta : int
+        δ on that scale.
+    """
     slices = game.split()
-    scanners = [RegretKernel(s, policy, delta) for s in slices]
+    kernels = [RegretKernel(s, policy, delta) for s in slices]
     # One common scale so that regrets of different users add up exactly.
-    scale = math.lcm(*(s.scale for s in scanners))
-    for scanner in scanners:
-        rescale(scanner, scale)
-    return slices, scanners, int(delta * scale)
+    scale = math.lcm(*(k.scale for k in kernels))
+    for kernel in kernels:
+        rescale(kernel, scale)
+    return slices, kernels, int(delta * scale)
 
 
 def personalized_result(
     game: Game,
     slices: Sequence[Game],
-    scanners: Sequence[RegretKernel],
+    kernels: Sequence[RegretKernel],
     candidates: list[list[Candidate]],
     delta: Fraction,
     policy: TiePolicy,
@@ -353,17 +581,55 @@ def personalized_result(
     complete: bool = True,
     notes: tuple[str, ...] = (),
 ) -> SolveResult:
-    """Recombine the users' candidates (on the scanners' common scale) into the whole game's result."""
+    """The personalized game's result, recombined from its users' candidates (SPEC.md §5).
+
+    Parameters
+    ----------
+    game : Game
+        The personalized game.
+    slices : sequence of Game
+        Its one-user games.
+    kernels : sequence of RegretKernel
+        Their kernels, on one common scale (:func:`slice_kernels`).
+    candidates : list of list of Candidate
+        Per user, the profiles of her game that may take part in a whole-game equilibrium.
+    delta : Fraction
+        δ of δ-equilibrium.
+    policy : TiePolicy
+        The tie policy the kernels use, recorded in the result.
+    limit : int
+        The most combinations of the users' candidates examined when δ > 0 or not ``separable``.
+    separable : bool
+        As in :func:`recombine`.
+    method : Method
+        The engine, recorded in the result.
+    exact, complete : bool
+        Recorded in the result.
+    notes : tuple of str
+        Recorded in the result.
+
+    Returns
+    -------
+    SolveResult
+        Each user's equilibria that take part in some whole-game equilibrium, with the selections
+        that do, the number of whole-game equilibrium profiles, and each user's worst and best
+        utility over them.
+
+    Raises
+    ------
+    ClassTooLargeError
+        When the combinations of the users' candidates exceed ``limit``.
+    """
     m = len(game.instance.providers)
-    delta_scaled = int(delta * scanners[0].scale) if scanners else 0
+    delta_scaled = int(delta * kernels[0].scale) if kernels else 0
     admissible, count = recombine(candidates, delta_scaled, m, limit, separable=separable)
     equilibria = []
-    for u, (part, scanner) in enumerate(zip(slices, scanners)):
+    for u, (part, kernel) in enumerate(zip(slices, kernels)):
         for c, selected in zip(candidates[u], admissible[u]):
             if selected:
-                utility = scanner.options(0, c.profile)[1]
+                utility = kernel.options(0, c.profile)[1]
                 chosen = [((c.options[k],), c.deviations[k]) for k in sorted(selected)]
-                equilibria.append(equilibrium_at(part, scanner, c.profile, [utility], [c.options], chosen))
+                equilibria.append(equilibrium_at(part, kernel, c.profile, [utility], [c.options], chosen))
     worst, best = extremes(game, equilibria)
     return SolveResult(
         Mode.PERSONALIZED,
@@ -381,19 +647,28 @@ def personalized_result(
     )
 
 
-def rescale(scanner: RegretKernel, scale: int) -> None:
-    factor = scale // scanner.scale
+def rescale(kernel: RegretKernel, scale: int) -> None:
+    """Put a kernel on a finer common scale, in place; its cached deviations are dropped.
+
+    Parameters
+    ----------
+    kernel : RegretKernel
+        The kernel.
+    scale : int
+        The new scale, a multiple of ``kernel.scale``.
+    """
+    factor = scale // kernel.scale
     if factor == 1:
         return
-    scanner.payoffs = [
-        [[tuple(tuple(p * factor for p in v) for v in r) for r in pr] for pr in u] for u in scanner.payoffs
+    kernel.payoffs = [
+        [[tuple(tuple(p * factor for p in v) for v in r) for r in pr] for pr in u] for u in kernel.payoffs
     ]
-    scanner.best = [[[tuple(p * factor for p in r) for r in pr] for pr in u] for u in scanner.best]
-    scanner.worst = [[[tuple(p * factor for p in r) for r in pr] for pr in u] for u in scanner.worst]
-    scanner.delta *= factor
-    scanner.scale = scale
-    scanner.reactions.clear()
-    scanner.cache.clear()
+    kernel.best = [[[tuple(p * factor for p in r) for r in pr] for pr in u] for u in kernel.best]
+    kernel.worst = [[[tuple(p * factor for p in r) for r in pr] for pr in u] for u in kernel.worst]
+    kernel.delta *= factor
+    kernel.scale = scale
+    kernel.reactions.clear()
+    kernel.cache.clear()
 
 
 def recombine(
@@ -407,8 +682,34 @@ def recombine(
     the sum of the positive parts of its regrets in the users' games, and with δ = 0 the game
     splits into the users' games (SPEC.md §5).
 
-    Returns, per user and candidate, the selections used in some whole-game equilibrium, and the
-    number of whole-game equilibrium profiles.
+    Parameters
+    ----------
+    candidates : list of list of Candidate
+        Per user, the candidate profiles of her game, on one common scale.
+    delta : int
+        δ on that scale.
+    m : int
+        The number of providers.
+    limit : int
+        The most combinations of the users' candidates examined (not used when ``separable`` and
+        δ = 0).
+    separable : bool
+        Whether to judge each user's candidates on their own when δ = 0: a candidate takes part
+        exactly when one of its selections has no positive regret, and the count is the product
+        over users of the candidates that do. Otherwise every combination of the users'
+        candidates and selections is tried.
+
+    Returns
+    -------
+    admissible : list of list of set of int
+        Per user and candidate, the indices of its selections used in some whole-game equilibrium.
+    count : int
+        The number of whole-game equilibrium profiles.
+
+    Raises
+    ------
+    ClassTooLargeError
+        When the combinations of the users' candidates exceed ``limit``.
     """
     if separable and delta == 0:
         # Positive parts add up to 0 exactly when every user's regrets are ≤ 0.
