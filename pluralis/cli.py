@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from pluralis.api import HINT_PROFILE_LIMIT, count_under_other_ties, solve_finite
 from pluralis.folders import max_output_option, truncation_note
 from pluralis.inspection import InstanceSummary, summarize, summary_to_json
 from pluralis.interrupts import ignore_interrupts, watch_interrupts
@@ -32,7 +32,15 @@ from pluralis.limits import (
     reading_limit_options,
     selection_limit_option,
 )
-from pluralis.output import echo_error, json_text, output_console
+from pluralis.output import (
+    GROUPED_NOTE,
+    INSPECT_SCHEMA,
+    echo_error,
+    json_text,
+    output_console,
+    shown_rows,
+    users_table,
+)
 from pluralis.progress import progress_bar
 from pluralis.reproduce import (
     PROFILE_LIMIT,
@@ -45,17 +53,22 @@ from pluralis.reproduce import (
     shown_results,
 )
 from proofs.claim import CheckOptions
-from proofs.equilibria import finished
 from solver.conversation.classes import DEFAULT_CLASS_LIMIT, parse_class
 from solver.conversation.protocol import ConversationTree
 from solver.core.errors import PluralisError, printable
 from solver.core.model import Instance
 from solver.core.numbers import parse_number
 from solver.core.serialization import load
-from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
-from solver.equilibria.results import SolveResult, result_to_json
+from solver.equilibria.results import (
+    SOLVE_SCHEMA,
+    Method,
+    SolveResult,
+    relabelling_groups,
+    relabelling_key,
+    result_to_json,
+)
 from solver.oracle.problem import DEFAULT_MIP_TIME_LIMIT, METHODS, OracleMethod, OracleOptions
 from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
 
@@ -104,7 +117,7 @@ def inspect(file: Path, benchmark_limit: int, as_json: bool) -> None:
     """Summarise an instance FILE: users, providers, protocol, garblings, Bench_i(T) and OPT_i."""
     summary = summarize(load(file), benchmark_limit)
     if as_json:
-        click.echo(json_text(summary_to_json(summary), "pluralis.inspect/1"))
+        click.echo(json_text(summary_to_json(summary), INSPECT_SCHEMA))
     else:
         _print_summary(_console(), summary)
 
@@ -211,13 +224,8 @@ def _solve(
     law_limit: int = DEFAULT_LAW_LIMIT,
 ) -> SolveResult:
     game = Game(instance, mode, parse_class(class_text, instance), limit=limit, law_limit=law_limit)
-    if engine == "mip":
-        from solver.equilibria.mip import solve_equilibria_mip
-
-        mip_result: SolveResult = solve_equilibria_mip(game, delta, policy, selection_limit=selection_limit)
-        return mip_result
-    with progress_bar("solving", progress) as hook:
-        return solve_equilibria(game, delta, policy, progress=hook, selection_limit=selection_limit)
+    with progress_bar("solving", progress and engine != Method.MIP.value) as hook:
+        return solve_finite(game, Method(engine), delta, policy, selection_limit, hook)
 
 
 @cli.command()
@@ -286,6 +294,14 @@ def _solve(
     help="With --class full: seconds the MIP solver may spend on one deviation.",
 )
 @max_output_option("With --json: ")
+@click.option(
+    "--group-relabelled/--no-group-relabelled",
+    "group",
+    default=True,
+    show_default=True,
+    help="Text output: show one equilibrium per group of equilibria that differ only by a renaming of "
+    "the provider messages, with the group's size (--json lists every equilibrium with its group).",
+)
 @reading_limit_options()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def solve(
@@ -306,6 +322,7 @@ def solve(
     choice_limit: int,
     oracle_time_limit: float,
     max_output_equilibria: int,
+    group: bool,
     as_json: bool,
 ) -> None:
     """Find every equilibrium of the game in FILE over a strategy class.
@@ -316,7 +333,7 @@ def solve(
     """
     instance = load(file)
     if class_text == "full":
-        from pluralis.certify import solve_full
+        from pluralis.full import solve_full
 
         if TiePolicy(tie_policy) is not TiePolicy.FAVOURABLE:
             raise click.UsageError("--class full certifies deviations with deviator-favourable ties only")
@@ -336,6 +353,7 @@ def solve(
             law_limit=law_limit,
             replace=replace,
             max_listed=max_output_equilibria,
+            group=group,
         )
         return
     # The enumeration stops at Ctrl-C and returns what it found: print that, then exit 130.
@@ -355,111 +373,34 @@ def solve(
     hint = None
     if result.count == 0 and result.complete and result.policy is TiePolicy.FAVOURABLE:
         try:
-            hint = count_under_other_ties(
-                instance, Mode(mode), class_text, result.delta, limit, selection_limit, law_limit
-            )
+            strategy_class = parse_class(class_text, instance)
+            game = Game(instance, Mode(mode), strategy_class, limit=limit, law_limit=law_limit)
+            hint = count_under_other_ties(game, result.delta, selection_limit, HINT_PROFILE_LIMIT)
         except KeyboardInterrupt:
             watch.interrupted = True  # the result is finished: print it without the hint
     if as_json:
-        document = result_to_json(instance, result, max_output_equilibria)
-        if hint is not None:
-            document["other_tie_policies"] = hint.to_json()
-        click.echo(json_text(document, "pluralis.solve/1"))
+        other = None if hint is None else hint.to_json()
+        document = result_to_json(instance, result, max_output_equilibria, other, law_limit)
+        click.echo(json_text(document, SOLVE_SCHEMA))
         if document["truncated"]:
             click.echo(truncation_note(len(result.equilibria), document["equilibria_listed"]), err=True)
     else:
         console = _console()
-        _print_result(console, instance, result, show)
+        _print_result(console, instance, result, show, group, law_limit)
         if hint is not None:
             console.print(hint.describe(), style="bold", soft_wrap=True)
     if watch.interrupted:
         raise KeyboardInterrupt
 
 
-HINT_PROFILE_LIMIT = 5_000
-"""``solve`` counts equilibria under the other tie policies only for games with at most this many profiles."""
-
-
-@dataclass(frozen=True)
-class TieHint:
-    """How many equilibria a game without one under deviator-favourable ties has under the others.
-
-    Attributes
-    ----------
-    profiles : int
-        The game's profiles (summed over the users' games in the personalized game).
-    counts : dict or None
-        Tie policy to the number of equilibrium profiles; None when the game was too large to count
-        cheaply.
-    """
-
-    profiles: int
-    counts: dict[TiePolicy, int] | None
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"profiles": N, "counts": {POLICY: N} or null}``."""
-        counts = None if self.counts is None else {p.value: n for p, n in self.counts.items()}
-        return {"profiles": self.profiles, "counts": counts}
-
-    def describe(self) -> str:
-        """One line for the terminal."""
-        text = (
-            f"no equilibrium with {TiePolicy.FAVOURABLE.value} ties, the default for deviations (SPEC §4); "
-        )
-        if self.counts is None:
-            return text + (
-                f"not counted under other ties ({self.profiles:,} profiles, above {HINT_PROFILE_LIMIT:,}): "
-                "try --tie-policy canonical or adversarial"
-            )
-        counts = ", ".join(f"{n} with {p.value} ties" for p, n in self.counts.items())
-        return text + f"equilibrium profiles: {counts} (--tie-policy)"
-
-
-def count_under_other_ties(
+def _print_result(
+    console: Console,
     instance: Instance,
-    mode: Mode,
-    class_text: str,
-    delta: Fraction,
-    limit: int,
-    selection_limit: int = DEFAULT_SELECTION_LIMIT,
+    result: SolveResult,
+    show: int,
+    group: bool = True,
     law_limit: int = DEFAULT_LAW_LIMIT,
-) -> TieHint:
-    """Count a game's equilibria with canonical and with adversarial ties, when that is cheap.
-
-    Parameters
-    ----------
-    instance : Instance
-        The game.
-    mode : Mode
-        Personalized or anonymous.
-    class_text : str
-        The finite class.
-    delta : Fraction
-        δ.
-    limit, selection_limit, law_limit : int
-        The class, selection and law limits.
-
-    Returns
-    -------
-    TieHint
-        The counts, or none when the game has more than :data:`HINT_PROFILE_LIMIT` profiles or a
-        limit refuses it.
-    """
-    game = Game(instance, mode, parse_class(class_text, instance), limit=limit, law_limit=law_limit)
-    profiles = game.profile_count() * (len(game.users) if mode is Mode.PERSONALIZED else 1)
-    if profiles > HINT_PROFILE_LIMIT:
-        return TieHint(profiles, None)
-    try:
-        counts = {
-            policy: finished(solve_equilibria(game, delta, policy, selection_limit=selection_limit)).count
-            for policy in (TiePolicy.CANONICAL, TiePolicy.ADVERSARIAL)
-        }
-    except PluralisError:
-        return TieHint(profiles, None)
-    return TieHint(profiles, counts)
-
-
-def _print_result(console: Console, instance: Instance, result: SolveResult, show: int) -> None:
+) -> None:
     tree = ConversationTree(instance.protocol)
     status = "exact" if result.exact else "NOT certified exact"
     if not result.complete:
@@ -471,29 +412,39 @@ def _print_result(console: Console, instance: Instance, result: SolveResult, sho
     )
     if result.mode is Mode.PERSONALIZED:
         console.print("the personalized game splits by user; listed: each user's game's equilibria")
+    rows = shown_rows(relabelling_groups([relabelling_key(instance, e) for e in result.equilibria]), group)
     table = Table(box=None, pad_edge=False)
     table.add_column("#", justify="right")
+    if group:
+        table.add_column("renamings", justify="right")
     table.add_column("rules")
     table.add_column("users: utility @ provider")
     table.add_column("provider payoffs")
-    for k, e in enumerate(result.equilibria[:show]):
+    for k, size in rows[:show]:
+        e = result.equilibria[k]
         rules = "; ".join(
             f"{instance.providers[j].label}: {r.describe(instance.providers[j].signals, tree)}"
             for j, r in enumerate(e.rules)
+        )
+        payoffs = ", ".join(
+            f"{instance.providers[j].label} {lo}" + ("" if lo == hi else f"..{hi}")
+            for j, (lo, hi) in enumerate(e.payoffs)
         )
         users = ", ".join(
             f"{instance.users[o.user].label} {o.utility} @ "
             + "/".join(instance.providers[j].label for j in o.providers)
             for o in e.outcomes
         )
-        payoffs = ", ".join(
-            f"{instance.providers[j].label} {lo}" + ("" if lo == hi else f"..{hi}")
-            for j, (lo, hi) in enumerate(e.payoffs)
-        )
-        table.add_row(str(k + 1), rules, users, payoffs)
+        renamings = [f"×{size}"] if group else []
+        table.add_row(str(k + 1), *renamings, rules, users, payoffs)
     console.print(table)
-    if len(result.equilibria) > show:
-        console.print(f"... {len(result.equilibria) - show} more (--show N, or --json for all)")
+    if len(rows) > show:
+        console.print(f"... {len(rows) - show} more (--show N, or --json for all)")
+    if group and len(rows) < len(result.equilibria):
+        console.print(GROUPED_NOTE, soft_wrap=True)
+    if rows:
+        shown = [(k + 1, result.equilibria[k]) for k, _ in rows[:show]]
+        console.print(users_table(instance, shown, law_limit))
     partial = "" if result.complete else " (over the equilibria found before the search stopped only)"
     for i, user in enumerate(instance.users):
         worst, best = result.worst[i], result.best[i]

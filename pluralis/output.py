@@ -20,14 +20,26 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from pluralis import __version__
 from solver.core.errors import is_printable, printable
+from solver.core.model import Instance
+from solver.equilibria.results import Equilibrium, describe_outcome, describe_strategy, find_user_selections
+from solver.responses.response import DEFAULT_LAW_LIMIT
+
+INSPECT_SCHEMA = "pluralis.inspect/1"
+"""The schema of ``pluralis inspect --json``."""
+CHECK_SCHEMA = "pluralis.check/1"
+"""The schema of ``pluralis check --json``."""
+FIT_SCHEMA = "pluralis.fit/1"
+"""The schema of ``pluralis fit --json``."""
 
 
 class _EscapingConsole(Console):
@@ -125,4 +137,92 @@ def _json_shown(match: re.Match[str]) -> str:
     return c if is_printable(c) else _json_escape(c)
 
 
-__all__ = ["echo_error", "json_text", "output_console", "printable"]
+def users_table(
+    instance: Instance,
+    equilibria: Sequence[tuple[int, Equilibrium]],
+    law_limit: int = DEFAULT_LAW_LIMIT,
+) -> Table:
+    """The users' side of equilibria: per equilibrium, user and admissible selection, one row.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    equilibria : sequence of (int, Equilibrium)
+        Each equilibrium with its number (from 1, the ``#`` of the table above it).
+    law_limit : int
+        The most combinations of a user's optimal choices tried to play out one of her selections.
+
+    Returns
+    -------
+    Table
+        Columns ``#``, ``user``, ``provider`` (the one she uses in that selection), ``says and
+        does`` (her message at each of her turns and her action after each transcript she
+        reaches) and ``outcome`` (the probability of each action she may take), all exact.
+    """
+    table = Table(title="what each user does", title_justify="left", box=None, pad_edge=False)
+    for column in ("#", "user", "provider", "says and does", "outcome"):
+        table.add_column(column, justify="right" if column == "#" else "left")
+    for number, e in equilibria:
+        for o in e.outcomes:
+            for s in find_user_selections(instance, e.rules, o, law_limit):
+                table.add_row(
+                    str(number),
+                    instance.users[o.user].label,
+                    instance.providers[s.provider].label,
+                    describe_strategy(instance, o.user, s) or "-",
+                    describe_outcome(instance, o.user, s),
+                )
+    return table
+
+
+GROUPED_NOTE = (
+    "renamings ×N: the equilibrium shown stands for N equilibria that differ from it only by a renaming "
+    "of the provider messages (itself included), with the same users' outcomes and payoffs; "
+    "--no-group-relabelled lists them all"
+)
+"""The note under a table that shows one equilibrium per group of renamings."""
+
+
+def shown_rows(groups: Sequence[int], grouped: bool) -> list[tuple[int, int]]:
+    """The equilibria a table shows: all, or the first of each group of renamings.
+
+    Parameters
+    ----------
+    groups : sequence of int
+        Each equilibrium's group (:func:`solver.equilibria.results.relabelling_groups`).
+    grouped : bool
+        Show one equilibrium per group.
+
+    Returns
+    -------
+    list of (int, int)
+        The index of each equilibrium shown and the size of its group, in order.
+    """
+    sizes: dict[int, int] = {}
+    for g in groups:
+        sizes[g] = sizes.get(g, 0) + 1
+    if not grouped:
+        return [(k, sizes[g]) for k, g in enumerate(groups)]
+    seen: set[int] = set()
+    rows = []
+    for k, g in enumerate(groups):
+        if g not in seen:
+            seen.add(g)
+            rows.append((k, sizes[g]))
+    return rows
+
+
+__all__ = [
+    "CHECK_SCHEMA",
+    "FIT_SCHEMA",
+    "GROUPED_NOTE",
+    "INSPECT_SCHEMA",
+    "echo_error",
+    "json_text",
+    "output_console",
+    "printable",
+    "shown_rows",
+    "stamped",
+    "users_table",
+]

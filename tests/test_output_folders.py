@@ -100,7 +100,8 @@ def test_certificates_are_numbered_inside_the_folder_whatever_the_labels(
         assert [p.name for p in listed] == expected
         # Each commitment says which file holds its certificate.
         assert [Path(c["certificate"]).name for c in document["commitments"]] == expected
-        assert document["commitments"][-1]["users"][-1] == game.users[-1].label
+        # Each commitment's users are keyed by label, the last one towards the file's last user.
+        assert list(document["commitments"][-1]["users"])[-1] == game.users[-1].label
     else:
         assert [p.name for p in listed] == [f"equilibrium-{k}.yaml" for k in range(1, len(listed) + 1)]
     verified = _run("verify", *listed)

@@ -407,7 +407,7 @@ def test_solve_says_how_many_equilibria_other_ties_give_when_the_default_gives_n
 
 def test_solve_gives_no_hint_when_there_are_equilibria_or_other_ties_were_asked() -> None:
     found = json.loads(run("solve", INSTANCES / "prosecutor_judge.yaml", "--json").output)
-    assert found["count"] > 0 and "other_tie_policies" not in found
+    assert found["count"] > 0 and found["other_tie_policies"] is None
     asked = run("solve", C4_WITNESS, "--mode", "personalized", "--tie-policy", "canonical")
     assert "no equilibrium with" not in asked.output
 

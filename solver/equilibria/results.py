@@ -474,8 +474,8 @@ def selection_to_json(instance: Instance, user: int, selection: UserSelection) -
     }
 
 
-def describe_selection(instance: Instance, user: int, selection: UserSelection) -> str:
-    """A user's selection in one line: what she says and does where she gets to, and her outcome.
+def describe_strategy(instance: Instance, user: int, selection: UserSelection) -> str:
+    """What a user says and does where she gets to, in one line.
 
     Parameters
     ----------
@@ -489,10 +489,10 @@ def describe_selection(instance: Instance, user: int, selection: UserSelection) 
     Returns
     -------
     str
-        For example ``"m1 → convict, m2 → acquit; outcome: convict 3/10, acquit 7/10"``: her
-        message at each of her turns (``says r1``), her action after each transcript (``r1/m1 →
-        a``), per feature when she has several, then each action's probability. Transcripts she
-        never reaches are left out.
+        For example ``"m1 → convict, m2 → acquit"``: her message at each of her turns (``says
+        r1``, ``says r2 after r1/m1``) and her action after each transcript (``r1/m1 → a``), per
+        feature (``f1: ...; f2: ...``) when she has several. Transcripts she never reaches are left
+        out.
     """
     tree = ConversationTree(instance.protocol)
     u = instance.users[user]
@@ -512,8 +512,51 @@ def describe_selection(instance: Instance, user: int, selection: UserSelection) 
         if said or done:
             text = ", ".join(said + done)
             parts.append(text if len(u.features) == 1 else f"{feature}: {text}")
-    outcome = ", ".join(f"{a} {p}" for a, p in zip(u.actions, selection.outcome) if p)
-    return "; ".join([*parts, f"outcome: {outcome}"])
+    return "; ".join(parts)
+
+
+def describe_outcome(instance: Instance, user: int, selection: UserSelection) -> str:
+    """The probability of each action a user may take, e.g. ``"acquit 2/5, convict 3/5"``.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        Her index.
+    selection : UserSelection
+        The selection.
+
+    Returns
+    -------
+    str
+        Her actions of positive probability, in file order, each with its probability.
+    """
+    actions = instance.users[user].actions
+    return ", ".join(f"{a} {p}" for a, p in zip(actions, selection.outcome) if p)
+
+
+def describe_selection(instance: Instance, user: int, selection: UserSelection) -> str:
+    """A user's selection in one line: what she says and does where she gets to, and her outcome.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        Her index.
+    selection : UserSelection
+        The selection.
+
+    Returns
+    -------
+    str
+        :func:`describe_strategy` and :func:`describe_outcome`, e.g. ``"m1 → convict, m2 →
+        acquit; outcome: acquit 7/10, convict 3/10"``.
+    """
+    strategy = describe_strategy(instance, user, selection)
+    outcome = f"outcome: {describe_outcome(instance, user, selection)}"
+    return f"{strategy}; {outcome}" if strategy else outcome
 
 
 def outcome_to_json(

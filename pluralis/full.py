@@ -14,7 +14,7 @@ or of a numbered equilibrium that does not survive) is refused too, or removed w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -26,7 +26,7 @@ from rich.table import Table
 
 from pluralis.folders import FolderError, names, truncation_note, write_atomically, written_inside
 from pluralis.interrupts import defer_interrupts, watch_interrupts
-from pluralis.output import json_text
+from pluralis.output import GROUPED_NOTE, json_text, shown_rows, users_table
 from pluralis.progress import progress_bar
 from solver.certificates.certification import FullResult, certify_result
 from solver.certificates.records import build_certificate, certificate_from_certification, dumps_certificate
@@ -38,9 +38,22 @@ from solver.core.serialization import content_hash
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
-from solver.equilibria.results import SolveResult, equilibrium_to_json, listed_equilibria
+from solver.equilibria.results import (
+    SOLVE_SCHEMA,
+    SolveResult,
+    UserOutcome,
+    describe_selection,
+    equilibrium_to_json,
+    find_user_selections,
+    groups_to_json,
+    listed_equilibria,
+    outcome_to_json,
+    relabelling_groups,
+    relabelling_key,
+    solve_document,
+)
 from solver.oracle.deviation import DeviationBound, OracleOptions, solve_commitment
-from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
+from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy, provider_payoff, solve_response
 
 _CERTIFICATE = re.compile(r"(equilibrium|commitment)(?:-([1-9][0-9]{0,8}))?\.yaml")
 _TEMPORARY = re.compile(r"\.(?:equilibrium|commitment)(?:-[1-9][0-9]{0,8})?\.yaml\.[0-9]+\.tmp")
@@ -243,6 +256,7 @@ def solve_full(
     law_limit: int = DEFAULT_LAW_LIMIT,
     replace: bool = False,
     max_listed: int | None = None,
+    group: bool = True,
 ) -> None:
     """Equilibria in ``full``: a single provider's optimal commitment, or finite equilibria certified.
 
@@ -278,6 +292,9 @@ def solve_full(
     max_listed : int, optional
         The most equilibria listed in the JSON output (all when None); the counts, worst and
         best stay over all of them.
+    group : bool
+        In the text output, show one equilibrium per group of renamings of the provider messages,
+        with the group's size.
 
     Raises
     ------
@@ -291,8 +308,9 @@ def solve_full(
     folder = None if certificates is None else CertificateFolder(certificates, instance, mode, replace)
     if folder is not None:
         folder.check()
+    oracle = oracle or OracleOptions()
     if len(instance.providers) == 1:
-        _commitment(console, instance, mode, as_json, folder, oracle or OracleOptions())
+        _commitment(console, instance, mode, as_json, folder, oracle, law_limit)
         return
     game = Game(instance, mode, parse_class(source_class, instance), limit=limit, law_limit=law_limit)
     # Both stages stop at Ctrl-C and return what they finished; the watch says it was Ctrl-C.
@@ -326,14 +344,21 @@ def solve_full(
     written = [] if folder is None else folder.written
     removed = [] if folder is None else folder.removed
     if as_json:
-        document = _full_json(instance, full, source_class, max_listed)
-        document["certificates"] = [str(path) for _, path in written]
-        document["certificates_removed"] = [str(path) for path in removed]
-        click.echo(json_text(document, "pluralis.solve/1"))
+        document = full_to_json(
+            instance,
+            full,
+            source_class,
+            oracle,
+            max_listed,
+            [str(path) for _, path in written],
+            [str(path) for path in removed],
+            law_limit,
+        )
+        click.echo(json_text(document, SOLVE_SCHEMA))
         if document["truncated"]:
             click.echo(truncation_note(len(full.certifications), document["equilibria_listed"]), err=True)
     else:
-        _print_full(console, instance, full, source_class)
+        _print_full(console, instance, full, source_class, group, law_limit)
         _print_certificates(console, written, removed, lambda slot: f"equilibrium #{slot.number}")
     if interrupted:
         raise KeyboardInterrupt
@@ -344,13 +369,79 @@ def _unchecked(finite: SolveResult, users: int) -> FullResult:
     return FullResult(finite, (), 0, (None,) * users, (None,) * users, certified=False, complete=False)
 
 
-def _full_json(
-    instance: Instance, full: FullResult, source_class: str, max_listed: int | None
+def full_groups(instance: Instance, full: FullResult) -> tuple[int, ...]:
+    """Each certified equilibrium's group of renamings of the provider messages, numbered from 1.
+
+    Two equilibria share a group when one is a renaming of the other
+    (:func:`solver.equilibria.results.relabelling_key`) and their certifications agree: whether
+    they survive, whether that is certified, and every deviation bound.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    full : FullResult
+        The certified equilibria.
+
+    Returns
+    -------
+    tuple of int
+        One group number per certification, in order of first appearance.
+    """
+    return relabelling_groups(
+        [
+            (
+                relabelling_key(instance, c.equilibrium),
+                c.survives,
+                c.certified,
+                tuple((b.value, b.certified, b.exhaustive) for b in c.bounds),
+            )
+            for c in full.certifications
+        ]
+    )
+
+
+def full_to_json(
+    instance: Instance,
+    full: FullResult,
+    source_class: str,
+    oracle: OracleOptions,
+    max_listed: int | None = None,
+    certificates: Sequence[str] = (),
+    removed: Sequence[str] = (),
+    law_limit: int = DEFAULT_LAW_LIMIT,
 ) -> dict[str, Any]:
+    """The JSON form of equilibria certified in ``full`` (``"kind": "full"``, README "JSON output").
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    full : FullResult
+        The certified equilibria of the finite class searched.
+    source_class : str
+        The finite class searched (``--from``).
+    oracle : OracleOptions
+        How the deviation oracle covered the users' choices.
+    max_listed : int, optional
+        The most equilibria listed (all when None); counts, extremes and groups stay over all.
+    certificates, removed : sequence of str
+        The certificate files written and removed.
+    law_limit : int
+        The most combinations of a user's optimal choices tried to play out one of her selections.
+
+    Returns
+    -------
+    dict
+        The fields of :data:`solver.equilibria.results.SOLVE_FIELDS`; each equilibrium also says
+        whether it survives in ``full``, each provider's deviation bound and its status.
+    """
     labels = [u.label for u in instance.users]
+    listed = listed_equilibria(full.certifications, max_listed)
+    groups = full_groups(instance, full)
     equilibria = []
-    for c in listed_equilibria(full.certifications, max_listed):
-        entry = equilibrium_to_json(instance, c.equilibrium)
+    for c, group in zip(listed, groups):
+        entry = equilibrium_to_json(instance, c.equilibrium, law_limit)
         entry["survives_in_full"] = c.survives
         entry["deviation_bounds"] = {instance.providers[b.provider].label: str(b.value) for b in c.bounds}
         entry["deviation_bound_status"] = {
@@ -361,29 +452,47 @@ def _full_json(
         }
         entry["status"] = c.status.value
         entry["certified"] = c.certified
+        entry["group"] = group
         equilibria.append(entry)
-    return {
-        "mode": full.finite.mode.value,
-        "class": "full",
-        "searched_class": source_class,
-        "tie_policy": TiePolicy.FAVOURABLE.value,
-        "delta": str(full.finite.delta),
-        "exact": full.certified and full.finite.exact,
-        "status": full.describe(),
-        "complete": full.complete,
-        "finite_complete": full.finite.complete,
-        "checked": len(full.certifications),
-        "count": full.count,
-        "finite_count": full.finite.count,
-        "worst": {label: None if v is None else str(v) for label, v in zip(labels, full.worst)},
-        "best": {label: None if v is None else str(v) for label, v in zip(labels, full.best)},
-        "equilibria_listed": len(equilibria),
-        "truncated": len(equilibria) < len(full.certifications),
-        "equilibria": equilibria,
-    }
+    return solve_document(
+        kind="full",
+        mode=full.finite.mode.value,
+        **{"class": "full"},
+        searched_class=source_class,
+        tie_policy=TiePolicy.FAVOURABLE.value,
+        delta=str(full.finite.delta),
+        method=full.finite.method.value,
+        oracle=oracle.method.value,
+        exact=full.certified and full.finite.exact,
+        status=full.describe(),
+        complete=full.complete,
+        count=full.count,
+        finite_count=full.finite.count,
+        finite_complete=full.finite.complete,
+        checked=len(full.certifications),
+        worst={label: None if v is None else str(v) for label, v in zip(labels, full.worst)},
+        best={label: None if v is None else str(v) for label, v in zip(labels, full.best)},
+        equilibria_listed=len(equilibria),
+        truncated=len(equilibria) < len(full.certifications),
+        group_count=len(set(groups)),
+        groups=groups_to_json(groups, len(equilibria)),
+        equilibria=equilibria,
+        commitments=[],
+        certificates=list(certificates),
+        certificates_removed=list(removed),
+        other_tie_policies=None,
+        notes=list(full.finite.notes),
+    )
 
 
-def _print_full(console: Console, instance: Instance, full: FullResult, source_class: str) -> None:
+def _print_full(
+    console: Console,
+    instance: Instance,
+    full: FullResult,
+    source_class: str,
+    group: bool = True,
+    law_limit: int = DEFAULT_LAW_LIMIT,
+) -> None:
     if full.complete:
         console.print(
             f"{full.finite.mode.value} game: {full.finite.count} equilibrium profile(s) in {source_class}; "
@@ -401,10 +510,13 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
         )
         console.print(full.describe(), soft_wrap=True)
     tree = ConversationTree(instance.protocol)
+    rows = shown_rows(full_groups(instance, full), group)
     table = Table(box=None, pad_edge=False)
-    for column in ("#", "rules", "utilities", "payoffs", "sup deviation", "in full"):
-        table.add_column(column)
-    for k, c in enumerate(full.certifications):
+    for column in ("#", "renamings", "rules", "utilities", "payoffs", "sup deviation", "in full"):
+        if column != "renamings" or group:
+            table.add_column(column, justify="right" if column in ("#", "renamings") else "left")
+    for k, size in rows:
+        c = full.certifications[k]
         e = c.equilibrium
         rules = "; ".join(
             f"{instance.providers[j].label}: {r.describe(instance.providers[j].signals, tree)}"
@@ -420,8 +532,14 @@ def _print_full(console: Console, instance: Instance, full: FullResult, source_c
             for b in c.bounds
         )
         verdict = "yes" if c.certified and c.survives else "no" if not c.survives else "yes?"
-        table.add_row(str(k + 1), rules, utilities, payoffs, bounds, verdict)
+        renamings = [f"×{size}"] if group else []
+        table.add_row(str(k + 1), *renamings, rules, utilities, payoffs, bounds, verdict)
     console.print(table)
+    if group and len(rows) < len(full.certifications):
+        console.print(GROUPED_NOTE, soft_wrap=True)
+    if rows:
+        shown = [(k + 1, full.certifications[k].equilibrium) for k, _ in rows]
+        console.print(users_table(instance, shown, law_limit))
     if any(not b.exhaustive for c in full.certifications for b in c.bounds):
         console.print(
             "≥ v: a certified candidate from the MIP (an exact lower bound on the supremum, not certified "
@@ -449,6 +567,173 @@ def _print_certificates(
         console.print(f"certificate written: {path} ({what(slot)})", soft_wrap=True)
 
 
+@dataclass(frozen=True)
+class Commitment:
+    """A single provider's optimal commitment towards some users, with their side of it.
+
+    Attributes
+    ----------
+    users : tuple of int
+        The users the rule is offered to (all of them in the anonymous game, one in the
+        personalized game).
+    bound : DeviationBound
+        The optimal payoff and a rule attaining it (SPEC.md §9), with how far it is certified.
+    certificate : dict or None
+        The certificate document, when the optimum is certified exactly.
+    outcomes : tuple of UserOutcome
+        Per user, her utility and her selection: with the provider's rule, her optimal response
+        best for the provider (deviator-favourable ties, SPEC.md §4).
+    """
+
+    users: tuple[int, ...]
+    bound: DeviationBound
+    certificate: dict[str, Any] | None
+    outcomes: tuple[UserOutcome, ...]
+
+
+def find_commitments(
+    instance: Instance,
+    mode: Mode,
+    oracle: OracleOptions,
+    users: Sequence[int] | None = None,
+) -> tuple[list[Commitment], bool]:
+    """The single provider's optimal commitments over all mixed rules (the persuasion optimum).
+
+    Parameters
+    ----------
+    instance : Instance
+        A game with one provider.
+    mode : Mode
+        Anonymous: one rule for every user. Personalized: one rule per user.
+    oracle : OracleOptions
+        How the deviation oracle covers the users' choices.
+    users : sequence of int, optional
+        In the personalized game, the users to commit towards (default: all, in file order).
+
+    Returns
+    -------
+    commitments : list of Commitment
+        The commitments computed, in order.
+    interrupted : bool
+        Whether Ctrl-C stopped the computation before the last one.
+    """
+    everyone = tuple(range(len(instance.users)))
+    towards = everyone if users is None else tuple(users)
+    groups = [everyone] if mode is Mode.ANONYMOUS else [(i,) for i in towards]
+    found: list[Commitment] = []
+    try:
+        for group in groups:
+            bound = solve_commitment(
+                instance, group, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
+            )
+            document = build_certificate(instance, group, [bound.rule], [bound]) if bound.certified else None
+            outcomes = []
+            for i in group:
+                response = solve_response(instance, i, 0, bound.rule, TiePolicy.FAVOURABLE, 0)
+                payoffs = (provider_payoff(instance, 0, i, response.law),)
+                outcomes.append(UserOutcome(i, response.value, (0,), ((0, payoffs),)))
+            found.append(Commitment(group, bound, document, tuple(outcomes)))
+    except KeyboardInterrupt:
+        return found, True
+    return found, False
+
+
+def commitments_to_json(
+    instance: Instance,
+    mode: Mode,
+    commitments: Sequence[Commitment],
+    oracle: OracleOptions,
+    complete: bool = True,
+    paths: Mapping[tuple[int, ...], str] | None = None,
+    certificates: Sequence[str] = (),
+    removed: Sequence[str] = (),
+    law_limit: int = DEFAULT_LAW_LIMIT,
+) -> dict[str, Any]:
+    """The JSON form of a single provider's commitments (``"kind": "commitment"``, README "JSON output").
+
+    Parameters
+    ----------
+    instance : Instance
+        A game with one provider.
+    mode : Mode
+        Personalized or anonymous.
+    commitments : sequence of Commitment
+        The commitments computed.
+    oracle : OracleOptions
+        How the deviation oracle covered the users' choices.
+    complete : bool
+        False when interrupted before every commitment was computed.
+    paths : mapping, optional
+        The certificate file written for a commitment, by its users.
+    certificates, removed : sequence of str
+        The certificate files written and removed.
+    law_limit : int
+        The most combinations of a user's optimal choices tried to play out her selection.
+
+    Returns
+    -------
+    dict
+        The fields of :data:`solver.equilibria.results.SOLVE_FIELDS`, with ``commitments``: per
+        commitment its ``users`` (a mapping from each user's label to her side, as in an
+        equilibrium), ``payoff``, ``rule``, ``utilities``, ``certified``, ``status``, ``estimate``
+        and ``certificate``. ``worst`` and ``best`` give each user's utility under the commitment
+        towards her.
+    """
+    tree = ConversationTree(instance.protocol)
+    provider = instance.providers[0]
+    paths = paths or {}
+    utilities: dict[str, str | None] = {u.label: None for u in instance.users}
+    entries = []
+    for c in commitments:
+        users = {}
+        for o in c.outcomes:
+            selections = find_user_selections(instance, (c.bound.rule,), o, law_limit)
+            users[instance.users[o.user].label] = outcome_to_json(instance, o, selections)
+            utilities[instance.users[o.user].label] = str(o.utility)
+        d = c.certificate
+        entries.append(
+            {
+                "users": users,
+                "payoff": str(c.bound.value),
+                "rule": c.bound.rule.to_document(provider.signals, tree),
+                "utilities": None if d is None else {k: v["utility"] for k, v in d["responses"].items()},
+                "certified": c.bound.certified,
+                "status": c.bound.status.value,
+                "estimate": None if c.bound.estimate is None else str(c.bound.estimate),
+                "certificate": paths.get(c.users),
+            }
+        )
+    return solve_document(
+        kind="commitment",
+        mode=mode.value,
+        **{"class": "full"},
+        searched_class=None,
+        tie_policy=TiePolicy.FAVOURABLE.value,
+        delta=None,
+        method=None,
+        oracle=oracle.method.value,
+        exact=all(c.bound.certified for c in commitments),
+        status=None,
+        complete=complete,
+        count=None,
+        finite_count=None,
+        finite_complete=None,
+        checked=None,
+        worst=utilities,
+        best=utilities,
+        equilibria_listed=0,
+        truncated=False,
+        group_count=0,
+        groups=[],
+        equilibria=[],
+        commitments=entries,
+        certificates=list(certificates),
+        certificates_removed=list(removed),
+        other_tie_policies=None,
+        notes=[],
+    )
+
+
 def _commitment(
     console: Console,
     instance: Instance,
@@ -456,74 +741,46 @@ def _commitment(
     as_json: bool,
     folder: CertificateFolder | None,
     oracle: OracleOptions,
+    law_limit: int = DEFAULT_LAW_LIMIT,
 ) -> None:
     """The single provider's optimal commitment over all mixed rules (the persuasion optimum)."""
-    tree = ConversationTree(instance.protocol)
-    provider = instance.providers[0]
-    groups = (
-        [tuple(range(len(instance.users)))]
-        if mode is Mode.ANONYMOUS
-        else [(i,) for i in range(len(instance.users))]
-    )
-    results = []
-    interrupted = False
-    try:
-        for users in groups:
-            bound = solve_commitment(
-                instance, users, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
-            )
-            document = build_certificate(instance, users, [bound.rule], [bound]) if bound.certified else None
-            results.append((users, bound, document))
-    except KeyboardInterrupt:
-        interrupted = True  # print the commitments computed, then exit as interrupted
+    everyone = tuple(range(len(instance.users)))
+    groups = [everyone] if mode is Mode.ANONYMOUS else [(i,) for i in everyone]
+    results, interrupted = find_commitments(instance, mode, oracle)
     missing = groups[len(results) :]
-    paths: dict[tuple[int, ...], Path] = {}
+    paths: dict[tuple[int, ...], str] = {}
     if folder is not None:
         planned = {
-            commitment_slot(mode, users): dumps_certificate(d) for users, _, d in results if d is not None
+            commitment_slot(mode, c.users): dumps_certificate(c.certificate)
+            for c in results
+            if c.certificate is not None
         }
-        computed = {commitment_slot(mode, users) for users, _, _ in results}
+        computed = {commitment_slot(mode, c.users) for c in results}
         try:
             folder.settle(planned, computed.__contains__)
         except KeyboardInterrupt:
             interrupted = True
         paths = {
-            users: path
-            for users, _, _ in results
+            c.users: str(path)
+            for c in results
             for slot, path in folder.written
-            if slot == commitment_slot(mode, users)
+            if slot == commitment_slot(mode, c.users)
         }
     if as_json:
-        click.echo(
-            json_text(
-                {
-                    "mode": mode.value,
-                    "class": "full",
-                    "exact": all(b.certified for _, b, _ in results),
-                    "complete": not interrupted,
-                    "commitments": [
-                        {
-                            "users": [instance.users[i].label for i in users],
-                            "payoff": str(b.value),
-                            "rule": b.rule.to_document(provider.signals, tree),
-                            "utilities": None
-                            if d is None
-                            else {k: v["utility"] for k, v in d["responses"].items()},
-                            "certified": b.certified,
-                            "status": b.status.value,
-                            "estimate": None if b.estimate is None else str(b.estimate),
-                            "certificate": str(paths[users]) if users in paths else None,
-                        }
-                        for users, b, d in results
-                    ],
-                    "certificates": [] if folder is None else [str(path) for _, path in folder.written],
-                    "certificates_removed": [] if folder is None else [str(path) for path in folder.removed],
-                },
-                "pluralis.solve/1",
-            )
+        document = commitments_to_json(
+            instance,
+            mode,
+            results,
+            oracle,
+            not interrupted,
+            paths,
+            [] if folder is None else [str(path) for _, path in folder.written],
+            [] if folder is None else [str(path) for path in folder.removed],
+            law_limit,
         )
+        click.echo(json_text(document, SOLVE_SCHEMA))
     else:
-        _print_commitments(console, instance, results)
+        _print_commitments(console, instance, results, law_limit)
         if folder is not None:
 
             def towards(slot: Slot) -> str:
@@ -541,14 +798,13 @@ def _commitment(
 
 
 def _print_commitments(
-    console: Console,
-    instance: Instance,
-    results: list[tuple[tuple[int, ...], DeviationBound, dict[str, Any] | None]],
+    console: Console, instance: Instance, results: Sequence[Commitment], law_limit: int = DEFAULT_LAW_LIMIT
 ) -> None:
     tree = ConversationTree(instance.protocol)
     provider = instance.providers[0]
-    for users, b, d in results:
-        who = ", ".join(instance.users[i].label for i in users)
+    for c in results:
+        b = c.bound
+        who = ", ".join(instance.users[i].label for i in c.users)
         console.print(
             f"optimal commitment of {provider.label} towards {who}: payoff {b.value} ({b.status.value})",
             soft_wrap=True,
@@ -556,8 +812,17 @@ def _print_commitments(
         if b.estimate is not None:
             console.print(f"  the MIP solver's estimate of the optimum: {b.estimate} (floating point)")
         console.print(f"  rule: {b.rule.describe(provider.signals, tree)}")
-        if d is not None:
-            console.print("  users: " + ", ".join(f"{k} {v['utility']}" for k, v in d["responses"].items()))
+        for o in c.outcomes:
+            (selection,) = find_user_selections(instance, (b.rule,), o, law_limit)
+            side = describe_selection(instance, o.user, selection)
+            console.print(f"  {instance.users[o.user].label} {o.utility}: {side}")
 
 
-__all__ = ["solve_full"]
+__all__ = [
+    "Commitment",
+    "commitments_to_json",
+    "find_commitments",
+    "full_groups",
+    "full_to_json",
+    "solve_full",
+]
