@@ -39,9 +39,9 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from instances.generators import FAMILIES, GENERATOR_VERSION, Sizes, check_sizes, file_name, generate_instance
+from pluralis.cluster import ClusterSpec, Session, TaskFailure, cluster_option, connect, in_flight_option
 from pluralis.folders import FolderError, is_inside, max_output_option, names, write_atomically
 from pluralis.inspection import summarize, summary_to_json
 from pluralis.interrupts import blocked_interrupts, defer_interrupts, ignore_interrupts
@@ -65,11 +67,19 @@ from pluralis.limits import (
 )
 from pluralis.output import output_console
 from solver.conversation.classes import DEFAULT_CLASS_LIMIT, parse_class
-from solver.core.documents import ReadLimits, current_limits, load_document, set_limits
-from solver.core.errors import ModelError, PluralisError, printable
+from solver.core.documents import (
+    ReadLimits,
+    current_limits,
+    format_of,
+    load_document,
+    parse_document,
+    read_text,
+    set_limits,
+)
+from solver.core.errors import InstanceError, ModelError, PluralisError, printable, shorten
 from solver.core.model import Instance
 from solver.core.numbers import parse_number
-from solver.core.serialization import content_hash, load
+from solver.core.serialization import content_hash, dumps, instance_from_dict, load, loads
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
 from solver.equilibria.results import DEFAULT_MAX_LISTED, result_to_json
@@ -305,41 +315,228 @@ def result_path(out: Path, relative: str) -> Path:
 
 
 @dataclass(frozen=True)
-class _Task:
-    path: str
-    relative: str
-    result_path: str
-    options: BatchOptions
+class GeneratedLibrary:
+    """A library made on the fly from a seeded family (``--generate FAMILY:SEED:COUNT[:SIZES]``).
+
+    Instance ``index`` is the one ``pluralis generate`` writes as ``FAMILY-sSEED-INDEX.yaml``
+    (:func:`instances.generators.file_name`), made where it is computed, so that nothing has to be
+    written first; its result is the one a batch over that folder records, byte for byte.
+
+    Attributes
+    ----------
+    family : str
+        A family of :data:`instances.generators.FAMILIES`.
+    seed : int
+        The seed.
+    count : int
+        Instances ``0 … count − 1``.
+    sizes : Sizes
+        Their sizes.
+    """
+
+    family: str
+    seed: int
+    count: int
+    sizes: Sizes = field(default_factory=Sizes)
+
+    def file_name(self, index: int) -> str:
+        """The name of instance ``index``, as ``pluralis generate`` writes it.
+
+        Parameters
+        ----------
+        index : int
+            The instance's index.
+
+        Returns
+        -------
+        str
+            ``FAMILY-sSEED-INDEX.yaml``.
+        """
+        return file_name(self.family, self.seed, index)
+
+    def text(self, index: int) -> str:
+        """The file of instance ``index``, as ``pluralis generate`` writes it.
+
+        Parameters
+        ----------
+        index : int
+            The instance's index.
+
+        Returns
+        -------
+        str
+            Its canonical YAML.
+        """
+        return dumps(generate_instance(self.family, self.seed, index, self.sizes))
+
+    def key(self) -> dict[str, Any]:
+        """What determines the instances (recorded in ``batch.json``; the count may grow on resume).
+
+        Returns
+        -------
+        dict
+            Family, seed, sizes and the generator's version.
+        """
+        return {
+            "family": self.family,
+            "seed": self.seed,
+            "sizes": self.sizes.describe(),
+            "generator_version": GENERATOR_VERSION,
+        }
 
 
-def run_one(task: _Task) -> dict[str, Any]:
-    """Compute one instance and write its result file atomically (runs in a worker process).
+GENERATE_OPTION = "--generate"
+
+
+def parse_generate(text: str) -> GeneratedLibrary:
+    """Read a ``--generate`` value: ``FAMILY:SEED:COUNT``, then optionally ``:SIZE=N,SIZE=N``.
+
+    The sizes are those of ``pluralis generate`` (``states``, ``providers``, ``users``,
+    ``actions``, ``signals``, ``worlds-per-state``, ``messages``, ``denominator``, ``epsilon``),
+    for example ``uniform:5:1000:providers=1,users=1``.
 
     Parameters
     ----------
-    task : _Task
-        The instance file, where its result goes, and the options.
+    text : str
+        The value.
+
+    Returns
+    -------
+    GeneratedLibrary
+        The library.
+
+    Raises
+    ------
+    ModelError
+        When the value is malformed, or names a family, size or value that ``pluralis generate``
+        refuses.
+    """
+    shown = f"{GENERATE_OPTION} {shorten(printable(text), 80)}"
+    parts = text.strip().split(":", 3)
+    if len(parts) < 3:
+        raise ModelError(f"{shown}: expected FAMILY:SEED:COUNT, then optionally :SIZE=N,SIZE=N")
+    family, seed, count = parts[:3]
+    if family not in FAMILIES:
+        raise ModelError(f"{shown}: unknown family {family!r}; families: {', '.join(FAMILIES)}")
+    if not re.fullmatch(r"-?[0-9]+", seed) or not re.fullmatch(r"[0-9]+", count):
+        raise ModelError(f"{shown}: SEED must be an integer and COUNT a count, e.g. {family}:0:1000")
+    given: dict[str, Any] = {}
+    names = {f.name.replace("_", "-"): f.name for f in fields(Sizes)}
+    for item in parts[3].split(",") if len(parts) == 4 and parts[3] else []:
+        key, equals, value = item.partition("=")
+        name = names.get(key.strip()) or names.get(key.strip().replace("_", "-"))
+        if not equals or name is None:
+            raise ModelError(f"{shown}: expected SIZE=N with SIZE one of {', '.join(names)}, got {item!r}")
+        if name == "epsilon":
+            given[name] = parse_number(value.strip(), f"{GENERATE_OPTION} epsilon")
+        elif re.fullmatch(r"[0-9]+", value.strip()):
+            given[name] = int(value)
+        else:
+            raise ModelError(f"{shown}: {key.strip()} must be a count, got {value!r}")
+    try:
+        sizes = replace(Sizes(), **given)
+        check_sizes(family, sizes, given)
+    except ModelError as error:
+        raise ModelError(f"{shown}: {error}") from None
+    return GeneratedLibrary(family, int(seed), int(count), sizes)
+
+
+@dataclass(frozen=True)
+class _File:
+    """An instance file that the worker reads itself (a local pool shares this machine's disk)."""
+
+    path: str
+
+    def read(self) -> tuple[str, Callable[[], Instance]]:
+        path = Path(self.path)
+        return _file_digest(path), lambda: load(path)
+
+
+@dataclass(frozen=True)
+class _Text:
+    """An instance file's text, read by the client (a cluster's workers share no disk with it)."""
+
+    name: str
+    text: str
+    digest: str
+
+    def read(self) -> tuple[str, Callable[[], Instance]]:
+        # What load(path) does once the text is read: the same reader, the same messages.
+        return self.digest, lambda: instance_from_dict(
+            parse_document(self.text, format_of(self.name), self.name, error=InstanceError)
+        )
+
+
+@dataclass(frozen=True)
+class _Generated:
+    """Instance ``index`` of a generated library, made by the worker."""
+
+    library: GeneratedLibrary
+    index: int
+
+    def read(self) -> tuple[str, Callable[[], Instance]]:
+        text = self.library.text(self.index)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest(), lambda: loads(text)
+
+
+@dataclass(frozen=True)
+class InstanceJob:
+    """One instance as a worker receives it: its name in the library, how to get it, what to run.
+
+    Attributes
+    ----------
+    relative : str
+        Its path relative to the library (the record's ``file``).
+    source : object
+        The file to read (local pool), its text (cluster), or a generated library and an index.
+    options : BatchOptions
+        What to run.
+    limits : ReadLimits
+        What reading it may cost (the client's ``--max-file-size`` and companions).
+    """
+
+    relative: str
+    source: _File | _Text | _Generated
+    options: BatchOptions
+    limits: ReadLimits
+
+
+def instance_record(job: InstanceJob) -> dict[str, Any]:
+    """Compute one instance's record (runs on a worker: a local pool's process or a Dask worker).
+
+    Parameters
+    ----------
+    job : InstanceJob
+        The instance and the options.
 
     Returns
     -------
     dict
-        The record written (file, hashes, options, status, result, summary, seconds).
+        The record a batch writes for it: file, hashes, options, status, result, summary,
+        seconds (an error, with its message, when the instance cannot be read or computed).
     """
     start = time.perf_counter()
-    path = Path(task.path)
+    set_limits(job.limits)
+    digest, read = job.source.read()
+    return _record(job.relative, digest, job.options, read, start)
+
+
+def _record(
+    relative: str, digest: str | None, options: BatchOptions, read: Callable[[], Instance], start: float
+) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "file": task.relative,
-        "file_sha256": _file_digest(path),
+        "file": relative,
+        "file_sha256": digest,
         "instance_hash": None,
-        "options": task.options.key(),
+        "options": options.key(),
     }
     try:
-        instance = load(path)
+        instance = read()
         record["instance_hash"] = content_hash(instance)
-        result = compute(instance, task.options)
+        result = compute(instance, options)
         # A search that stopped early is kept for what it shows but never counted as done.
         record["status"] = "incomplete" if result.get("complete") is False else "ok"
-        record["summary"] = summarize_result(task.options.do, result)
+        record["summary"] = summarize_result(options.do, result)
         record["result"] = result
         if record["status"] == "incomplete":
             record["error"] = "the search stopped before it finished: " + "; ".join(result.get("notes", []))
@@ -351,7 +548,38 @@ def run_one(task: _Task) -> dict[str, Any]:
         record["error"] = f"{type(error).__name__}: {error}"
         record["traceback"] = traceback.format_exc()
     record["seconds"] = round(time.perf_counter() - start, 6)
-    _write_atomically(Path(task.result_path), json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    return record
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    _write_atomically(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True)
+class _Task:
+    path: str
+    relative: str
+    result_path: str
+    options: BatchOptions
+    generated: _Generated | None = None
+
+
+def run_one(task: _Task) -> dict[str, Any]:
+    """Compute one instance and write its result file atomically (runs in a local pool's worker).
+
+    Parameters
+    ----------
+    task : _Task
+        The instance file (or generated instance), where its result goes, and the options.
+
+    Returns
+    -------
+    dict
+        The record written (file, hashes, options, status, result, summary, seconds).
+    """
+    source = task.generated if task.generated is not None else _File(task.path)
+    record = instance_record(InstanceJob(task.relative, source, task.options, current_limits()))
+    _write_record(Path(task.result_path), record)
     return record
 
 
@@ -369,8 +597,8 @@ def _start_worker(limits: ReadLimits) -> None:
     set_limits(limits)
 
 
-def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> dict[str, Any] | None:
-    """The stored record when it is valid for this instance and these options, else None."""
+def _stored(record_path: Path, options: BatchOptions) -> dict[str, Any] | None:
+    """The record stored at a path when it is a finished result for these options, else None."""
     if not record_path.is_file():
         return None
     try:
@@ -385,6 +613,14 @@ def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> 
         or not _done(record)
     ):
         return None
+    return record
+
+
+def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> dict[str, Any] | None:
+    """The stored record when it is valid for this instance and these options, else None."""
+    record = _stored(record_path, options)
+    if record is None:
+        return None
     if record.get("file_sha256") == _file_digest(instance_path):
         return record
     try:
@@ -392,6 +628,12 @@ def _finished(record_path: Path, instance_path: Path, options: BatchOptions) -> 
     except PluralisError:
         return None
     return record if same else None
+
+
+def _generated_finished(record_path: Path, relative: str, options: BatchOptions) -> dict[str, Any] | None:
+    """The stored record of a generated instance (``batch.json`` vouches for the library), else None."""
+    record = _stored(record_path, options)
+    return record if record is not None and record.get("file") == relative else None
 
 
 def _differences(recorded: dict[str, Any], wanted: dict[str, Any]) -> str:
@@ -442,18 +684,29 @@ def _clear(out: Path) -> list[Path]:
     return files
 
 
-def prepare_out(directory: Path, out: Path, options: BatchOptions, replace: bool = False) -> list[Path]:
+def _manifest(directory: Path | GeneratedLibrary, options: BatchOptions) -> dict[str, Any]:
+    """What ``batch.json`` records: the options, and for a generated library what makes it."""
+    manifest: dict[str, Any] = {"command": "pluralis batch", "options": options.key()}
+    if isinstance(directory, GeneratedLibrary):
+        manifest["generate"] = directory.key()
+    return manifest
+
+
+def prepare_out(
+    directory: Path | GeneratedLibrary, out: Path, options: BatchOptions, replace: bool = False
+) -> list[Path]:
     """Check a results folder before any work; with ``replace``, clear another batch's results.
 
     The folder may not be the library, lie inside it or contain it (compared resolved). It may
     be new, empty, or hold the results of a batch with the same options (``batch.json``), which
-    are then resumed. Anything else is refused, or, with ``replace``, removed when every file in
-    it is one a batch writes (result records, summaries, ``batch.json``).
+    are then resumed; for a generated library, also of the same family, seed and sizes (the count
+    may differ). Anything else is refused, or, with ``replace``, removed when every file in it is
+    one a batch writes (result records, summaries, ``batch.json``).
 
     Parameters
     ----------
-    directory : Path
-        The library.
+    directory : Path or GeneratedLibrary
+        The library: a folder, or a generated one.
     out : Path
         The results folder.
     options : BatchOptions
@@ -471,8 +724,8 @@ def prepare_out(directory: Path, out: Path, options: BatchOptions, replace: bool
     FolderError
         When the folder cannot be used as asked; the message names the remedy.
     """
-    shown_out, shown_library = printable(str(out)), printable(str(directory))
-    if is_inside(out, directory) or is_inside(directory, out):
+    shown_out = printable(str(out))
+    if isinstance(directory, Path) and (is_inside(out, directory) or is_inside(directory, out)):
         where = (
             "is the library"
             if out.resolve() == directory.resolve()
@@ -481,8 +734,8 @@ def prepare_out(directory: Path, out: Path, options: BatchOptions, replace: bool
             else "contains the library"
         )
         raise FolderError(
-            f"--out {shown_out} {where} {shown_library}: results and instances would mix; choose a "
-            "folder outside it (by default LIBRARY-COMMAND beside the library)"
+            f"--out {shown_out} {where} {printable(str(directory))}: results and instances would mix; "
+            "choose a folder outside it (by default LIBRARY-COMMAND beside the library)"
         )
     if not out.exists():
         return []
@@ -490,19 +743,25 @@ def prepare_out(directory: Path, out: Path, options: BatchOptions, replace: bool
         raise FolderError(f"--out {shown_out} is not a folder")
     manifest = out / MANIFEST
     wanted = options.key()
+    library = _manifest(directory, options).get("generate")
     if manifest.exists():
         try:
             document = load_document(manifest)
         except PluralisError:
             document = None
         recorded = document.get("options") if isinstance(document, dict) else None
-        if recorded == wanted:
+        made = document.get("generate") if isinstance(document, dict) else None
+        if recorded == wanted and made == library:
             return []
-        problem = (
-            f"holds the results of a batch with other options ({printable(_differences(recorded, wanted))})"
-            if isinstance(recorded, dict)
-            else f"has an unreadable {MANIFEST}"
-        )
+        if not isinstance(recorded, dict):
+            problem = f"has an unreadable {MANIFEST}"
+        elif recorded != wanted:
+            changed = printable(_differences(recorded, wanted))
+            problem = f"holds the results of a batch with other options ({changed})"
+        else:
+            problem = (
+                f"holds the results of a batch over another library ({_library_differences(made, library)})"
+            )
     else:
         entries = sorted(out.iterdir())
         if not entries:
@@ -513,6 +772,17 @@ def prepare_out(directory: Path, out: Path, options: BatchOptions, replace: bool
             f"--out {shown_out} {problem}; choose another --out, or pass --replace to remove those results"
         )
     return _clear(out)
+
+
+def _library_differences(recorded: Any, wanted: dict[str, Any] | None) -> str:
+    """How two libraries differ, for a message: ``a folder there, generate uniform seed 5 here``."""
+
+    def spelled(library: Any) -> str:
+        if not isinstance(library, dict):
+            return "a folder"
+        return printable(" ".join(f"{k} {v}" for k, v in library.items()))
+
+    return f"{spelled(recorded)} there, {spelled(wanted)} here"
 
 
 @dataclass(frozen=True)
@@ -573,28 +843,118 @@ def _stop_workers(executor: ProcessPoolExecutor, out: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _library(directory: Path | GeneratedLibrary, out: Path) -> Iterator[tuple[str, Path | int]]:
+    """Every instance of a library, sorted: its relative path, and its file or generated index."""
+    if isinstance(directory, GeneratedLibrary):
+        for index in range(directory.count):
+            yield directory.file_name(index), index
+        return
+    for path in instance_files(directory, exclude=out):
+        yield path.relative_to(directory).as_posix(), path
+
+
+def _relative(directory: Path | GeneratedLibrary, source: Path | int) -> str:
+    if isinstance(source, int):
+        assert isinstance(directory, GeneratedLibrary)
+        return directory.file_name(source)
+    assert isinstance(directory, Path)
+    return source.relative_to(directory).as_posix()
+
+
+def _failing(error: PluralisError) -> Callable[[], Instance]:
+    def read() -> Instance:
+        raise error
+
+    return read
+
+
+def _failed_record(job: InstanceJob, failure: TaskFailure) -> dict[str, Any]:
+    """The record of a task that raised on the cluster (the per-instance computation catches the rest)."""
+    digest: str | None
+    try:
+        digest = job.source.digest if isinstance(job.source, _Text) else job.source.read()[0]
+    except Exception:  # the task failed making the instance: no file to name
+        digest = None
+    return {
+        "file": job.relative,
+        "file_sha256": digest,
+        "instance_hash": None,
+        "options": job.options.key(),
+        "status": "error",
+        "error": failure.error,
+        "traceback": failure.traceback,
+        "seconds": 0.0,
+    }
+
+
+def _cluster_records(
+    session: Session[InstanceJob, dict[str, Any]],
+    directory: Path | GeneratedLibrary,
+    pending: Sequence[Path | int],
+    out: Path,
+    options: BatchOptions,
+) -> Iterator[dict[str, Any]]:
+    """Run the pending instances on a cluster; write each record as it arrives, and yield it.
+
+    The client reads every file and sends its text (a generated instance is made by its worker);
+    a file it cannot read gets its error record here, as a worker would have written it.
+    """
+    limits = current_limits()
+    unreadable: list[dict[str, Any]] = []
+
+    def jobs() -> Iterator[InstanceJob]:
+        for source in pending:
+            relative = _relative(directory, source)
+            if isinstance(source, int):
+                assert isinstance(directory, GeneratedLibrary)
+                yield InstanceJob(relative, _Generated(directory, source), options, limits)
+                continue
+            start = time.perf_counter()
+            digest = _file_digest(source)
+            try:
+                text = read_text(source, error=InstanceError)
+            except PluralisError as error:
+                unreadable.append(_record(relative, digest, options, _failing(error), start))
+                continue
+            yield InstanceJob(relative, _Text(str(source), text, digest), options, limits)
+
+    def written(record: dict[str, Any]) -> dict[str, Any]:
+        with defer_interrupts():  # a record is written whole, or not at all
+            _write_record(result_path(out, record["file"]), record)
+        return record
+
+    for job, outcome in session.run(instance_record, jobs()):
+        while unreadable:
+            yield written(unreadable.pop(0))
+        yield written(_failed_record(job, outcome) if isinstance(outcome, TaskFailure) else outcome)
+    while unreadable:
+        yield written(unreadable.pop(0))
+
+
 def run_batch(
-    directory: Path,
+    directory: Path | GeneratedLibrary,
     out: Path,
     options: BatchOptions,
     jobs: int | None = None,
     progress: bool = False,
     on_interrupt: Callable[[int, int], None] | None = None,
     replace: bool = False,
+    cluster: ClusterSpec | None = None,
+    in_flight: int | None = None,
 ) -> BatchReport:
     """Run a command over every instance of a library, resuming from earlier results.
 
     Parameters
     ----------
-    directory : Path
-        The library.
+    directory : Path or GeneratedLibrary
+        The library: a folder, or a seeded family whose instances are made where they run.
     out : Path
         The results folder (outside the library): one ``PATH.json`` per instance ``PATH``
         relative to the library, plus ``batch.json`` and the summaries.
     options : BatchOptions
         What to run.
     jobs : int, optional
-        Worker processes (default: the number of CPUs).
+        Worker processes of the local pool (default: the number of CPUs).
     progress : bool
         Show a progress bar on standard error.
     on_interrupt : callable, optional
@@ -602,6 +962,11 @@ def run_batch(
         with the number of instances whose results are kept and the number of instances.
     replace : bool
         Remove the results of a batch with other options from ``out`` instead of refusing it.
+    cluster : ClusterSpec, optional
+        Run on this Dask cluster (:mod:`pluralis.cluster`) instead of a local pool; the client
+        writes every record, and the files are those a local pool writes (timings aside).
+    in_flight : int, optional
+        With a cluster: most instances submitted at once (see :class:`pluralis.cluster.Session`).
 
     Returns
     -------
@@ -613,6 +978,8 @@ def run_batch(
     FolderError
         When ``out`` is the library, lies inside it or contains it, or holds files of another
         batch (see :func:`prepare_out`).
+    ClusterError
+        When the cluster cannot be reached.
     """
     if options.do == "check" and _check_function() is None:
         raise ModelError(
@@ -621,21 +988,25 @@ def run_batch(
     options.key()  # validates --delta before any work
     start = time.perf_counter()
     removed = prepare_out(directory, out, options, replace)
-    files = instance_files(directory, exclude=out)
-    records: dict[str, dict[str, Any]] = {}
-    tasks = []
-    for path in files:
-        relative = path.relative_to(directory).as_posix()
+    # Rows, not records, are kept: a record holds a whole result, a row only its summary.
+    rows: dict[str, dict[str, Any]] = {}
+    pending: list[Path | int] = []
+    total = 0
+    for relative, source in _library(directory, out):
+        total += 1
         target = result_path(out, relative)
         if not is_inside(target, out):  # a symbolic link inside the results folder
             raise FolderError(f"{printable(str(target))} would be written outside {printable(str(out))}")
-        stored = _finished(target, path, options)
+        stored = (
+            _finished(target, source, options)
+            if isinstance(source, Path)
+            else _generated_finished(target, relative, options)
+        )
         if stored is not None:
-            records[relative] = stored
+            rows[relative] = _row(stored)
         else:
-            tasks.append(_Task(str(path), relative, str(target), options))
-    skipped = len(records)
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+            pending.append(source)
+    skipped = len(rows)
     bar = Progress(
         TextColumn(f"{options.do}"),
         BarColumn(),
@@ -644,50 +1015,75 @@ def run_batch(
         console=Console(stderr=True),
         disable=not progress,
     )
-    context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
     executor: ProcessPoolExecutor | None = None
     try:
         out.mkdir(parents=True, exist_ok=True)
-        manifest = {"command": "pluralis batch", "options": options.key()}
+        manifest = _manifest(directory, options)
         _write_atomically(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(current_limits(),)
-        )
         with bar:
-            bar_task = bar.add_task(options.do, total=len(files), completed=skipped)
-            # The pool's fork server, workers and threads start here, with SIGINT blocked (they
-            # inherit it: a Ctrl-C in their start-up reaches this process alone) and held back
-            # here until every worker started is known to the pool, so that all are stopped.
-            with defer_interrupts(), blocked_interrupts():
-                pending: set[Future[dict[str, Any]]] = {executor.submit(run_one, t) for t in tasks}
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    record = future.result()
-                    records[record["file"]] = record
-                    bar.advance(bar_task)
-        executor.shutdown(wait=True)
+            bar_task = bar.add_task(options.do, total=total, completed=skipped)
+            if cluster is not None:
+
+                def echo(line: str) -> None:
+                    bar.console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+                with connect(cluster, echo, in_flight) as session:
+                    for record in _cluster_records(session, directory, pending, out, options):
+                        rows[record["file"]] = _row(record)
+                        bar.advance(bar_task)
+            else:
+                workers = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))
+                context = multiprocessing.get_context("forkserver" if sys.platform != "win32" else "spawn")
+                executor = ProcessPoolExecutor(
+                    max_workers=workers,
+                    mp_context=context,
+                    initializer=_start_worker,
+                    initargs=(current_limits(),),
+                )
+                tasks = [_task(directory, source, out, options) for source in pending]
+                # The pool's fork server, workers and threads start here, with SIGINT blocked (they
+                # inherit it: a Ctrl-C in their start-up reaches this process alone) and held back
+                # here until every worker started is known to the pool, so that all are stopped.
+                with defer_interrupts(), blocked_interrupts():
+                    futures: set[Future[dict[str, Any]]] = {executor.submit(run_one, t) for t in tasks}
+                del tasks
+                while futures:
+                    done, futures = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        record = future.result()
+                        rows[record["file"]] = _row(record)
+                        bar.advance(bar_task)
+                executor.shutdown(wait=True)
     except BaseException as error:
-        # Ctrl-C, or a worker that died: nothing more will be collected, so every worker stops now.
-        # A second Ctrl-C meanwhile is held back until they have.
+        # Ctrl-C, or a worker that died: nothing more will be collected, so every worker stops now
+        # (a cluster has been closed on the way out). A second Ctrl-C meanwhile is held back.
         with defer_interrupts():
             if executor is not None:
                 _stop_workers(executor, out)
             if isinstance(error, KeyboardInterrupt) and on_interrupt is not None:
-                on_interrupt(len(records), len(files))
+                on_interrupt(len(rows), total)
         raise
-    rows = tuple(_row(records[key]) for key in sorted(records))
+    ordered = tuple(rows[key] for key in sorted(rows))
     with defer_interrupts():  # both summaries or neither
-        _write_summaries(out, rows, options)
+        _write_summaries(out, ordered, options)
     return BatchReport(
-        rows,
-        computed=len(tasks),
+        ordered,
+        computed=len(pending),
         skipped=skipped,
-        failed=sum(1 for r in rows if r["status"] != "ok"),
+        failed=sum(1 for r in ordered if r["status"] != "ok"),
         seconds=time.perf_counter() - start,
         complete=True,
         removed=tuple(str(path) for path in removed),
     )
+
+
+def _task(directory: Path | GeneratedLibrary, source: Path | int, out: Path, options: BatchOptions) -> _Task:
+    relative = _relative(directory, source)
+    target = str(result_path(out, relative))
+    if isinstance(source, int):
+        assert isinstance(directory, GeneratedLibrary)
+        return _Task("", relative, target, options, _Generated(directory, source))
+    return _Task(str(source), relative, target, options)
 
 
 def _flatten(prefix: str, value: Any, into: dict[str, str]) -> None:
@@ -763,15 +1159,30 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
     )
 
 
+def _generate_option(
+    ctx: click.Context, parameter: click.Parameter, value: str | None
+) -> GeneratedLibrary | None:
+    return None if value is None else parse_generate(value)
+
+
 @click.command("batch")
-@click.argument("directory", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("directory", required=False, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    GENERATE_OPTION,
+    "generated",
+    metavar="FAMILY:SEED:COUNT[:SIZE=N,...]",
+    default=None,
+    callback=_generate_option,
+    help="Instead of DIRECTORY: instances 0 … COUNT−1 of a seeded family (pluralis generate's), made "
+    "where they are computed; sizes as in pluralis generate, e.g. uniform:5:1000:providers=1,users=1.",
+)
 @click.option("--do", "do", type=click.Choice(COMMANDS), required=True, help="The command run on every file.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Results folder (default: DIRECTORY-COMMAND beside the library); outside the library, and "
-    "holding the results of the same options only.",
+    help="Results folder (default: DIRECTORY-COMMAND beside the library, or FAMILY-sSEED-COMMAND); "
+    "outside the library, and holding the results of the same options only.",
 )
 @click.option(
     "--replace",
@@ -780,6 +1191,8 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
     "(files a batch does not write are never removed).",
 )
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default: every CPU).")
+@cluster_option()
+@in_flight_option()
 @click.option(
     "--mode",
     type=click.Choice([m.value for m in Mode]),
@@ -810,11 +1223,14 @@ def _print_report(console: Console, report: BatchReport, out: Path, show: int) -
 )
 @click.option("--show", type=int, default=20, show_default=True, help="Summary rows printed.")
 def batch_command(
-    directory: Path,
+    directory: Path | None,
+    generated: GeneratedLibrary | None,
     do: str,
     out: Path | None,
     replace: bool,
     jobs: int | None,
+    cluster: ClusterSpec | None,
+    in_flight: int | None,
     mode: str,
     class_text: str,
     engine: str,
@@ -833,10 +1249,19 @@ def batch_command(
 
     One result file per instance is written as it finishes (OUT/PATH.json for DIRECTORY/PATH); a
     rerun with the same options skips the instances already done, and a run with other options
-    into the same folder is refused unless --replace. Exit status 1 when some instance failed or
-    is incomplete; 2 when the results folder is refused; 130 when interrupted (Ctrl-C), keeping
-    the finished instances only.
+    into the same folder is refused unless --replace. --generate FAMILY:SEED:COUNT stands for the
+    folder pluralis generate would write, and --cluster runs on Dask distributed. Exit status 1
+    when some instance failed or is incomplete; 2 when the results folder is refused; 130 when
+    interrupted (Ctrl-C), keeping the finished instances only.
     """
+    if (directory is None) == (generated is None):
+        raise click.UsageError(
+            f"give either DIRECTORY or {GENERATE_OPTION} FAMILY:SEED:COUNT, not both or neither"
+        )
+    if cluster is not None and jobs is not None:
+        raise click.UsageError("--jobs sets the processes of the local pool; with --cluster local:N, N does")
+    if cluster is None and in_flight is not None:
+        raise click.UsageError("--in-flight bounds the tasks handed to a cluster; give it with --cluster")
     if do == "solve" and class_text == "full":
         raise click.UsageError("batch solves over finite classes; --class full is not supported here")
     options = BatchOptions(
@@ -853,9 +1278,17 @@ def batch_command(
         benchmark_limit,
         max_output_equilibria,
     )
-    # "." has no name of its own: the default folder goes beside the folder it stands for.
-    base = directory if directory.name not in ("", ".", "..") else directory.resolve()
-    target = out if out is not None else base.parent / f"{base.name}-{do}"
+    library: Path | GeneratedLibrary
+    if generated is not None:
+        library = generated
+        default = Path(f"{generated.family}-s{generated.seed}-{do}")
+    else:
+        assert directory is not None
+        library = directory
+        # "." has no name of its own: the default folder goes beside the folder it stands for.
+        base = directory if directory.name not in ("", ".", "..") else directory.resolve()
+        default = base.parent / f"{base.name}-{do}"
+    target = out if out is not None else default
     console = output_console()
 
     def interrupted(finished: int, total: int) -> None:
@@ -866,13 +1299,15 @@ def batch_command(
         )
 
     report = run_batch(
-        directory,
+        library,
         target,
         options,
         jobs=jobs,
         progress=sys.stderr.isatty() if progress is None else progress,
         on_interrupt=interrupted,
         replace=replace,
+        cluster=cluster,
+        in_flight=in_flight,
     )
     _print_report(console, report, target, show)
     if report.failed:
