@@ -1,4 +1,5 @@
-"""Commands that need no fitting start without scipy or matplotlib (they are imported where used)."""
+"""Commands start without the heavy packages they do not use: scipy and matplotlib (fitting), dask and
+distributed (``--cluster``); each is imported where it is used."""
 
 from __future__ import annotations
 
@@ -17,17 +18,17 @@ try:
     cli.main(args=sys.argv[1:], standalone_mode=False)
 except SystemExit:
     pass
-heavy = [m for m in ("scipy", "matplotlib") if m in sys.modules]
+heavy = [m for m in ("scipy", "matplotlib", "dask", "distributed") if m in sys.modules]
 print("HEAVY:" + ",".join(heavy))
 """
 
 
 @pytest.mark.parametrize(
     "arguments",
-    [["--help"], ["inspect", str(ROOT / "instances" / "prosecutor_judge.yaml")]],
-    ids=["help", "inspect"],
+    [["--help"], ["inspect", str(ROOT / "instances" / "prosecutor_judge.yaml")], ["batch", "--help"]],
+    ids=["help", "inspect", "batch-help"],
 )
-def test_command_does_not_import_scipy_or_matplotlib(arguments: list[str]) -> None:
+def test_command_does_not_import_heavy_packages(arguments: list[str]) -> None:
     run = subprocess.run(
         [sys.executable, "-c", _PROBE, *arguments], capture_output=True, text=True, check=False, cwd=ROOT
     )
@@ -35,13 +36,16 @@ def test_command_does_not_import_scipy_or_matplotlib(arguments: list[str]) -> No
     assert line == "HEAVY:", run.stdout + run.stderr
 
 
-def test_the_probe_sees_a_heavy_import() -> None:
-    # A control: the same probe after an import of scipy reports it, so the test above can fail.
+@pytest.mark.parametrize(
+    ("module", "seen"), [("scipy.optimize", "scipy"), ("distributed", "dask,distributed")]
+)
+def test_the_probe_sees_a_heavy_import(module: str, seen: str) -> None:
+    # A control: the same probe after a heavy import reports it, so the test above can fail.
     run = subprocess.run(
-        [sys.executable, "-c", "import scipy.optimize\n" + _PROBE, "--help"],
+        [sys.executable, "-c", f"import {module}\n" + _PROBE, "--help"],
         capture_output=True,
         text=True,
         check=False,
         cwd=ROOT,
     )
-    assert "HEAVY:scipy" in run.stdout
+    assert f"HEAVY:{seen}" in run.stdout
