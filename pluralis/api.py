@@ -681,11 +681,11 @@ class Solution:
     best: Labelled[str, Fraction | None]
     notes: tuple[str, ...]
     other_tie_policies: TieHint | None
-    source: _Source = field(repr=False, compare=False)
+    _source: _Source = field(repr=False, compare=False)
 
     @cached_property
     def _equilibria(self) -> tuple[tuple[results.Equilibrium, Certification | None], ...]:
-        source = self.source
+        source = self._source
         if source.full is not None:
             return tuple(
                 (c.equilibrium, _certification(source.instance, c)) for c in source.full.certifications
@@ -696,7 +696,7 @@ class Solution:
 
     @cached_property
     def _groups(self) -> tuple[int, ...]:
-        source = self.source
+        source = self._source
         if source.full is not None:
             from pluralis.full import full_groups
 
@@ -706,7 +706,7 @@ class Solution:
     @cached_property
     def equilibria(self) -> tuple[Equilibrium, ...]:
         """Every equilibrium, in order (personalized game: each user's game's, user by user)."""
-        source = self.source
+        source = self._source
         return tuple(
             _equilibrium(source.instance, e, k + 1, g, source.law_limit, c)
             for k, ((e, c), g) in enumerate(zip(self._equilibria, self._groups))
@@ -723,7 +723,7 @@ class Solution:
     @cached_property
     def commitments(self) -> tuple[Commitment, ...]:
         """A single provider's optimal commitments, in order (empty unless ``kind`` is COMMITMENT)."""
-        source = self.source
+        source = self._source
         instance = source.instance
         found = []
         for c in source.commitments:
@@ -759,7 +759,7 @@ class Solution:
             The document, headed by ``pluralis_version`` and ``schema``, numbers as exact strings.
             No certificate files are written from the API, so ``certificates`` is empty.
         """
-        source = self.source
+        source = self._source
         instance = source.instance
         if self.kind is Kind.FINITE:
             assert source.finite is not None
@@ -1091,7 +1091,7 @@ def certify(
     """
     if not isinstance(solution, Solution) or solution.kind is not Kind.FINITE:
         raise ModelError("solution: certify takes a finite-class Solution of solve()")
-    source = solution.source
+    source = solution._source
     assert source.finite is not None and source.game is not None
     instance = source.instance
     if len(instance.providers) == 1:
