@@ -474,6 +474,10 @@ class Commitment:
     estimate: Fraction | None
 
 
+HINT_PROFILE_LIMIT = 5_000
+"""Equilibria are counted under the other tie policies only for games with at most this many profiles."""
+
+
 @dataclass(frozen=True)
 class TieHint:
     """How many equilibria a game without one under deviator-favourable ties has under the others.
@@ -491,7 +495,7 @@ class TieHint:
 
     profiles: int
     counts: dict[TiePolicy, int] | None
-    limit: int = 5_000
+    limit: int = HINT_PROFILE_LIMIT
 
     def to_json(self) -> dict[str, Any]:
         """``{"profiles": N, "counts": {POLICY: N} or null}``."""
@@ -510,10 +514,6 @@ class TieHint:
             )
         counts = ", ".join(f"{n} with {p.value} ties" for p, n in self.counts.items())
         return text + f"equilibrium profiles: {counts} (--tie-policy)"
-
-
-HINT_PROFILE_LIMIT = 5_000
-"""Equilibria are counted under the other tie policies only for games with at most this many profiles."""
 
 
 def count_under_other_ties(
@@ -995,6 +995,8 @@ def solve(
     """
     instance = _instance(game)
     given = game if isinstance(game, Game) else None
+    if given is not None and cls == "full":
+        raise ModelError("cls: a Game is over a finite class; pass its instance to solve it in full")
     if given is not None:
         if mode is not None and _mode(mode) is not given.mode:
             raise ModelError(f"mode: the Game given is the {given.mode.value} game; omit mode")

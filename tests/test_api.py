@@ -176,6 +176,8 @@ def test_a_game_fixes_mode_class_and_limits() -> None:
         pluralis.solve(game, cls="deterministic")
     with pytest.raises(ModelError, match="mode: the Game given is the anonymous game"):
         pluralis.solve(game, mode="personalized")
+    with pytest.raises(ModelError, match="pass its instance to solve it in full"):
+        pluralis.solve(game, cls="full")
 
 
 @pytest.mark.parametrize(

@@ -162,14 +162,28 @@ def test_solve_and_commitment_json_write_histories_as_lists(tmp_path: Path) -> N
     assert solved.exit_code == 0, solved.output
     equilibria = json.loads(solved.output)["equilibria"]
     assert equilibria
+    # The user's complete transcripts: ["x", "y/z"] and ["x/y", "z"] both join into "x/y/z".
+    leaves = [[r, m] for r in ("x", "x/y") for m in ("y/z", "z")]
     for equilibrium in equilibria:
         for entries in equilibrium["rules"]["oracle"].values():
             assert [e["history"] for e in entries] == nodes
+        _assert_sides_write_histories_as_lists(equilibrium["users"], leaves)
     committed = runner.invoke(cli, ["solve", str(path), "--class", "full", "--json"])
     assert committed.exit_code == 0, committed.output
     (commitment,) = json.loads(committed.output)["commitments"]
     for entries in commitment["rule"].values():
         assert [e["history"] for e in entries] == nodes
+    _assert_sides_write_histories_as_lists(commitment["users"], leaves)
+
+
+def _assert_sides_write_histories_as_lists(users: dict[str, Any], leaves: list[list[str]]) -> None:
+    """Each user's side names her report node ``[]`` and every leaf by its own list of labels."""
+    for side in users.values():
+        for response in side["responses"]:
+            for feature, entries in response["actions"].items():
+                assert [e["history"] for e in entries] == leaves, feature
+            for entries in response["messages"].values():
+                assert [e["history"] for e in entries] == [[]]
 
 
 # -- any labels -----------------------------------------------------------------------------------------
