@@ -30,6 +30,15 @@ class StrategyClass(ABC):
     def name(self) -> str:
         """The class as written on the command line (``grid:3``)."""
 
+    @property
+    def contains_shared_rules(self) -> bool:
+        """Whether the class holds every deterministic T-shared rule, for every provider and every T.
+
+        C1 and C3 (SPEC.md §8) compare equilibria of the class with a deviation to such a rule, so
+        they say something only about a class that contains them (SPEC.md §6).
+        """
+        return False
+
     @abstractmethod
     def count(self, instance: Instance, provider: int) -> int:
         """Number of rules of provider j in the class, computed without enumerating.
@@ -116,6 +125,11 @@ class Deterministic(StrategyClass):
     def name(self) -> str:
         return "deterministic"
 
+    @property
+    def contains_shared_rules(self) -> bool:
+        """True: every deterministic rule is in the class, the T-shared ones among them."""
+        return True
+
     def count(self, instance: Instance, provider: int) -> int:
         signals, nodes, size = _shape(instance, provider)
         return int(size ** (signals * nodes))
@@ -164,6 +178,11 @@ class Grid(StrategyClass):
     @property
     def name(self) -> str:
         return f"grid:{self.q}"
+
+    @property
+    def contains_shared_rules(self) -> bool:
+        """True: point masses are multiples of ``1/q``, so every deterministic rule is in the grid."""
+        return True
 
     def count(self, instance: Instance, provider: int) -> int:
         signals, nodes, size = _shape(instance, provider)
