@@ -474,8 +474,11 @@ class _Generated:
     library: GeneratedLibrary
     index: int
 
-    def read(self) -> tuple[str, Callable[[], Instance]]:
-        text = self.library.text(self.index)
+    def read(self) -> tuple[str | None, Callable[[], Instance]]:
+        try:
+            text = self.library.text(self.index)
+        except Exception as error:  # no file to name: the record says what went wrong making it
+            return None, _failing(error)
         return hashlib.sha256(text.encode("utf-8")).hexdigest(), lambda: loads(text)
 
 
@@ -861,7 +864,7 @@ def _relative(directory: Path | GeneratedLibrary, source: Path | int) -> str:
     return source.relative_to(directory).as_posix()
 
 
-def _failing(error: PluralisError) -> Callable[[], Instance]:
+def _failing(error: Exception) -> Callable[[], Instance]:
     def read() -> Instance:
         raise error
 

@@ -299,7 +299,7 @@ class Session(Generic[_J, _R]):
             if status == "finished":
                 yield job, value
             elif status == "error":
-                yield job, _failure(value, future.traceback())
+                yield job, _failure(future.exception(), future.traceback())
             else:
                 raise ClusterError(
                     f"{CLUSTER_OPTION} {self.spec.describe()}: the cluster cancelled a task ({status}); "
@@ -417,6 +417,7 @@ def connect(
     try:
         # Threads and processes started here (the cluster's event loop, its workers) inherit the
         # blocked SIGINT; one that arrives meanwhile is raised once everything started is known.
+        _distributed()  # its defaults join dask's configuration, which the setting below restores
         configured = _dask_config().set({"distributed.worker.multiprocessing-method": method})
         closing.append(lambda: configured.__exit__(None, None, None))
         with defer_interrupts(), blocked_interrupts():
