@@ -63,7 +63,8 @@ from solver.responses.response import DEFAULT_LAW_LIMIT, TiePolicy
 if TYPE_CHECKING:
     from pluralis.full import Commitment as FoundCommitment
     from proofs.claim import ClaimResult
-    from solver.certificates.certification import FullCertification, FullResult
+    from solver.certificates.certification import CertificationStatus, FullCertification, FullResult
+    from solver.oracle.deviation import DeviationStatus
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -316,22 +317,22 @@ class Certification:
         Whether some admissible selection pays every provider its supremum deviation minus δ.
     certified : bool
         Whether every bound is certified exactly, so that ``survives`` is exact.
-    status : str
-        ``certified``, ``refuted``, ``survives the MIP candidates (not certified)`` or ``NOT
-        certified``.
+    status : CertificationStatus
+        Certified, refuted, surviving the MIP candidates only, or not certified (its ``value`` is
+        the text of the command line).
     bounds : Labelled
         Provider → its supremum deviation payoff (at the selection reported).
     bound_status : Labelled
-        Provider → how far its bound is certified.
+        Provider → how far its bound is certified (a ``DeviationStatus``).
     estimates : Labelled
         Provider → the MIP solver's floating-point estimate, for bounds that are MIP candidates.
     """
 
     survives: bool
     certified: bool
-    status: str
+    status: CertificationStatus
     bounds: Labelled[str, Fraction]
-    bound_status: Labelled[str, str]
+    bound_status: Labelled[str, DeviationStatus]
     estimates: Labelled[str, Fraction]
 
 
@@ -340,9 +341,9 @@ def _certification(instance: Instance, c: FullCertification) -> Certification:
     return Certification(
         c.survives,
         c.certified,
-        c.status.value,
+        c.status,
         Labelled((label[b.provider], b.value) for b in c.bounds),
-        Labelled((label[b.provider], b.status.value) for b in c.bounds),
+        Labelled((label[b.provider], b.status) for b in c.bounds),
         Labelled((label[b.provider], b.estimate) for b in c.bounds if b.estimate is not None),
     )
 
@@ -458,8 +459,8 @@ class Commitment:
         User → her side: her optimal response best for the provider, and its outcome law.
     certified : bool
         Whether ``payoff`` is the certified exact optimum.
-    status : str
-        ``certified exact``, ``certified candidate, not certified optimal`` or ``NOT certified``.
+    status : DeviationStatus
+        Certified exact, a certified candidate (not certified optimal), or not certified.
     estimate : Fraction or None
         The MIP solver's floating-point estimate, when a MIP gave the candidate.
     """
@@ -470,7 +471,7 @@ class Commitment:
     rule: ProviderRule
     outcomes: Labelled[str, UserOutcome]
     certified: bool
-    status: str
+    status: DeviationStatus
     estimate: Fraction | None
 
 
@@ -486,7 +487,7 @@ class TieHint:
     ----------
     profiles : int
         The game's profiles (summed over the users' games in the personalized game).
-    counts : dict or None
+    counts : Labelled or None
         Tie policy to the number of equilibrium profiles; None when the game was too large to count
         cheaply.
     limit : int
@@ -494,7 +495,7 @@ class TieHint:
     """
 
     profiles: int
-    counts: dict[TiePolicy, int] | None
+    counts: Labelled[TiePolicy, int] | None
     limit: int = HINT_PROFILE_LIMIT
 
     def to_json(self) -> dict[str, Any]:
@@ -545,7 +546,7 @@ def count_under_other_ties(
     profiles = game.profile_count() * users
     if profiles > profile_limit:
         return TieHint(profiles, None, profile_limit)
-    counts = {}
+    counts: dict[TiePolicy, int] = {}
     try:
         for policy in (TiePolicy.CANONICAL, TiePolicy.ADVERSARIAL):
             result = solve_equilibria(game, delta, policy, selection_limit=selection_limit)
@@ -554,7 +555,7 @@ def count_under_other_ties(
             counts[policy] = result.count
     except PluralisError:
         return TieHint(profiles, None, profile_limit)
-    return TieHint(profiles, counts, profile_limit)
+    return TieHint(profiles, Labelled(counts.items()), profile_limit)
 
 
 def solve_finite(
@@ -633,7 +634,7 @@ class Solution:
         δ of δ-equilibrium (None for commitments, where it plays no part).
     method : Method or None
         The engine that searched the finite class (None for commitments).
-    oracle : str or None
+    oracle : OracleMethod or None
         In ``full``: how the deviation oracle covered the users' choices.
     exact : bool
         Whether every number and the completeness of the list are established exactly.
@@ -667,7 +668,7 @@ class Solution:
     tie_policy: TiePolicy
     delta: Fraction | None
     method: Method | None
-    oracle: str | None
+    oracle: OracleMethod | None
     exact: bool
     status: str | None
     complete: bool
@@ -739,7 +740,7 @@ class Solution:
                         for o in c.outcomes
                     ),
                     c.bound.certified,
-                    c.bound.status.value,
+                    c.bound.status,
                     c.bound.estimate,
                 )
             )
@@ -1117,7 +1118,7 @@ def certify(
         TiePolicy.FAVOURABLE,
         full.finite.delta,
         full.finite.method,
-        options.method.value,
+        options.method,
         full.certified and full.finite.exact,
         full.describe(),
         full.complete,
@@ -1205,7 +1206,7 @@ def commit(
         TiePolicy.FAVOURABLE,
         None,
         None,
-        options.method.value,
+        options.method,
         all(c.bound.certified for c in found),
         None,
         not interrupted,

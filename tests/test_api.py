@@ -163,6 +163,8 @@ def test_results_are_frozen_and_hashable() -> None:
     with pytest.raises(AttributeError):
         equilibrium.outcomes._items = ()  # type: ignore[misc]
     assert hash(equilibrium) == hash(pluralis.solve(PROSECUTOR).equilibria[0])
+    hint = pluralis.solve(C4_WITNESS, mode="personalized")
+    assert hint.other_tie_policies is not None and hash(hint) == hash(hint)
     assert equilibrium == pluralis.solve(PROSECUTOR).equilibria[0]
     # A labelled mapping equals the dict of its items.
     assert equilibrium.payoffs == {"prosecutor": (Fraction(3, 10), Fraction(3, 10))}
