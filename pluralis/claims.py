@@ -19,6 +19,7 @@ from pluralis.limits import (
 from pluralis.output import json_text, output_console
 from proofs.check import check_claims
 from proofs.claim import CheckOptions, ClaimResult, Status, Verdict, part_label
+from solver.conversation.classes import parse_class
 from solver.core.numbers import parse_number
 from solver.core.serialization import load
 from solver.equilibria.games import Mode
@@ -96,7 +97,7 @@ def check(
     if full and policy is not TiePolicy.FAVOURABLE:
         raise click.UsageError("--full certifies deviations with deviator-favourable ties only")
     options = CheckOptions(
-        class_text,
+        parse_class(class_text, instance),
         parse_number(delta, "--delta"),
         policy,
         full,
@@ -177,7 +178,7 @@ def print_results(console: Console, title: str, results: dict[str, ClaimResult])
             for r in result.rows:
                 table.add_row(
                     r.user,
-                    r.subset,
+                    r.subset_label,
                     "-" if r.bound is None else str(r.bound),
                     "-" if r.worst is None else str(r.worst),
                     "-" if r.margin is None else str(r.margin),

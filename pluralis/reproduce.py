@@ -24,10 +24,11 @@ from pluralis.limits import name_limit_option
 from proofs.c7_tightness import ratio_of
 from proofs.check import claims
 from proofs.claim import FINDING, CheckOptions, Claim, ClaimResult, Verdict, part_label
-from solver.conversation.classes import parse_class
+from solver.analysis import Analysis
+from solver.conversation.classes import Deterministic
 from solver.core.errors import PluralisError
 from solver.core.model import Instance
-from solver.equilibria.games import Game, Mode
+from solver.equilibria.games import Mode
 
 PROFILE_LIMIT = 20_000
 """Claims are skipped on instances whose deterministic games have more profiles than this."""
@@ -247,8 +248,8 @@ def cell(result: ClaimResult | None, skipped: str | None = None) -> str:
     return f"{result.verdict.value} {value}"
 
 
-def _profiles(instance: Instance) -> int:
-    game = Game(instance, Mode.ANONYMOUS, parse_class("deterministic", instance))
+def _profiles(analysis: Analysis, options: CheckOptions) -> int:
+    game = analysis.game(Mode.ANONYMOUS, Deterministic(), limit=options.limit, law_limit=options.law_limit)
     return game.profile_count()
 
 
@@ -259,7 +260,7 @@ def check_entry(
     options: CheckOptions | None = None,
     profile_limit: int = PROFILE_LIMIT,
 ) -> Entry:
-    """Check every claim on one instance, skipping those too large to enumerate quickly.
+    """Check every claim on one instance, all through one analysis of it, skipping those too large.
 
     Parameters
     ----------
@@ -282,8 +283,9 @@ def check_entry(
     """
     options = options or CheckOptions()
     entry = Entry(path, name, instance)
+    analysis = Analysis(instance)
     try:
-        profiles = _profiles(instance)
+        profiles = _profiles(analysis, options)
     except PluralisError as error:
         profiles = None
         too_large = str(error)
@@ -300,7 +302,7 @@ def check_entry(
             continue
         started = time.perf_counter()
         try:
-            entry.results[claim_id] = claim.check(instance, options)
+            entry.results[claim_id] = claim.check(analysis, options)
         except PluralisError as error:
             entry.skipped[claim_id] = str(name_limit_option(error))
         entry.seconds[claim_id] = time.perf_counter() - started

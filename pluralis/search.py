@@ -23,17 +23,17 @@ from pluralis.limits import (
     selection_limit_option,
 )
 from pluralis.output import output_console
-from proofs.claim import CheckOptions
+from proofs.claim import CheckOptions, Kind
 from proofs.search import (
     DEFAULT_BUDGET,
     TARGETS,
-    Kind,
     RunState,
     SearchRequest,
     SearchState,
     find_target,
     run_search,
 )
+from solver.conversation.classes import parse_class
 from solver.core.errors import ModelError
 from solver.core.numbers import parse_number
 
@@ -61,8 +61,8 @@ def _command(
     parts += [f"--budget {budget}", f"--seed {seed}"]
     if max_found != 1:
         parts.append(f"--max-found {max_found}")
-    if options.class_name != "deterministic":
-        parts.append(f"--class {options.class_name}")
+    if options.strategy_class != CheckOptions().strategy_class:
+        parts.append(f"--class {options.strategy_class.name}")
     if options.delta:
         parts.append(f"--delta {options.delta}")
     usual = CheckOptions()
@@ -198,7 +198,7 @@ def search_command(
                 f"the sizes --claim {target.name} searches by default do not suit: {error}"
             ) from None
     options = CheckOptions(
-        class_text,
+        parse_class(class_text),
         parse_number(delta, "--delta"),
         limit=limit,
         selection_limit=selection_limit,

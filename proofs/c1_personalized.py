@@ -9,18 +9,30 @@ with a stake in user i (``λ_{j,i} > 0``), for δ = 0 as well; when T has none t
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, Status, Step, Verdict
-from proofs.equilibria import Quantified, quantify
+from proofs.claim import (
+    CheckOptions,
+    Claim,
+    ClaimResult,
+    Instantiation,
+    Kind,
+    Row,
+    Search,
+    Status,
+    Step,
+    Verdict,
+)
+from proofs.equilibria import Quantified, quantify_guarantee
+from solver.analysis import Analysis
 from solver.conversation.garblings import subset_label
 from solver.core.model import Instance
 from solver.core.numbers import ZERO
-from solver.equilibria.games import Game, Mode, respond_to_rules
+from solver.equilibria.games import Mode, respond_to_rules
 from solver.equilibria.results import Equilibrium, equilibrium_to_json
-from solver.responses.alignment import best_bound_weights
-from solver.responses.information import DEFAULT_BENCHMARK_LIMIT, provider_subsets, solve_benchmark
+from solver.responses.information import DEFAULT_BENCHMARK_LIMIT
 from solver.responses.response import TiePolicy, expected, respond_to_profile, solve_response
 
 ID = "C1"
@@ -31,28 +43,52 @@ STATEMENT = (
 )
 
 
-def contains_shared_rules(class_name: str) -> bool:
-    """Whether a finite class contains every deterministic T-shared rule, for every T.
+@dataclass(frozen=True)
+class BoundWitness:
+    """A user below a theorem's bound at an equilibrium (C1, C3), with the proof written out.
 
-    Parameters
+    Attributes
     ----------
-    class_name : str
-        The class as written on the command line.
-
-    Returns
-    -------
-    bool
-        True for ``deterministic`` and ``grid:Q`` (which contains the deterministic rules).
+    instance : Instance
+        The game (for its labels).
+    user : int
+        User i.
+    subset : tuple of int
+        The set T.
+    bound : Fraction
+        The bound she falls below.
+    utility : Fraction
+        Her utility at the equilibrium.
+    equilibrium : Equilibrium
+        The equilibrium.
+    proof : Instantiation
+        The proof on that equilibrium, the failing step among its steps.
     """
-    return class_name == "deterministic" or class_name.startswith("grid:")
+
+    instance: Instance = field(repr=False)
+    user: int
+    subset: tuple[int, ...]
+    bound: Fraction
+    utility: Fraction
+    equilibrium: Equilibrium
+    proof: Instantiation
+
+    def to_json(self) -> dict[str, Any]:
+        """The witness with exact strings: user, T, bound, utility, equilibrium and proof."""
+        return {
+            "user": self.instance.users[self.user].label,
+            "T": subset_label(self.instance, self.subset),
+            "bound": str(self.bound),
+            "utility": str(self.utility),
+            "equilibrium": equilibrium_to_json(self.instance, self.equilibrium),
+            "proof": [s.to_json() for s in self.proof.steps],
+        }
 
 
 def bound_rows(
-    claim: str,
-    instance: Instance,
+    analysis: Analysis,
     quantified: Quantified,
     delta: Fraction,
-    users: list[int] | None = None,
     benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT,
 ) -> list[Row]:
     """Per user and T: ``Bench_i(T) − min_w (2ε + δ Σ w/λ)`` against her worst equilibrium utility.
@@ -62,16 +98,12 @@ def bound_rows(
 
     Parameters
     ----------
-    claim : str
-        The claim id, for notes.
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     quantified : Quantified
         The equilibria.
     delta : Fraction
         δ.
-    users : list of int, optional
-        Restrict to these users.
     benchmark_limit : int
         Most deterministic T-shared rules searched for a benchmark.
 
@@ -80,33 +112,34 @@ def bound_rows(
     list of Row
         One per user and non-empty T.
     """
-    del claim
+    instance = analysis.instance
     rows = []
-    for i in users if users is not None else range(len(instance.users)):
+    for i, user in enumerate(instance.users):
         worst = quantified.worst[i]
-        for t in provider_subsets(instance):
+        for t in analysis.subsets():
             label = subset_label(instance, t)
-            alignment = best_bound_weights(instance, i, t, delta)
+            alignment = analysis.bound_weights(i, t, delta)
             if alignment.bound_term is None:
                 rows.append(
                     Row(
-                        instance.users[i].label,
+                        user.label,
+                        t,
                         label,
                         None,
                         worst,
                         Verdict.VACUOUS,
-                        f"no provider of T has a stake in {instance.users[i].label} (λ = 0 for each): "
+                        f"no provider of T has a stake in {user.label} (λ = 0 for each): "
                         "C1 weighs only providers with λ > 0",
                     )
                 )
                 continue
-            bound = solve_benchmark(instance, i, t, benchmark_limit).value - alignment.bound_term
+            bound = analysis.benchmark(i, t, benchmark_limit).value - alignment.bound_term
             verdict = Verdict.HOLDS if worst is not None and worst >= bound else Verdict.COUNTEREXAMPLE
             note = f"ε = {alignment.error}" + ("" if delta == 0 else f", 1/λ* = {alignment.transfer_factor}")
             if len(alignment.support) < len(t):
                 stakeless = ", ".join(instance.providers[j].label for j in t if j not in alignment.support)
                 note += f"; no weight on {stakeless} (λ = 0)"
-            rows.append(Row(instance.users[i].label, label, bound, worst, verdict, note))
+            rows.append(Row(user.label, t, label, bound, worst, verdict, note))
     return rows
 
 
@@ -119,13 +152,13 @@ def overall(rows: list[Row]) -> Verdict:
     return Verdict.VACUOUS
 
 
-def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+def check(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """Check C1 on an instance: every user, every T, over the personalized game's equilibria.
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         Class (must contain the T-shared rules), δ, tie policy, certification in ``full``.
 
@@ -135,10 +168,10 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         Holds with the margins, vacuous (no equilibrium, or the class lacks the shared rules), or a
         counterexample with its equilibrium and the instantiated proof showing the failing step.
     """
-    return check_guarantee(ID, Status.THEOREM, instance, options)
+    return check_guarantee(ID, Status.THEOREM, analysis, options)
 
 
-def check_guarantee(claim: str, status: Status, instance: Instance, options: CheckOptions) -> ClaimResult:
+def check_guarantee(claim: str, status: Status, analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """The C1 check, shared with C6 and C4.
 
     Parameters
@@ -147,8 +180,8 @@ def check_guarantee(claim: str, status: Status, instance: Instance, options: Che
         Claim id.
     status : Status
         Its status.
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         How to check.
 
@@ -157,27 +190,11 @@ def check_guarantee(claim: str, status: Status, instance: Instance, options: Che
     ClaimResult
         The verdict.
     """
-    from proofs.claim import Setting
-
-    setting = Setting(Mode.PERSONALIZED, options.class_name, options.policy, options.delta, False)
-    if not contains_shared_rules(options.class_name):
-        return ClaimResult(
-            claim,
-            status,
-            Verdict.VACUOUS,
-            setting,
-            reasons=(f"class {options.class_name} does not contain every T-shared rule",),
-        )
-    quantified = quantify(instance, Mode.PERSONALIZED, options)
-    if quantified.count == 0:
-        return ClaimResult(
-            claim,
-            status,
-            Verdict.VACUOUS,
-            quantified.setting,
-            reasons=("the personalized game has no equilibrium in this class",),
-        )
-    rows = bound_rows(claim, instance, quantified, options.delta, benchmark_limit=options.benchmark_limit)
+    quantified = quantify_guarantee(analysis, claim, status, Mode.PERSONALIZED, options)
+    if isinstance(quantified, ClaimResult):
+        return quantified
+    instance = analysis.instance
+    rows = bound_rows(analysis, quantified, options.delta, options.benchmark_limit)
     verdict = overall(rows)
     witness = None
     reasons: tuple[str, ...] = (f"{quantified.count} equilibrium profile(s) of the personalized game",)
@@ -185,24 +202,15 @@ def check_guarantee(claim: str, status: Status, instance: Instance, options: Che
         row = next(r for r in rows if r.verdict is Verdict.COUNTEREXAMPLE)
         i = instance.user_index(row.user)
         e = quantified.worst_equilibrium(i)
-        assert e is not None
-        t = tuple(instance.provider_index(p) for p in row.subset.split(","))
-        steps = instantiate(instance, quantified.game, e, i, t, options.delta, options.benchmark_limit)
-        witness = {
-            "user": row.user,
-            "T": row.subset,
-            "bound": str(row.bound),
-            "utility": str(row.worst),
-            "equilibrium": equilibrium_to_json(instance, e),
-            "proof": [s.to_json() for s in steps.steps],
-        }
-        reasons = (f"user {row.user}, T = {row.subset}: utility {row.worst} < bound {row.bound}",)
+        assert e is not None and row.bound is not None and row.worst is not None
+        steps = instantiate(analysis, e, i, row.subset, options.delta, options.benchmark_limit)
+        witness = BoundWitness(instance, i, row.subset, row.bound, row.worst, e, steps)
+        reasons = (f"user {row.user}, T = {row.subset_label}: utility {row.worst} < bound {row.bound}",)
     return ClaimResult(claim, status, verdict, quantified.setting, tuple(rows), reasons, witness)
 
 
 def instantiate(
-    instance: Instance,
-    game: Game,
+    analysis: Analysis,
     equilibrium: Equilibrium,
     user: int,
     providers: tuple[int, ...],
@@ -217,10 +225,8 @@ def instantiate(
 
     Parameters
     ----------
-    instance : Instance
-        The game.
-    game : Game
-        The game the equilibrium belongs to.
+    analysis : Analysis
+        The instance's analysis.
     equilibrium : Equilibrium
         An equilibrium involving the user.
     user : int
@@ -237,11 +243,9 @@ def instantiate(
     Instantiation
         The steps.
     """
-    del game
-    label = instance.users[user].label
-    t_label = subset_label(instance, providers)
-    bench = solve_benchmark(instance, user, providers, benchmark_limit)
-    alignment = best_bound_weights(instance, user, providers, delta)
+    instance = analysis.instance
+    bench = analysis.benchmark(user, providers, benchmark_limit)
+    alignment = analysis.bound_weights(user, providers, delta)
     outcome = next(o for o in equilibrium.outcomes if o.user == user)
     u = outcome.utility
     steps: list[Step] = []
@@ -249,12 +253,12 @@ def instantiate(
         steps.append(
             Step("no provider of T has a stake in user i (λ = 0 for each): C1 is vacuous here", u, "≥", u)
         )
-        return Instantiation(ID, label, t_label, tuple(steps))
+        return Instantiation(ID, user, providers, tuple(steps))
     bound = bench.value - alignment.bound_term
     if u >= bench.value:
         steps.append(Step("u_i ≥ Bench_i(T): no deviation is needed", u, "≥", bench.value))
         steps.append(Step("hence u_i ≥ Bench_i(T) − 2ε − δ/λ*", u, "≥", bound))
-        return Instantiation(ID, label, t_label, tuple(steps))
+        return Instantiation(ID, user, providers, tuple(steps))
     rules = list(equilibrium.rules)
     # The user's equilibrium outcome: the admissible selection that makes every step of the proof
     # (when one exists); its law is the same whichever provider each U_{j,i} is evaluated for.
@@ -267,7 +271,7 @@ def instantiate(
             if all(s.holds for s in trial):
                 break
     assert best_steps is not None
-    return Instantiation(ID, label, t_label, tuple(best_steps))
+    return Instantiation(ID, user, providers, tuple(best_steps))
 
 
 def selections_with_laws(instance: Instance, rules: list[Any], user: int) -> list[Any]:
@@ -348,4 +352,13 @@ def _steps(
     return steps
 
 
-CLAIM = Claim(ID, TITLE, Status.THEOREM, STATEMENT, check, (Mode.PERSONALIZED,))
+SEARCH = Search(
+    ID,
+    Kind.COUNTEREXAMPLE,
+    "uniform",
+    strategy={"report": True},
+    description="a personalized equilibrium below the C1 bound",
+)
+"""A search for C1 looks for a counterexample among instances of the uniform family."""
+
+CLAIM = Claim(ID, TITLE, Status.THEOREM, STATEMENT, check, (Mode.PERSONALIZED,), searches=(SEARCH,))

@@ -11,24 +11,29 @@ import itertools
 from fractions import Fraction
 from typing import Any
 
-from proofs.c1_personalized import contains_shared_rules, overall, selections_with_laws
-from proofs.claim import CheckOptions, Claim, ClaimResult, Instantiation, Row, Setting, Status, Step, Verdict
-from proofs.equilibria import quantify
-from solver.conversation.garblings import Garbling, common_garbling, shared_rules, subset_label
+from proofs.c1_personalized import BoundWitness, overall, selections_with_laws
+from proofs.claim import (
+    CheckOptions,
+    Claim,
+    ClaimResult,
+    Instantiation,
+    Kind,
+    Row,
+    Search,
+    Status,
+    Step,
+    Verdict,
+)
+from proofs.equilibria import quantify_guarantee
+from solver.analysis import Analysis
+from solver.conversation.garblings import Garbling, shared_rules, subset_label
 from solver.conversation.rules import Rule
 from solver.core.errors import ClassTooLargeError
 from solver.core.model import Instance
 from solver.core.numbers import ZERO
 from solver.equilibria.games import Mode
-from solver.equilibria.results import Equilibrium, equilibrium_to_json
-from solver.responses.alignment import strong_alignment
-from solver.responses.information import (
-    DEFAULT_BENCHMARK_LIMIT,
-    optimum,
-    provider_subsets,
-    revealing_rule,
-    solve_benchmark,
-)
+from solver.equilibria.results import Equilibrium
+from solver.responses.information import DEFAULT_BENCHMARK_LIMIT, revealing_rule
 from solver.responses.response import (
     TiePolicy,
     expected,
@@ -80,13 +85,13 @@ def common_rule(instance: Instance, garbling: Garbling, benchmarks: list[Fractio
     return None
 
 
-def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+def check(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """Check C3 on an instance, for every T whose hypotheses hold.
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         Class, δ, tie policy, certification in ``full``.
 
@@ -96,82 +101,58 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         Per T and user, the bound against the worst anonymous equilibrium utility; vacuous rows say
         which hypothesis fails.
     """
-    setting = Setting(None, options.class_name, options.policy, options.delta, False)
-    if not contains_shared_rules(options.class_name):
-        return ClaimResult(
-            ID,
-            Status.THEOREM,
-            Verdict.VACUOUS,
-            setting,
-            reasons=(f"class {options.class_name} does not contain the T-shared rules",),
-        )
-    quantified = quantify(instance, Mode.ANONYMOUS, options)
-    if quantified.count == 0:
-        return ClaimResult(
-            ID,
-            Status.THEOREM,
-            Verdict.VACUOUS,
-            quantified.setting,
-            reasons=("the anonymous game has no equilibrium in this class",),
-        )
-    optima = [optimum(instance, i, options.benchmark_limit) for i in range(len(instance.users))]
+    quantified = quantify_guarantee(analysis, ID, Status.THEOREM, Mode.ANONYMOUS, options)
+    if isinstance(quantified, ClaimResult):
+        return quantified
+    instance = analysis.instance
+    users = range(len(instance.users))
+    optima = [analysis.optimum(i, options.benchmark_limit) for i in users]
     rows: list[Row] = []
     reasons: list[str] = [f"{quantified.count} equilibrium profile(s) of the anonymous game"]
-    failing: tuple[Row, tuple[int, ...], Equilibrium] | None = None
-    for t in provider_subsets(instance):
+    failing: tuple[Row, int, Equilibrium] | None = None
+    for t in analysis.subsets():
         label = subset_label(instance, t)
-        benchmarks = [
-            solve_benchmark(instance, i, t, options.benchmark_limit).value for i in range(len(instance.users))
-        ]
-        garbling = common_garbling(instance, t)
+        benchmarks = [analysis.benchmark(i, t, options.benchmark_limit).value for i in users]
         problem = None
         if any(b != o for b, o in zip(benchmarks, optima)):
             problem = "Bench_i(T) < OPT_i for some user"
         else:
             try:
-                if common_rule(instance, garbling, benchmarks) is None:
+                if common_rule(instance, analysis.garbling(t), benchmarks) is None:
                     problem = "no single T-shared rule attains every user's benchmark"
             except ClassTooLargeError:
                 problem = "too many shared rules to find a common one"
         if problem is not None:
             for i, user in enumerate(instance.users):
-                rows.append(Row(user.label, label, None, quantified.worst[i], Verdict.VACUOUS, problem))
+                rows.append(Row(user.label, t, label, None, quantified.worst[i], Verdict.VACUOUS, problem))
             continue
-        alignment = strong_alignment(instance, t, options.delta)
+        alignment = analysis.strong_alignment(t, options.delta)
         for i, user in enumerate(instance.users):
             term = alignment.bounds[i].bound_term
             bound = benchmarks[i] - term
             worst = quantified.worst[i]
             verdict = Verdict.HOLDS if worst is not None and worst >= bound else Verdict.COUNTEREXAMPLE
-            row = Row(user.label, label, bound, worst, verdict, f"(δ + 2Σε')/μ_i = {term}")
+            row = Row(user.label, t, label, bound, worst, verdict, f"(δ + 2Σε')/μ_i = {term}")
             rows.append(row)
             if verdict is Verdict.COUNTEREXAMPLE and failing is None:
                 e = quantified.worst_equilibrium(i)
                 assert e is not None
-                failing = (row, t, e)
+                failing = (row, i, e)
     verdict = overall(rows)
     witness = None
     if failing is not None:
-        row, t, e = failing
-        proof = instantiate(
-            instance, e, t, instance.user_index(row.user), options.delta, options.benchmark_limit
-        )
-        witness = {
-            "user": row.user,
-            "T": row.subset,
-            "bound": str(row.bound),
-            "utility": str(row.worst),
-            "equilibrium": equilibrium_to_json(instance, e),
-            "proof": [s.to_json() for s in proof.steps],
-        }
-        reasons = [f"user {row.user}, T = {row.subset}: utility {row.worst} < bound {row.bound}"]
+        row, i, e = failing
+        assert row.bound is not None and row.worst is not None
+        proof = instantiate(analysis, e, row.subset, i, options.delta, options.benchmark_limit)
+        witness = BoundWitness(instance, i, row.subset, row.bound, row.worst, e, proof)
+        reasons = [f"user {row.user}, T = {row.subset_label}: utility {row.worst} < bound {row.bound}"]
     if verdict is Verdict.VACUOUS:
         reasons = sorted({r.note for r in rows})
     return ClaimResult(ID, Status.THEOREM, verdict, quantified.setting, tuple(rows), tuple(reasons), witness)
 
 
 def instantiate(
-    instance: Instance,
+    analysis: Analysis,
     equilibrium: Equilibrium,
     providers: tuple[int, ...],
     user: int,
@@ -182,8 +163,8 @@ def instantiate(
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     equilibrium : Equilibrium
         An anonymous equilibrium.
     providers : tuple of int
@@ -201,16 +182,15 @@ def instantiate(
     Instantiation
         The steps, each re-checked exactly.
     """
+    instance = analysis.instance
     users = range(len(instance.users))
-    garbling = common_garbling(instance, providers)
-    benchmarks = [solve_benchmark(instance, i, providers, benchmark_limit).value for i in users]
+    garbling = analysis.garbling(providers)
+    benchmarks = [analysis.benchmark(i, providers, benchmark_limit).value for i in users]
     rule = common_rule(instance, garbling, benchmarks)
-    bound = strong_alignment(instance, providers, delta).bounds[user]
-    label = instance.users[user].label
-    t_label = subset_label(instance, providers)
+    bound = analysis.strong_alignment(providers, delta).bounds[user]
     if rule is None or bound.weights is None or bound.factors is None or bound.offsets is None:
         step = Step("a hypothesis of C3 fails, or the bound is an unattained infimum", ZERO, "=", ZERO)
-        return Instantiation(ID, label, t_label, (step,))
+        return Instantiation(ID, user, providers, (step,))
     rules = list(equilibrium.rules)
     law_options = [selections_with_laws(instance, rules, i) for i in users]
     chosen: list[Step] | None = None
@@ -221,7 +201,7 @@ def instantiate(
             if all(s.holds for s in trial):
                 break
     assert chosen is not None
-    return Instantiation(ID, label, t_label, tuple(chosen))
+    return Instantiation(ID, user, providers, tuple(chosen))
 
 
 def _steps(
@@ -324,4 +304,13 @@ def _steps(
     return steps
 
 
-CLAIM = Claim(ID, TITLE, Status.THEOREM, STATEMENT, check)
+SEARCH = Search(
+    ID,
+    Kind.COUNTEREXAMPLE,
+    "divided",
+    strategy={"informative": True, "report": True},
+    description="an anonymous equilibrium below the C3 bound",
+)
+"""A search for C3 looks for a counterexample among instances of the divided family."""
+
+CLAIM = Claim(ID, TITLE, Status.THEOREM, STATEMENT, check, searches=(SEARCH,))

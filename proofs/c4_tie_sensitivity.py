@@ -13,12 +13,23 @@ inequality ``E_dev ≥ E_ρ`` holds with equality; under adversarial ties it can
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from proofs import c1_personalized, c3_strong_alignment
-from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
-from solver.core.model import Instance
+from proofs.claim import (
+    CheckOptions,
+    Claim,
+    ClaimResult,
+    Kind,
+    Row,
+    Search,
+    Setting,
+    Status,
+    Verdict,
+    Witness,
+)
+from solver.analysis import Analysis
 from solver.responses.response import TiePolicy
 
 ID = "C4"
@@ -33,13 +44,39 @@ CHECKS = (("C1", c1_personalized.check), ("C3", c3_strong_alignment.check))
 """The claims re-run under each policy."""
 
 
-def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+@dataclass(frozen=True)
+class TieWitness:
+    """A theorem failing when deviations get other ties: which one, with which ties, and its witness.
+
+    Attributes
+    ----------
+    claim : str
+        The failing claim (``C1`` or ``C3``).
+    policy : TiePolicy
+        The ties deviations were evaluated with.
+    counterexample : Witness or None
+        The failing claim's own witness.
+    """
+
+    claim: str
+    policy: TiePolicy
+    counterexample: Witness | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The claim, the tie policy, then the failing claim's witness."""
+        document: dict[str, Any] = {"claim": self.claim, "tie_policy": self.policy.value}
+        if self.counterexample is not None:
+            document.update(self.counterexample.to_json())
+        return document
+
+
+def check(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """Run C1 and C3 with canonical, then adversarial ties for deviations.
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis (the games and benchmarks are shared by the four runs).
     options : CheckOptions
         Class and δ (its tie policy and ``full`` are replaced: certification in ``full`` exists
         for deviator-favourable ties only).
@@ -56,18 +93,18 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     rows: list[Row] = []
     reasons: list[str] = []
     verdicts = []
+    name = options.strategy_class.name
     for policy in POLICIES:
         for claim, run in CHECKS:
-            result = run(instance, replace(options, policy=policy, full=False))
+            result = run(analysis, replace(options, policy=policy, full=False))
             verdicts.append(result.verdict)
             tag = f"{claim}, {policy.value} ties"
             rows.extend(replace(r, note=f"{tag}: {r.note}" if r.note else tag) for r in result.rows)
             summary = result.reasons[0] if result.reasons else ""
             reasons.append(f"{tag}: {result.verdict.value}" + (f" ({summary})" if summary else ""))
             if result.verdict is Verdict.COUNTEREXAMPLE:
-                setting = Setting(None, options.class_name, policy, options.delta, False)
-                witness: dict[str, Any] = {"claim": claim, "tie_policy": policy.value}
-                witness.update(result.witness or {})
+                setting = Setting(None, name, policy, options.delta, False)
+                witness = TieWitness(claim, policy, result.witness)
                 finding = f"{claim} fails with {policy.value} ties"
                 lead = f"{finding}: {summary}" if summary else finding
                 return ClaimResult(
@@ -81,7 +118,7 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
                     finding,
                 )
     verdict = Verdict.HOLDS if Verdict.HOLDS in verdicts else Verdict.VACUOUS
-    setting = Setting(None, options.class_name, POLICIES[-1], options.delta, False)
+    setting = Setting(None, name, POLICIES[-1], options.delta, False)
     if verdict is Verdict.VACUOUS:
         return ClaimResult(ID, Status.OPEN, verdict, setting, tuple(rows), tuple(reasons))
     names = " nor ".join(claim for claim, _ in CHECKS)
@@ -90,4 +127,46 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     return ClaimResult(ID, Status.OPEN, verdict, setting, tuple(rows), (lead, *reasons), finding="no failure")
 
 
-CLAIM = Claim(ID, TITLE, Status.OPEN, STATEMENT, check)
+def note(result: ClaimResult) -> str | None:
+    """The note the search records with a C4 counterexample: which run fails, and why it can.
+
+    Parameters
+    ----------
+    result : ClaimResult
+        A result of :func:`check`.
+
+    Returns
+    -------
+    str or None
+        The note for a counterexample; None otherwise (the search then writes the verdict).
+    """
+    w = result.witness
+    if result.verdict is not Verdict.COUNTEREXAMPLE or not isinstance(w, TieWitness):
+        return None
+    failing = next(r for r in result.reasons if ": counterexample" in r)
+    return (
+        f"C4 counterexample: {failing}. Evaluating deviations with {w.policy.value} ties breaks "
+        f"{w.claim}'s proof, which credits the deviator with the user's response best for it; "
+        f"the other runs: " + "; ".join(r for r in result.reasons if r != failing)
+    )
+
+
+SEARCH = Search(
+    ID,
+    Kind.COUNTEREXAMPLE,
+    "uniform",
+    strategy={
+        "min_providers": 2,
+        "min_states": 2,
+        "min_signals": 2,
+        "min_messages": 2,
+        "min_actions": 3,
+        "informative": True,
+        "mirrored": True,
+    },
+    description="C1 or C3 failing when deviations get canonical or adversarial ties",
+    note=note,
+)
+"""A search for C4 looks for a failure among mirrored instances of the uniform family."""
+
+CLAIM = Claim(ID, TITLE, Status.OPEN, STATEMENT, check, searches=(SEARCH,))

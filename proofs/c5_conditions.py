@@ -16,29 +16,32 @@ checker (:func:`check_part_a`, :func:`check_part_b`), which the counterexample s
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from proofs.c1_personalized import contains_shared_rules
+from instances.generators import Sizes
 from proofs.certified import Certified, certify_commitment, certify_finite
-from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
-from proofs.equilibria import finished, quantify
-from solver.conversation.classes import parse_class
-from solver.conversation.garblings import Garbling, common_garbling, subset_label
+from proofs.claim import (
+    CheckOptions,
+    Claim,
+    ClaimResult,
+    Kind,
+    Row,
+    Search,
+    Setting,
+    Status,
+    Verdict,
+    Witness,
+)
+from proofs.equilibria import equilibria, game, quantify
+from solver.analysis import Analysis
+from solver.conversation.garblings import Garbling, subset_label
 from solver.core.errors import PluralisError
 from solver.core.model import Instance
 from solver.core.numbers import ZERO
-from solver.equilibria.enumeration import solve_equilibria
-from solver.equilibria.games import Game, Mode
-from solver.responses.alignment import weak_alignment
-from solver.responses.information import (
-    optimum,
-    provider_subsets,
-    revealing_rule,
-    revelation_value,
-    solve_benchmark,
-)
+from solver.equilibria.games import Mode
+from solver.responses.information import revealing_rule, revelation_value
 from solver.responses.response import TiePolicy
 
 ID = "C5"
@@ -97,13 +100,13 @@ def pooled_benchmark(instance: Instance, user: int) -> Fraction:
     return revelation_value(instance, user, join_garbling(instance))
 
 
-def single_value(instance: Instance, user: int, provider: int) -> Fraction:
+def single_value(analysis: Analysis, user: int, provider: int) -> Fraction:
     """User i's value of learning provider j's signal (its own partition, whatever the alphabet).
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     user : int
         User i.
     provider : int
@@ -114,65 +117,158 @@ def single_value(instance: Instance, user: int, provider: int) -> Fraction:
     Fraction
         The value of revealing j's signal to her.
     """
-    return revelation_value(instance, user, common_garbling(instance, (provider,)))
+    return revelation_value(analysis.instance, user, analysis.garbling((provider,)))
 
 
-def _certified_json(instance: Instance, proof: Certified) -> dict[str, Any]:
-    return {
-        "users": [instance.users[i].label for i in proof.users],
-        "rules": proof.certificate["rules"],
-        "utilities": {instance.users[i].label: str(u) for i, u in zip(proof.users, proof.utilities)},
-        "certificate_valid": proof.valid,
-        "certificate": proof.certificate,
-    }
+@dataclass(frozen=True)
+class PersuasionWitness:
+    """C5 (a): a certified personalized equilibrium leaving a user below ``Bench_i(T)`` with ``ε_i(T) > 0``.
+
+    Attributes
+    ----------
+    instance : Instance
+        The game (for its labels).
+    user : int
+        User i.
+    subset : tuple of int
+        The set T.
+    benchmark : Fraction
+        ``Bench_i(T)``.
+    utility : Fraction
+        Her utility at the equilibrium.
+    epsilon : Fraction
+        ``ε_i(T)``.
+    certified : Certified
+        The equilibrium's certificate in ``full`` and the verifier's verdict.
+    """
+
+    instance: Instance = field(repr=False)
+    user: int
+    subset: tuple[int, ...]
+    benchmark: Fraction
+    utility: Fraction
+    epsilon: Fraction
+    certified: Certified
+
+    @property
+    def c1_bound(self) -> Fraction:
+        """What C1 promises her (δ = 0): ``Bench_i(T) − 2 ε_i(T)``."""
+        return self.benchmark - 2 * self.epsilon
+
+    def to_json(self) -> dict[str, Any]:
+        """The witness with exact strings, the certified equilibrium's fields last."""
+        return {
+            "part": "a",
+            "user": self.instance.users[self.user].label,
+            "T": subset_label(self.instance, self.subset),
+            "benchmark": str(self.benchmark),
+            "utility": str(self.utility),
+            "epsilon": str(self.epsilon),
+            "c1_bound": str(self.c1_bound),
+            **self.certified.to_json(self.instance),
+        }
+
+
+@dataclass(frozen=True)
+class PoolingWitness:
+    """C5 (b): every equilibrium meets ``Bench_i(K)``; a certified one misses the pooled benchmark.
+
+    Attributes
+    ----------
+    instance : Instance
+        The game (for its labels).
+    user : int
+        The user left below her pooled benchmark.
+    benchmarks : tuple of Fraction
+        ``Bench_i(K)`` per user.
+    pooled : tuple of Fraction
+        The pooled benchmark per user.
+    optima : tuple of Fraction
+        ``OPT_i`` per user.
+    single_provider_values : tuple of Fraction
+        Per user, the most any one provider's signal is worth to her.
+    utility : Fraction
+        Her utility at the certified equilibrium.
+    certified : Certified
+        The equilibrium's certificate in ``full`` and the verifier's verdict.
+    """
+
+    instance: Instance = field(repr=False)
+    user: int
+    benchmarks: tuple[Fraction, ...]
+    pooled: tuple[Fraction, ...]
+    optima: tuple[Fraction, ...]
+    single_provider_values: tuple[Fraction, ...]
+    utility: Fraction
+    certified: Certified
+
+    def to_json(self) -> dict[str, Any]:
+        """The witness with exact strings, the certified equilibrium's fields last."""
+        users = self.instance.users
+        return {
+            "part": "b",
+            "user": users[self.user].label,
+            "T": subset_label(self.instance, tuple(range(len(self.instance.providers)))),
+            "benchmarks": {u.label: str(b) for u, b in zip(users, self.benchmarks)},
+            "pooled": {u.label: str(p) for u, p in zip(users, self.pooled)},
+            "optima": {u.label: str(o) for u, o in zip(users, self.optima)},
+            "single_provider_values": {u.label: str(a) for u, a in zip(users, self.single_provider_values)},
+            "utility": str(self.utility),
+            **self.certified.to_json(self.instance),
+        }
+
+
+@dataclass(frozen=True)
+class PartsWitness:
+    """The witnesses of the parts of C5 that an instance witnesses, by part letter."""
+
+    parts: tuple[tuple[str, Witness], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Each part's witness under its letter (``a``, ``b``)."""
+        return {part: witness.to_json() for part, witness in self.parts}
 
 
 def _gaps(
-    instance: Instance, user: int, utility: Fraction, limit: int
+    analysis: Analysis, user: int, utility: Fraction, limit: int
 ) -> list[tuple[Fraction, tuple[int, ...]]]:
     """``Bench_i(T) − u`` for every T with ``ε_i(T) > 0`` and a positive gap, largest first."""
     gaps = []
-    for t in provider_subsets(instance):
-        gap = solve_benchmark(instance, user, t, limit).value - utility
-        if gap > 0 and weak_alignment(instance, user, t).error > 0:
+    for t in analysis.subsets():
+        gap = analysis.benchmark(user, t, limit).value - utility
+        if gap > 0 and analysis.weak_alignment(user, t).error > 0:
             gaps.append((gap, t))
     return sorted(gaps, key=lambda g: -g[0])
 
 
-def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified | None:
+def _part_a_equilibrium(analysis: Analysis, options: CheckOptions) -> Certified | None:
     """A personalized equilibrium certified in ``full`` leaving its user below a benchmark with ε > 0.
 
     One provider: its optimal commitment towards each user. Several: the finite class's slices
     below such a benchmark, largest shortfall first, until one survives every mixed deviation;
     with δ = 0 it is part of a whole-game equilibrium when every other user's game keeps one too.
     """
+    instance = analysis.instance
     users = range(len(instance.users))
     if len(instance.providers) == 1:
         for i in users:
-            proof = certify_commitment(instance, (i,), options.oracle)
+            proof = certify_commitment(analysis, (i,), options.oracle)
             if (
                 proof is not None
                 and proof.valid
-                and _gaps(instance, i, proof.utilities[0], options.benchmark_limit)
+                and _gaps(analysis, i, proof.utilities[0], options.benchmark_limit)
             ):
                 return proof
         return None
-    game = Game(
-        instance,
-        Mode.PERSONALIZED,
-        parse_class(options.class_name, instance),
-        limit=options.limit,
-        law_limit=options.law_limit,
-    )
-    finite = finished(
-        solve_equilibria(game, ZERO, TiePolicy.FAVOURABLE, selection_limit=options.selection_limit)
-    )
+    exact = replace(options, delta=ZERO, policy=TiePolicy.FAVOURABLE)
+    personalized = game(analysis, Mode.PERSONALIZED, exact)
+    finite = equilibria(analysis, Mode.PERSONALIZED, exact)
     if finite.count == 0:
         return None
-    slices = {s.users[0]: s for s in game.split()}
+    slices = {s.users[0]: s for s in personalized.split()}
     scored = []
     for e in finite.equilibria:
-        gaps = _gaps(instance, e.users[0], e.outcomes[0].utility, options.benchmark_limit)
+        gaps = _gaps(analysis, e.users[0], e.outcomes[0].utility, options.benchmark_limit)
         if gaps:
             scored.append((gaps[0][0], e))
     scored.sort(key=lambda pair: -pair[0])
@@ -181,7 +277,7 @@ def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified 
     def keeps_one(user: int) -> bool:
         if user not in surviving:
             surviving[user] = any(
-                (proof := certify_finite(slices[user], e, oracle=options.oracle)[1]) is not None
+                (proof := certify_finite(analysis, slices[user], e, oracle=options.oracle)[1]) is not None
                 and proof.valid
                 for e in finite.equilibria
                 if e.users[0] == user
@@ -189,7 +285,7 @@ def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified 
         return surviving[user]
 
     for _, e in scored:
-        _, proof = certify_finite(slices[e.users[0]], e, oracle=options.oracle)
+        _, proof = certify_finite(analysis, slices[e.users[0]], e, oracle=options.oracle)
         if proof is not None and proof.valid:
             surviving[e.users[0]] = True
             if all(keeps_one(k) for k in users):
@@ -197,13 +293,13 @@ def _part_a_equilibrium(instance: Instance, options: CheckOptions) -> Certified 
     return None
 
 
-def check_part_a(instance: Instance, options: CheckOptions) -> ClaimResult:
+def check_part_a(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """C5 (a): a certified personalized equilibrium with ``u_i < Bench_i(T)`` while ``ε_i(T) > 0``.
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         The finite class whose equilibria are certified (several providers); δ = 0 and
         deviator-favourable ties are used.
@@ -214,10 +310,12 @@ def check_part_a(instance: Instance, options: CheckOptions) -> ClaimResult:
         HOLDS with the equilibrium (largest shortfall), its certificate and ``ε_i(T)``; VACUOUS when
         no certified equilibrium leaves a user below a benchmark with positive alignment error.
     """
-    method = "optimal commitment" if len(instance.providers) == 1 else f"from {options.class_name}"
+    instance = analysis.instance
+    name = options.strategy_class.name
+    method = "optimal commitment" if len(instance.providers) == 1 else f"from {name}"
     setting = Setting(Mode.PERSONALIZED, f"full ({method})", TiePolicy.FAVOURABLE, ZERO, True)
     try:
-        proof = _part_a_equilibrium(instance, options)
+        proof = _part_a_equilibrium(analysis, options)
     except PluralisError as problem:
         return ClaimResult("C5a", Status.EXISTENCE, Verdict.VACUOUS, setting, reasons=(f"(a) {problem}",))
     if proof is None:
@@ -232,29 +330,28 @@ def check_part_a(instance: Instance, options: CheckOptions) -> ClaimResult:
             ),
         )
     i = proof.users[0]
-    gap, t = _gaps(instance, i, proof.utilities[0], options.benchmark_limit)[0]
-    bench, epsilon = gap + proof.utilities[0], weak_alignment(instance, i, t).error
+    gap, t = _gaps(analysis, i, proof.utilities[0], options.benchmark_limit)[0]
+    witness = PersuasionWitness(
+        instance,
+        i,
+        t,
+        gap + proof.utilities[0],
+        proof.utilities[0],
+        analysis.weak_alignment(i, t).error,
+        proof,
+    )
+    bench, epsilon = witness.benchmark, witness.epsilon
     label, t_label = instance.users[i].label, subset_label(instance, t)
-    row = Row(label, t_label, bench, proof.utilities[0], Verdict.HOLDS, f"ε_i(T) = {epsilon}")
+    row = Row(label, t, t_label, bench, proof.utilities[0], Verdict.HOLDS, f"ε_i(T) = {epsilon}")
     reasons = (
         f"(a) a personalized equilibrium certified in full gives {label} {proof.utilities[0]} < "
         f"Bench({t_label}) = {bench} while ε({t_label}) = {epsilon} > 0 (C1 only promises "
-        f"{bench - 2 * epsilon})",
+        f"{witness.c1_bound})",
     )
-    witness = {
-        "part": "a",
-        "user": label,
-        "T": t_label,
-        "benchmark": str(bench),
-        "utility": str(proof.utilities[0]),
-        "epsilon": str(epsilon),
-        "c1_bound": str(bench - 2 * epsilon),
-        **_certified_json(instance, proof),
-    }
     return ClaimResult("C5a", Status.EXISTENCE, Verdict.HOLDS, setting, (row,), reasons, witness)
 
 
-def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
+def check_part_b(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """C5 (b): every equilibrium meets ``Bench_i(K)``, one certified equilibrium misses the pooled value.
 
     The shortfall must come with complementary information: every provider's alphabet can spell
@@ -263,8 +360,8 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         The finite class of the personalized game's equilibria (with ``full``, quantify only over
         those certified in full); δ = 0.
@@ -275,30 +372,32 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
         HOLDS with rows ``Bench_i(K)`` against the worst equilibrium utility and the pooled
         benchmark against the certified equilibrium's utility; VACUOUS naming what fails.
     """
+    instance = analysis.instance
     options = replace(options, delta=ZERO, policy=TiePolicy.FAVOURABLE)
-    setting = Setting(Mode.PERSONALIZED, options.class_name, TiePolicy.FAVOURABLE, ZERO, options.full)
+    name = options.strategy_class.name
+    setting = Setting(Mode.PERSONALIZED, name, TiePolicy.FAVOURABLE, ZERO, options.full)
 
     def vacuous(reason: str) -> ClaimResult:
         return ClaimResult("C5b", Status.EXISTENCE, Verdict.VACUOUS, setting, reasons=(f"(b) {reason}",))
 
     if len(instance.providers) < 2:
         return vacuous("one provider: nothing to pool")
-    if not contains_shared_rules(options.class_name):
-        return vacuous(f"class {options.class_name} does not contain the shared rules")
+    if not options.strategy_class.contains_shared_rules:
+        return vacuous(f"class {name} does not contain the shared rules")
     users = range(len(instance.users))
     everyone = tuple(range(len(instance.providers)))
     k_label = subset_label(instance, everyone)
-    if any(revealing_rule(instance, common_garbling(instance, (j,))) is None for j in everyone):
+    if any(revealing_rule(instance, analysis.garbling((j,))) is None for j in everyone):
         return vacuous("the alphabet cannot spell out some provider's signal")
-    pooled = [pooled_benchmark(instance, i) for i in users]
-    alone = [max(single_value(instance, i, j) for j in everyone) for i in users]
+    pooled = tuple(pooled_benchmark(instance, i) for i in users)
+    alone = tuple(max(single_value(analysis, i, j) for j in everyone) for i in users)
     complementary = [i for i in users if pooled[i] > alone[i]]
     if not complementary:
         return vacuous("the signals are not complementary: for every user some provider alone knows enough")
-    optima = [optimum(instance, i, options.benchmark_limit) for i in users]
-    benchmarks = [solve_benchmark(instance, i, everyone, options.benchmark_limit).value for i in users]
+    optima = tuple(analysis.optimum(i, options.benchmark_limit) for i in users)
+    benchmarks = tuple(analysis.benchmark(i, everyone, options.benchmark_limit).value for i in users)
     try:
-        quantified = quantify(instance, Mode.PERSONALIZED, options)
+        quantified = quantify(analysis, Mode.PERSONALIZED, options)
     except PluralisError as error:
         return vacuous(str(error))
     setting = quantified.setting
@@ -319,7 +418,7 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
     found: Certified | None = None
     for e in candidates:
         try:
-            _, proof = certify_finite(slices[e.users[0]], e, oracle=options.oracle)
+            _, proof = certify_finite(analysis, slices[e.users[0]], e, oracle=options.oracle)
         except PluralisError as error:
             return vacuous(str(error))
         if proof is not None and proof.valid:
@@ -330,10 +429,22 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
     i, utility = found.users[0], found.utilities[0]
     rows = []
     for k, user in enumerate(instance.users):
-        rows.append(Row(user.label, k_label, benchmarks[k], quantified.worst[k], Verdict.HOLDS, "Bench_i(K)"))
+        rows.append(
+            Row(
+                user.label, everyone, k_label, benchmarks[k], quantified.worst[k], Verdict.HOLDS, "Bench_i(K)"
+            )
+        )
     label = instance.users[i].label
     rows.append(
-        Row(label, "pooled", pooled[i], utility, Verdict.HOLDS, f"pooled benchmark; OPT_i = {optima[i]}")
+        Row(
+            label,
+            everyone,
+            "pooled",
+            pooled[i],
+            utility,
+            Verdict.HOLDS,
+            f"pooled benchmark; OPT_i = {optima[i]}",
+        )
     )
     reasons = (
         f"(b) every personalized equilibrium gives every user Bench_i({k_label}) "
@@ -342,27 +453,17 @@ def check_part_b(instance: Instance, options: CheckOptions) -> ClaimResult:
         f"{pooled[i]}; the signals are complementary: learning any one provider's signal is worth at "
         f"most {alone[i]} to her (OPT_i = {optima[i]})",
     )
-    witness = {
-        "part": "b",
-        "user": label,
-        "T": k_label,
-        "benchmarks": {u.label: str(b) for u, b in zip(instance.users, benchmarks)},
-        "pooled": {u.label: str(p) for u, p in zip(instance.users, pooled)},
-        "optima": {u.label: str(o) for u, o in zip(instance.users, optima)},
-        "single_provider_values": {u.label: str(a) for u, a in zip(instance.users, alone)},
-        "utility": str(utility),
-        **_certified_json(instance, found),
-    }
+    witness = PoolingWitness(instance, i, benchmarks, pooled, optima, alone, utility, found)
     return ClaimResult("C5b", Status.EXISTENCE, Verdict.HOLDS, setting, tuple(rows), reasons, witness)
 
 
-def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+def check(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """Check whether an instance witnesses C5 (a), (b) or both.
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         The finite class; δ = 0 and deviator-favourable ties are used.
 
@@ -372,20 +473,58 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         HOLDS when some part is witnessed (rows and reasons of both parts, witnesses by part),
         VACUOUS otherwise; each part's own result in ``parts``.
     """
-    parts = {"a": check_part_a(instance, options), "b": check_part_b(instance, options)}
+    parts = {"a": check_part_a(analysis, options), "b": check_part_b(analysis, options)}
     holding = [p for p, r in parts.items() if r.verdict is Verdict.HOLDS]
     verdict = Verdict.HOLDS if holding else Verdict.VACUOUS
     setting = parts[holding[0]].setting if holding else parts["a"].setting
     rows = tuple(replace(r, note=f"({p}) {r.note}") for p, result in parts.items() for r in result.rows)
     reasons = tuple(reason for result in parts.values() for reason in result.reasons)
-    witness = {p: parts[p].witness for p in holding} or None
+    shown = tuple((p, w) for p in holding if (w := parts[p].witness) is not None)
+    witness = PartsWitness(shown) if shown else None
     return ClaimResult(
         ID, Status.EXISTENCE, verdict, setting, rows, reasons, witness, parts=tuple(parts.values())
     )
 
 
-PARTS = {"C5a": check_part_a, "C5b": check_part_b}
-"""The two parts, by the names the counterexample search uses."""
+def note(result: ClaimResult) -> str:
+    """The note the search records with a witness of a part: the part's reasons, in words.
+
+    Parameters
+    ----------
+    result : ClaimResult
+        A result of :func:`check_part_a` or :func:`check_part_b`.
+
+    Returns
+    -------
+    str
+        ``C5a witness:`` (or ``C5b``) and the reasons without their part's prefix.
+    """
+    parts = (r.removeprefix("(a) ").removeprefix("(b) ") for r in result.reasons)
+    return f"{result.claim} witness: " + " ".join(parts)
+
+
+SEARCHES = (
+    Search(
+        "C5a",
+        Kind.WITNESS,
+        "persuader",
+        Sizes(providers=1),
+        strategy={"max_providers": 1, "stake_kinds": ("table", "aligned", "opposed")},
+        description="a certified personalized equilibrium below Bench_i(T) with ε_i(T) > 0",
+        check=check_part_a,
+        note=note,
+    ),
+    Search(
+        "C5b",
+        Kind.WITNESS,
+        "complementary",
+        strategy={"min_providers": 2, "min_states": 2},
+        description="every equilibrium meets Bench_i(K), a certified one misses the pooled benchmark",
+        check=check_part_b,
+        note=note,
+    ),
+)
+"""A search for C5 looks for a witness of one part: (a) among persuaders, (b) among complementary signals."""
 
 CLAIM = Claim(
     ID,
@@ -395,4 +534,5 @@ CLAIM = Claim(
     check,
     (Mode.PERSONALIZED,),
     (("C5a", STATEMENT_A + "."), ("C5b", STATEMENT_B.replace("(b) with", "(b) With", 1))),
+    SEARCHES,
 )

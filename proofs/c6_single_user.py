@@ -8,9 +8,11 @@ with δ > 0 its hypothesis fails and the verdict is vacuous, saying so (C1 cover
 
 from __future__ import annotations
 
+from instances.generators import Sizes
 from proofs.c1_personalized import check_guarantee
-from proofs.claim import CheckOptions, Claim, ClaimResult, Setting, Status, Verdict
-from solver.core.model import Instance
+from proofs.claim import CheckOptions, Claim, ClaimResult, Kind, Search, Setting, Status
+from proofs.equilibria import vacuous
+from solver.analysis import Analysis
 from solver.core.numbers import ZERO
 from solver.equilibria.games import Mode
 
@@ -22,13 +24,13 @@ STATEMENT = (
 )
 
 
-def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+def check(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """Check C6: vacuous unless the instance has one user and δ = 0; then C1 (SPEC.md §8).
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         Class and tie policy; C6 is about exact equilibria, so a δ > 0 makes it vacuous.
 
@@ -37,28 +39,30 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     ClaimResult
         The verdict; when vacuous, its reason names the hypothesis that fails.
     """
+    name = options.strategy_class.name
     if options.delta != 0:
-        setting = Setting(Mode.PERSONALIZED, options.class_name, options.policy, options.delta)
-        return ClaimResult(
+        setting = Setting(Mode.PERSONALIZED, name, options.policy, options.delta)
+        return vacuous(
             ID,
             Status.THEOREM,
-            Verdict.VACUOUS,
             setting,
-            reasons=(
-                f"C6 is about exact equilibria (δ = 0), not δ = {options.delta}: "
-                "check C1 for δ-equilibria",
-            ),
+            f"C6 is about exact equilibria (δ = 0), not δ = {options.delta}: check C1 for δ-equilibria",
         )
-    if len(instance.users) != 1:
-        setting = Setting(Mode.PERSONALIZED, options.class_name, options.policy, ZERO)
-        return ClaimResult(
-            ID,
-            Status.THEOREM,
-            Verdict.VACUOUS,
-            setting,
-            reasons=(f"the instance has {len(instance.users)} users, not one",),
-        )
-    return check_guarantee(ID, Status.THEOREM, instance, options)
+    users = len(analysis.instance.users)
+    if users != 1:
+        setting = Setting(Mode.PERSONALIZED, name, options.policy, ZERO)
+        return vacuous(ID, Status.THEOREM, setting, f"the instance has {users} users, not one")
+    return check_guarantee(ID, Status.THEOREM, analysis, options)
 
 
-CLAIM = Claim(ID, TITLE, Status.THEOREM, STATEMENT, check, (Mode.PERSONALIZED,))
+SEARCH = Search(
+    ID,
+    Kind.COUNTEREXAMPLE,
+    "uniform",
+    Sizes(users=1),
+    strategy={"max_users": 1, "report": True},
+    description="a single-user equilibrium below Bench(T) − 2ε(T)",
+)
+"""A search for C6 looks for a counterexample among one-user instances of the uniform family."""
+
+CLAIM = Claim(ID, TITLE, Status.THEOREM, STATEMENT, check, (Mode.PERSONALIZED,), searches=(SEARCH,))

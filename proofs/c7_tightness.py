@@ -14,18 +14,18 @@ A ratio above 2 with δ = 0 would contradict C1 and is reported as a counterexam
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from proofs.c1_personalized import contains_shared_rules
-from proofs.claim import CheckOptions, Claim, ClaimResult, Row, Setting, Status, Verdict
-from proofs.equilibria import quantify
+from instances.generators import Sizes
+from proofs.claim import CheckOptions, Claim, ClaimResult, Kind, Row, Search, Status, Verdict
+from proofs.equilibria import quantify_guarantee
+from solver.analysis import Analysis
 from solver.conversation.garblings import subset_label
 from solver.core.model import Instance
 from solver.equilibria.games import Mode
-from solver.equilibria.results import equilibrium_to_json
-from solver.responses.alignment import best_bound_weights
-from solver.responses.information import provider_subsets, solve_benchmark
+from solver.equilibria.results import Equilibrium, equilibrium_to_json
 
 ID = "C7"
 TITLE = "tightness"
@@ -35,6 +35,60 @@ STATEMENT = (
 )
 CONSTANT = Fraction(2)
 """The constant of C1 whose tightness is in question."""
+
+
+@dataclass(frozen=True)
+class TightnessWitness:
+    """The largest ratio ``(Bench_i(T) − u_i) / ε_i(T)`` C7 observed on an instance, and where.
+
+    Attributes
+    ----------
+    instance : Instance
+        The game (for its labels).
+    ratio : Fraction
+        The ratio.
+    user : int
+        User i.
+    subset : tuple of int
+        The set T.
+    epsilon : Fraction
+        C1's ``ε_i(T)``.
+    benchmark : Fraction
+        ``Bench_i(T)``.
+    utility : Fraction
+        Her worst equilibrium utility.
+    equilibrium : Equilibrium or None
+        An equilibrium in which she gets it.
+    """
+
+    instance: Instance = field(repr=False)
+    ratio: Fraction
+    user: int
+    subset: tuple[int, ...]
+    epsilon: Fraction
+    benchmark: Fraction
+    utility: Fraction
+    equilibrium: Equilibrium | None
+
+    @property
+    def attains_two(self) -> bool:
+        """Whether the ratio reaches C1's constant 2."""
+        return self.ratio >= CONSTANT
+
+    def to_json(self) -> dict[str, Any]:
+        """The witness with exact strings."""
+        return {
+            "ratio": str(self.ratio),
+            "attains_two": self.attains_two,
+            "user": self.instance.users[self.user].label,
+            "T": subset_label(self.instance, self.subset),
+            "epsilon": str(self.epsilon),
+            "benchmark": str(self.benchmark),
+            "utility": str(self.utility),
+            "equilibrium": None
+            if self.equilibrium is None
+            else equilibrium_to_json(self.instance, self.equilibrium),
+        }
 
 
 def ratio_of(result: ClaimResult) -> Fraction | None:
@@ -50,18 +104,17 @@ def ratio_of(result: ClaimResult) -> Fraction | None:
     Fraction or None
         The ratio.
     """
-    if result.witness is None or "ratio" not in result.witness:
-        return None
-    return Fraction(result.witness["ratio"])
+    witness = result.witness
+    return witness.ratio if isinstance(witness, TightnessWitness) else None
 
 
-def check(instance: Instance, options: CheckOptions) -> ClaimResult:
+def check(analysis: Analysis, options: CheckOptions) -> ClaimResult:
     """Measure the largest ``(Bench_i(T) − u_i) / ε_i(T)`` over the personalized game's equilibria.
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     options : CheckOptions
         Class, δ, tie policy and certification in ``full``.
 
@@ -74,42 +127,29 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
         COUNTEREXAMPLE when δ = 0 and the ratio exceeds 2 (C1 fails). The finding is the record
         ratio (``record ratio 1/2``).
     """
-    setting = Setting(Mode.PERSONALIZED, options.class_name, options.policy, options.delta, False)
-    if not contains_shared_rules(options.class_name):
-        return ClaimResult(
-            ID,
-            Status.OPEN,
-            Verdict.VACUOUS,
-            setting,
-            reasons=(f"class {options.class_name} does not contain every T-shared rule",),
-        )
-    quantified = quantify(instance, Mode.PERSONALIZED, options)
-    if quantified.count == 0:
-        return ClaimResult(
-            ID,
-            Status.OPEN,
-            Verdict.VACUOUS,
-            quantified.setting,
-            reasons=("the personalized game has no equilibrium in this class",),
-        )
+    quantified = quantify_guarantee(analysis, ID, Status.OPEN, Mode.PERSONALIZED, options)
+    if isinstance(quantified, ClaimResult):
+        return quantified
+    instance = analysis.instance
     rows: list[Row] = []
-    best: tuple[Fraction, int, tuple[int, ...], Fraction, Fraction, Fraction] | None = None
+    best: TightnessWitness | None = None
     for i, user in enumerate(instance.users):
         worst = quantified.worst[i]
         if worst is None:
             continue
-        for t in provider_subsets(instance):
+        for t in analysis.subsets():
             # C1's ε: the fit on the providers of T with a stake in her (SPEC §8's support rule).
-            epsilon = best_bound_weights(instance, i, t).error
+            epsilon = analysis.bound_weights(i, t).error
             if epsilon is None or epsilon == 0:
                 continue
-            bench = solve_benchmark(instance, i, t, options.benchmark_limit).value
+            bench = analysis.benchmark(i, t, options.benchmark_limit).value
             ratio = (bench - worst) / epsilon
-            label = subset_label(instance, t)
             note = f"ε = {epsilon}, ratio {ratio}"
-            rows.append(Row(user.label, label, bench - 2 * epsilon, worst, Verdict.HOLDS, note))
-            if best is None or ratio > best[0]:
-                best = (ratio, i, t, epsilon, bench, worst)
+            rows.append(
+                Row(user.label, t, subset_label(instance, t), bench - 2 * epsilon, worst, Verdict.HOLDS, note)
+            )
+            if best is None or ratio > best.ratio:
+                best = TightnessWitness(instance, ratio, i, t, epsilon, bench, worst, None)
     if best is None:
         return ClaimResult(
             ID,
@@ -118,30 +158,21 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
             quantified.setting,
             reasons=("ε_i(T) = 0 for every user and every T: no ratio to measure",),
         )
-    ratio, i, t, epsilon, bench, worst = best
-    equilibrium = quantified.worst_equilibrium(i)
-    witness: dict[str, Any] = {
-        "ratio": str(ratio),
-        "attains_two": ratio >= CONSTANT,
-        "user": instance.users[i].label,
-        "T": subset_label(instance, t),
-        "epsilon": str(epsilon),
-        "benchmark": str(bench),
-        "utility": str(worst),
-        "equilibrium": None if equilibrium is None else equilibrium_to_json(instance, equilibrium),
-    }
+    witness = replace(best, equilibrium=quantified.worst_equilibrium(best.user))
+    ratio = witness.ratio
     verdict = Verdict.HOLDS
     if options.delta == 0 and ratio > CONSTANT:
         verdict = Verdict.COUNTEREXAMPLE
         rows = [
-            Row(r.user, r.subset, r.bound, r.worst, Verdict.COUNTEREXAMPLE, r.note)
+            replace(r, verdict=Verdict.COUNTEREXAMPLE)
             if r.bound is not None and r.worst is not None and r.worst < r.bound
             else r
             for r in rows
         ]
     where = (
-        f"largest ratio (Bench_i(T) − u_i)/ε_i(T) = {ratio} for {instance.users[i].label}, "
-        f"T = {subset_label(instance, t)} (Bench {bench}, worst utility {worst}, ε {epsilon})"
+        f"largest ratio (Bench_i(T) − u_i)/ε_i(T) = {ratio} for {instance.users[witness.user].label}, "
+        f"T = {subset_label(instance, witness.subset)} (Bench {witness.benchmark}, worst utility "
+        f"{witness.utility}, ε {witness.epsilon})"
     )
     if ratio > CONSTANT:
         where += ": above 2, C1 fails here" if options.delta == 0 else ": above 2 (δ > 0)"
@@ -156,4 +187,47 @@ def check(instance: Instance, options: CheckOptions) -> ClaimResult:
     return ClaimResult(ID, Status.OPEN, verdict, quantified.setting, tuple(rows), reasons, witness, finding)
 
 
-CLAIM = Claim(ID, TITLE, Status.OPEN, STATEMENT, check, (Mode.PERSONALIZED,))
+def note(result: ClaimResult) -> str:
+    """The note the search records with an instance that raised the record.
+
+    Parameters
+    ----------
+    result : ClaimResult
+        A result of :func:`check`.
+
+    Returns
+    -------
+    str
+        ``C7 record:`` and the first reason (where the largest ratio is).
+    """
+    return f"C7 record: {result.reasons[0]}" if result.reasons else "C7 record"
+
+
+SEARCH = Search(
+    ID,
+    Kind.RECORD,
+    "near-aligned",
+    Sizes(epsilon=Fraction(1, 4)),
+    strategy={
+        "max_users": 1,
+        "max_providers": 1,
+        "min_states": 2,
+        "max_states": 2,
+        "min_signals": 2,
+        "min_messages": 2,
+        "informative": True,
+        "stake_kinds": ("table",),
+        "hedge": True,
+        # C7 skips a T whose providers have no stake in her (SPEC §8's support rule), so a
+        # zero stake only wastes an example; without the edges the library's C7 witness is
+        # found again by its recorded command.
+        "edges": False,
+    },
+    description="the largest ratio (Bench_i(T) − u_i)/ε_i(T) over personalized equilibria",
+    measure=ratio_of,
+    goal=CONSTANT,
+    note=note,
+)
+"""A search for C7 keeps the instances that raise the record ratio, and a hit when it reaches 2."""
+
+CLAIM = Claim(ID, TITLE, Status.OPEN, STATEMENT, check, (Mode.PERSONALIZED,), searches=(SEARCH,))

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from solver.certificates.certification import FullCertification, certify_equilibrium
+from solver.analysis import Analysis
+from solver.certificates.certification import FullCertification
 from solver.certificates.records import build_certificate, certificate_from_certification
 from solver.certificates.verify import verify_certificate
 from solver.conversation.rules import Rule
@@ -20,7 +21,6 @@ from solver.core.model import Instance
 from solver.core.numbers import ZERO
 from solver.equilibria.games import Game
 from solver.equilibria.results import Equilibrium
-from solver.oracle.deviation import solve_commitment
 from solver.oracle.problem import OracleOptions
 
 
@@ -51,24 +51,47 @@ class Certified:
     valid: bool
     reasons: tuple[str, ...] = ()
 
+    def to_json(self, instance: Instance) -> dict[str, Any]:
+        """The certified equilibrium as JSON: its users, rules, utilities and verified certificate.
 
-def _verified(
-    users: tuple[int, ...], rules: tuple[Rule, ...], document: dict[str, Any]
-) -> Certified:
+        Parameters
+        ----------
+        instance : Instance
+            The game (for its labels).
+
+        Returns
+        -------
+        dict
+            ``{"users", "rules", "utilities", "certificate_valid", "certificate"}``.
+        """
+        return {
+            "users": [instance.users[i].label for i in self.users],
+            "rules": self.certificate["rules"],
+            "utilities": {instance.users[i].label: str(u) for i, u in zip(self.users, self.utilities)},
+            "certificate_valid": self.valid,
+            "certificate": self.certificate,
+        }
+
+
+def _verified(users: tuple[int, ...], rules: tuple[Rule, ...], document: dict[str, Any]) -> Certified:
     verification = verify_certificate(document)
-    utilities = tuple(
-        Fraction(document["responses"][label]["utility"]) for label in document["users"]
-    )
+    utilities = tuple(Fraction(document["responses"][label]["utility"]) for label in document["users"])
     return Certified(users, rules, utilities, document, verification.valid, verification.reasons)
 
 
 def certify_finite(
-    game: Game, equilibrium: Equilibrium, delta: Fraction = ZERO, oracle: OracleOptions | None = None
+    analysis: Analysis,
+    game: Game,
+    equilibrium: Equilibrium,
+    delta: Fraction = ZERO,
+    oracle: OracleOptions | None = None,
 ) -> tuple[FullCertification, Certified | None]:
     """Certify a finite-class equilibrium in ``full`` and, when it survives, write its certificate.
 
     Parameters
     ----------
+    analysis : Analysis
+        The instance's analysis (it certifies each equilibrium once).
     game : Game
         The game the equilibrium was found in (anonymous, or a personalized one-user slice).
     equilibrium : Equilibrium
@@ -84,7 +107,7 @@ def certify_finite(
         The certification, and the verified certificate (None when the equilibrium does not
         survive every mixed deviation or a bound could not be certified exactly).
     """
-    certification = certify_equilibrium(game, equilibrium, delta, oracle)
+    certification = analysis.certify_equilibrium(game, equilibrium, delta, oracle)
     if not (certification.survives and certification.certified):
         return certification, None
     document = certificate_from_certification(game.instance, certification, delta)
@@ -92,7 +115,7 @@ def certify_finite(
 
 
 def certify_commitment(
-    instance: Instance, users: tuple[int, ...], oracle: OracleOptions | None = None
+    analysis: Analysis, users: tuple[int, ...], oracle: OracleOptions | None = None
 ) -> Certified | None:
     """A single provider's optimal commitment towards some users, with its certificate.
 
@@ -101,8 +124,8 @@ def certify_commitment(
 
     Parameters
     ----------
-    instance : Instance
-        A game with one provider.
+    analysis : Analysis
+        The analysis of a game with one provider.
     users : tuple of int
         The users the rule is offered to (one user: a personalized game's slice).
     oracle : OracleOptions, optional
@@ -113,14 +136,11 @@ def certify_commitment(
     Certified or None
         The commitment and its verified certificate; None when the bound is not certified exactly.
     """
-    oracle = oracle or OracleOptions()
-    bound = solve_commitment(
-        instance, users, oracle.limit, method=oracle.method, time_limit=oracle.time_limit
-    )
+    bound = analysis.commitment(users, oracle)
     if not bound.certified:
         return None
     try:
-        document = build_certificate(instance, users, [bound.rule], [bound])
+        document = build_certificate(analysis.instance, users, [bound.rule], [bound])
     except PluralisError:
         return None
     return _verified(users, (bound.rule,), document)

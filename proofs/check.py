@@ -1,25 +1,41 @@
-"""Run the claims of SPEC.md §8 on an instance: the registry and the verdict table."""
+"""Run the claims of SPEC.md §8 on an instance: the one registry of claims, and the verdict table.
+
+Every claim module exposes its :class:`~proofs.claim.Claim` as ``CLAIM``; the registry lists them in
+the order of SPEC.md §8, and the counterexample search takes its targets from their ``searches``.
+All the claims checked on one instance share one :class:`~solver.analysis.Analysis`, so that no
+game, equilibrium or benchmark is computed twice.
+"""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from typing import Any
 
+from proofs import (
+    c1_personalized,
+    c2_anonymous_failure,
+    c3_strong_alignment,
+    c4_tie_sensitivity,
+    c5_conditions,
+    c6_single_user,
+    c7_tightness,
+)
 from proofs.claim import CheckOptions, Claim, ClaimResult
+from solver.analysis import Analysis
 from solver.core.errors import ModelError
 from solver.core.model import Instance
 from solver.equilibria.games import Mode
 
-CLAIM_MODULES = (
-    "proofs.c1_personalized",
-    "proofs.c2_anonymous_failure",
-    "proofs.c3_strong_alignment",
-    "proofs.c4_tie_sensitivity",
-    "proofs.c5_conditions",
-    "proofs.c6_single_user",
-    "proofs.c7_tightness",
+CLAIMS: tuple[Claim, ...] = (
+    c1_personalized.CLAIM,
+    c2_anonymous_failure.CLAIM,
+    c3_strong_alignment.CLAIM,
+    c4_tie_sensitivity.CLAIM,
+    c5_conditions.CLAIM,
+    c6_single_user.CLAIM,
+    c7_tightness.CLAIM,
 )
+"""Every claim of SPEC.md §8, in its order."""
 
 
 def claims() -> dict[str, Claim]:
@@ -30,17 +46,7 @@ def claims() -> dict[str, Claim]:
     dict
         Claim id to :class:`~proofs.claim.Claim`.
     """
-    registry: dict[str, Claim] = {}
-    for name in CLAIM_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name == name:
-                continue
-            raise
-        claim: Claim = module.CLAIM
-        registry[claim.id] = claim
-    return registry
+    return {claim.id: claim for claim in CLAIMS}
 
 
 def check_claims(
@@ -48,8 +54,9 @@ def check_claims(
     ids: Sequence[str] | None = None,
     options: CheckOptions | None = None,
     mode: Mode | None = None,
+    analysis: Analysis | None = None,
 ) -> dict[str, ClaimResult]:
-    """Check claims on an instance.
+    """Check claims on an instance, all through one analysis of it.
 
     Parameters
     ----------
@@ -61,6 +68,8 @@ def check_claims(
         Class, δ, tie policy and certification.
     mode : Mode, optional
         Only the claims about this game.
+    analysis : Analysis, optional
+        The instance's analysis, to share with other work on it (default: a new one).
 
     Returns
     -------
@@ -73,12 +82,16 @@ def check_claims(
         if claim_id not in registry:
             raise ModelError(f"unknown claim {claim_id!r}; known: {', '.join(registry)}")
     options = options or CheckOptions()
+    if analysis is None:
+        analysis = Analysis(instance)
+    elif analysis.instance is not instance:
+        raise ModelError("the analysis given is of another instance")
     results = {}
     for claim_id in chosen:
         claim = registry[claim_id]
         if mode is not None and claim.modes and mode not in claim.modes:
             continue
-        results[claim_id] = claim.check(instance, options)
+        results[claim_id] = claim.check(analysis, options)
     return results
 
 

@@ -1,24 +1,27 @@
 """What every claim of SPEC.md §8 shares: verdicts, settings, result rows and proof steps.
 
-A claim has an id, a status (theorem, existence, open) and a checker that returns a
+A claim has an id, a status (theorem, existence, open) and a checker that reads the instance's
+:class:`~solver.analysis.Analysis` (shared by every claim checked on it) and returns a
 :class:`ClaimResult`: **holds** (with the exact numbers), **vacuous** (which hypothesis fails) or
 **counterexample** (an exact witness). An open question has no verdict of its own to report: its
 result carries a **finding** (C7: the record ratio; C4: which theorem fails with which ties), and
 reports show that instead of "holds" (:attr:`ClaimResult.outcome`). A claim made of parts (C5 (a)
 and (b)) keeps each part's own result. Theorems can also instantiate their proof for one
-equilibrium and user as a list of :class:`Step` inequalities, each re-checked exactly.
+equilibrium and user as a list of :class:`Step` inequalities, each re-checked exactly. A claim
+also says what the counterexample search looks for on it (:class:`Search`).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
-from solver.conversation.classes import DEFAULT_CLASS_LIMIT
-from solver.core.model import Instance
+from instances.generators import Sizes
+from solver.analysis import Analysis
+from solver.conversation.classes import DEFAULT_CLASS_LIMIT, Deterministic, StrategyClass
 from solver.core.numbers import ZERO
 from solver.equilibria.games import Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
@@ -82,12 +85,38 @@ class Setting:
         }
 
 
+class Witness(Protocol):
+    """An exact witness of a verdict (an equilibrium and the numbers that make it), as JSON."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The witness with every number an exact string."""
+        ...
+
+
 @dataclass(frozen=True)
 class Row:
-    """One line of a verdict table: a user, a set T, the bound, the worst utility and the margin."""
+    """One line of a verdict table: a user, a set T, the bound, the worst utility and the margin.
+
+    Attributes
+    ----------
+    user : str
+        The user's label.
+    subset : tuple of int
+        The set T: its provider indices in file order.
+    subset_label : str
+        T as printed (:func:`solver.conversation.garblings.subset_label`, or a name such as
+        ``pooled`` for a row about another benchmark).
+    bound, worst : Fraction or None
+        The bound and her worst equilibrium utility.
+    verdict : Verdict
+        The row's verdict.
+    note : str
+        What the row rests on.
+    """
 
     user: str
-    subset: str
+    subset: tuple[int, ...]
+    subset_label: str
     bound: Fraction | None
     worst: Fraction | None
     verdict: Verdict
@@ -104,7 +133,7 @@ class Row:
         """The row with exact strings."""
         return {
             "user": self.user,
-            "T": self.subset,
+            "T": self.subset_label,
             "bound": None if self.bound is None else str(self.bound),
             "worst": None if self.worst is None else str(self.worst),
             "margin": None if self.margin is None else str(self.margin),
@@ -131,7 +160,7 @@ class ClaimResult:
         The table per user and T.
     reasons : tuple of str
         Which hypothesis fails (vacuous), what was found (holds) or what breaks (counterexample).
-    witness : dict or None
+    witness : Witness or None
         An exact witness: the equilibrium and numbers that make the verdict.
     finding : str
         For an open question, what was found, in a few words (``record ratio 2``, ``C1 fails with
@@ -146,7 +175,7 @@ class ClaimResult:
     setting: Setting
     rows: tuple[Row, ...] = ()
     reasons: tuple[str, ...] = ()
-    witness: dict[str, Any] | None = field(default=None, compare=False)
+    witness: Witness | None = field(default=None, compare=False)
     finding: str = ""
     parts: tuple[ClaimResult, ...] = ()
 
@@ -173,7 +202,7 @@ class ClaimResult:
                 "setting": self.setting.to_json(),
                 "rows": [r.to_json() for r in self.rows],
                 "reasons": list(self.reasons),
-                "witness": self.witness,
+                "witness": None if self.witness is None else self.witness.to_json(),
             },
         }
         if self.parts:
@@ -218,11 +247,23 @@ class Step:
 
 @dataclass(frozen=True)
 class Instantiation:
-    """A proof written out for one equilibrium, user and set T."""
+    """A proof written out for one equilibrium, user and set T.
+
+    Attributes
+    ----------
+    claim : str
+        The claim id.
+    user : int
+        User i.
+    subset : tuple of int
+        The set T.
+    steps : tuple of Step
+        The inequalities, in the order of the proof.
+    """
 
     claim: str
-    user: str
-    subset: str
+    user: int
+    subset: tuple[int, ...]
     steps: tuple[Step, ...]
 
     @property
@@ -237,8 +278,8 @@ class CheckOptions:
 
     Attributes
     ----------
-    class_name : str
-        Finite class of the equilibria (``deterministic`` or ``grid:Q``).
+    strategy_class : StrategyClass
+        Finite class of the equilibria (``deterministic`` or ``grid:Q`` on the command line).
     delta : Fraction
         δ.
     policy : TiePolicy
@@ -259,7 +300,7 @@ class CheckOptions:
         Most deterministic T-shared rules searched for a benchmark (``--benchmark-limit``).
     """
 
-    class_name: str = "deterministic"
+    strategy_class: StrategyClass = field(default_factory=Deterministic)
     delta: Fraction = ZERO
     policy: TiePolicy = TiePolicy.FAVOURABLE
     full: bool = False
@@ -291,18 +332,75 @@ def part_label(part: str) -> str:
     return f"{part[:-1]} ({part[-1]})"
 
 
+Checker = Callable[[Analysis, CheckOptions], ClaimResult]
+"""A claim's checker: its result on the instance of an analysis, with the options given."""
+
+
+class Kind(enum.Enum):
+    """What a search for a claim looks for."""
+
+    WITNESS = "witness"
+    """An instance on which an existence claim's checker says HOLDS."""
+    COUNTEREXAMPLE = "counterexample"
+    """An instance on which the checker says COUNTEREXAMPLE."""
+    RECORD = "record"
+    """An instance that raises the record of an open claim's measured quantity (C7's ratio)."""
+
+
+@dataclass(frozen=True)
+class Search:
+    """What the counterexample search looks for on a claim (or one of its parts), and where by default.
+
+    Attributes
+    ----------
+    name : str
+        The target's name (``C1``, ``C5a`` …).
+    kind : Kind
+        Witness, counterexample or record.
+    family : str
+        The default seeded family of :mod:`instances.generators`.
+    sizes : Sizes
+        The default sizes of that family.
+    strategy : mapping
+        Keyword arguments of :func:`proofs.strategies.search_instances`.
+    description : str
+        One line on what a kept instance shows.
+    check : callable or None
+        A part's own checker (C5's parts); None for the claim's.
+    measure : callable or None
+        For a record: the quantity a result measured (None when it measured none).
+    goal : Fraction or None
+        For a record: the value at which a measured quantity is a hit.
+    note : callable or None
+        The note recorded with a kept instance, from the checker's result (None: the verdict and
+        its reasons).
+    """
+
+    name: str
+    kind: Kind
+    family: str
+    sizes: Sizes = field(default_factory=Sizes)
+    strategy: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    check: Checker | None = None
+    measure: Callable[[ClaimResult], Fraction | None] | None = None
+    goal: Fraction | None = None
+    note: Callable[[ClaimResult], str | None] | None = None
+
+
 @dataclass(frozen=True)
 class Claim:
-    """A claim of SPEC.md §8: its statement and its checker.
+    """A claim of SPEC.md §8: its statement, its checker and what a search for it looks for.
 
     ``parts`` names a claim's parts and states each (C5: ``("C5a", "(a) ...")``), in the order of
-    :attr:`ClaimResult.parts`.
+    :attr:`ClaimResult.parts`; ``searches`` are its search targets (one per part for C5).
     """
 
     id: str
     title: str
     status: Status
     statement: str
-    check: Callable[[Instance, CheckOptions], ClaimResult]
+    check: Checker
     modes: tuple[Mode, ...] = ()
     parts: tuple[tuple[str, str], ...] = ()
+    searches: tuple[Search, ...] = ()

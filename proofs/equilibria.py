@@ -1,4 +1,10 @@
-"""The equilibria a claim quantifies over: a finite class, optionally certified in ``full``."""
+"""The equilibria a claim quantifies over: a finite class, optionally certified in ``full``.
+
+Every claim reaches the equilibria through the instance's :class:`~solver.analysis.Analysis`, so
+that a game solved for one claim is not solved again for another; the guarantees share their
+preamble (:func:`quantify_guarantee`): vacuous when the class lacks the T-shared rules or the game
+has no equilibrium.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol, TypeVar
 
-from proofs.claim import CheckOptions, Setting
-from solver.certificates.certification import certify_result
-from solver.conversation.classes import parse_class
-from solver.core.model import Instance
-from solver.equilibria.enumeration import solve_equilibria
+from proofs.claim import CheckOptions, ClaimResult, Setting, Status, Verdict
+from solver.analysis import Analysis
 from solver.equilibria.games import Game, Mode
-from solver.equilibria.results import Equilibrium
+from solver.equilibria.results import Equilibrium, SolveResult
 
 
 class _Stoppable(Protocol):
@@ -84,13 +87,63 @@ class Quantified:
         return None
 
 
-def quantify(instance: Instance, mode: Mode, options: CheckOptions) -> Quantified:
+def game(analysis: Analysis, mode: Mode, options: CheckOptions) -> Game:
+    """The game a claim quantifies over, from the analysis (SPEC.md §5).
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The instance's analysis.
+    mode : Mode
+        Personalized or anonymous.
+    options : CheckOptions
+        The class and the limits.
+
+    Returns
+    -------
+    Game
+        The analysis's game (its response tables shared with every other claim).
+    """
+    return analysis.game(mode, options.strategy_class, limit=options.limit, law_limit=options.law_limit)
+
+
+def equilibria(analysis: Analysis, mode: Mode, options: CheckOptions) -> SolveResult:
+    """Every equilibrium of the finite class, with the options' δ and tie policy (SPEC.md §5).
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The instance's analysis.
+    mode : Mode
+        Personalized or anonymous.
+    options : CheckOptions
+        Class, δ, tie policy and limits.
+
+    Returns
+    -------
+    SolveResult
+        The equilibria, complete (:func:`finished`).
+    """
+    return finished(
+        analysis.equilibria(
+            mode,
+            options.strategy_class,
+            options.delta,
+            options.policy,
+            limit=options.limit,
+            law_limit=options.law_limit,
+            selection_limit=options.selection_limit,
+        )
+    )
+
+
+def quantify(analysis: Analysis, mode: Mode, options: CheckOptions) -> Quantified:
     """Find the equilibria a claim is checked on (SPEC.md §5).
 
     Parameters
     ----------
-    instance : Instance
-        The game.
+    analysis : Analysis
+        The instance's analysis.
     mode : Mode
         Personalized or anonymous.
     options : CheckOptions
@@ -101,22 +154,95 @@ def quantify(instance: Instance, mode: Mode, options: CheckOptions) -> Quantifie
     Quantified
         The equilibria and each user's worst utility.
     """
-    game = Game(
-        instance,
-        mode,
-        parse_class(options.class_name, instance),
-        limit=options.limit,
-        law_limit=options.law_limit,
-    )
-    finite = finished(
-        solve_equilibria(game, options.delta, options.policy, selection_limit=options.selection_limit)
-    )
+    played = game(analysis, mode, options)
+    finite = equilibria(analysis, mode, options)
+    name = options.strategy_class.name
     if not options.full:
-        setting = Setting(mode, options.class_name, options.policy, options.delta, False)
-        return Quantified(game, finite.equilibria, finite.count, finite.worst, setting)
-    full = finished(certify_result(game, finite, options.oracle))
-    survivors = tuple(c.equilibrium for c in full.certifications if c.survives)
-    setting = Setting(
-        mode, f"full (from {options.class_name})", options.policy, options.delta, full.certified
+        setting = Setting(mode, name, options.policy, options.delta, False)
+        return Quantified(played, finite.equilibria, finite.count, finite.worst, setting)
+    full = finished(
+        analysis.certification(
+            mode,
+            options.strategy_class,
+            options.delta,
+            options.policy,
+            limit=options.limit,
+            law_limit=options.law_limit,
+            selection_limit=options.selection_limit,
+            oracle=options.oracle,
+        )
     )
-    return Quantified(game, survivors, full.count, full.worst, setting)
+    survivors = tuple(c.equilibrium for c in full.certifications if c.survives)
+    setting = Setting(mode, f"full (from {name})", options.policy, options.delta, full.certified)
+    return Quantified(played, survivors, full.count, full.worst, setting)
+
+
+def vacuous(claim: str, status: Status, setting: Setting, reason: str) -> ClaimResult:
+    """A vacuous result with its one reason: the hypothesis that fails.
+
+    Parameters
+    ----------
+    claim : str
+        The claim id.
+    status : Status
+        Its status.
+    setting : Setting
+        How it was checked.
+    reason : str
+        Which hypothesis fails.
+
+    Returns
+    -------
+    ClaimResult
+        The verdict VACUOUS.
+    """
+    return ClaimResult(claim, status, Verdict.VACUOUS, setting, reasons=(reason,))
+
+
+def quantify_guarantee(
+    analysis: Analysis,
+    claim: str,
+    status: Status,
+    mode: Mode,
+    options: CheckOptions,
+    *,
+    shown_mode: Mode | None = None,
+    lacking: str = "every T-shared rule",
+) -> Quantified | ClaimResult:
+    """The equilibria a guarantee (C1, C3, C6, C7) is checked on, or why it is vacuous.
+
+    A guarantee of SPEC.md §8 compares an equilibrium with a deviation to a T-shared rule: it is
+    vacuous when the class lacks those rules (:attr:`StrategyClass.contains_shared_rules`), and
+    when the game has no equilibrium in the class.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The instance's analysis.
+    claim : str
+        The claim id.
+    status : Status
+        Its status.
+    mode : Mode
+        The game quantified over.
+    options : CheckOptions
+        Class, δ, tie policy, certification in ``full`` and limits.
+    shown_mode : Mode, optional
+        The mode of the setting reported when the class lacks the rules (default: ``mode``).
+    lacking : str
+        What the class is said to lack.
+
+    Returns
+    -------
+    Quantified or ClaimResult
+        The equilibria, or the vacuous result with its reason.
+    """
+    name = options.strategy_class.name
+    if not options.strategy_class.contains_shared_rules:
+        setting = Setting(shown_mode or mode, name, options.policy, options.delta, False)
+        return vacuous(claim, status, setting, f"class {name} does not contain {lacking}")
+    quantified = quantify(analysis, mode, options)
+    if quantified.count == 0:
+        reason = f"the {mode.value} game has no equilibrium in this class"
+        return vacuous(claim, status, quantified.setting, reason)
+    return quantified

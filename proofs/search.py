@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import enum
 import hashlib
 import json
 import os
@@ -39,24 +38,17 @@ from types import FrameType
 from typing import Any
 
 from instances.generators import Sizes, check_sizes, generate_instance
-from proofs import (
-    c1_personalized,
-    c2_anonymous_failure,
-    c3_strong_alignment,
-    c4_tie_sensitivity,
-    c5_conditions,
-    c6_single_user,
-    c7_tightness,
-)
-from proofs.claim import CheckOptions, ClaimResult, Verdict
+from proofs.check import claims
+from proofs.claim import Checker, CheckOptions, ClaimResult, Kind, Verdict
 from proofs.shrink import shrink_instance
+from solver.analysis import Analysis
 from solver.certificates.records import dumps_certificate
 from solver.conversation.classes import parse_class
 from solver.core.documents import DocumentError, load_document
 from solver.core.errors import ModelError, PluralisError
 from solver.core.model import Instance
 from solver.core.serialization import content_hash, dumps, instance_from_dict, instance_to_dict
-from solver.equilibria.games import Game, Mode
+from solver.equilibria.games import Mode
 from solver.responses.response import TiePolicy
 
 STATE_FILE = "search-state.json"
@@ -67,20 +59,9 @@ PROFILE_LIMIT = 20_000
 """Instances whose games have more profiles than this (per user's game) are skipped."""
 
 
-class Kind(enum.Enum):
-    """What a target looks for."""
-
-    WITNESS = "witness"
-    """An instance on which an existence claim's checker says HOLDS."""
-    COUNTEREXAMPLE = "counterexample"
-    """An instance on which the checker says COUNTEREXAMPLE."""
-    RECORD = "record"
-    """An instance that raises the record of an open claim's measured quantity (C7's ratio)."""
-
-
 @dataclass(frozen=True)
 class Target:
-    """What the search looks for and where it looks by default.
+    """What the search looks for and where it looks by default (a claim's :class:`~proofs.claim.Search`).
 
     Attributes
     ----------
@@ -91,7 +72,7 @@ class Target:
     kind : Kind
         Witness, counterexample or record.
     check : callable
-        The checker run on every instance.
+        The checker run on every instance's analysis.
     family : str
         The default seeded family.
     sizes : Sizes
@@ -100,19 +81,45 @@ class Target:
         Keyword arguments of :func:`proofs.strategies.search_instances`.
     description : str
         One line on what a kept instance shows.
+    measure : callable or None
+        For a record: the quantity a result measured.
+    goal : Fraction or None
+        For a record: the value at which the quantity is a hit.
+    note : callable or None
+        The note recorded with a kept instance (None, or None returned: the verdict and reasons).
     """
 
     name: str
     claim: str
     kind: Kind
-    check: Callable[[Instance, CheckOptions], ClaimResult]
+    check: Checker
     family: str
     sizes: Sizes = field(default_factory=Sizes)
     strategy: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    measure: Callable[[ClaimResult], Fraction | None] | None = None
+    goal: Fraction | None = None
+    note: Callable[[ClaimResult], str | None] | None = None
+
+    def record(self, result: ClaimResult) -> Fraction | None:
+        """The quantity a result measured, for a record target (None otherwise, or when none).
+
+        Parameters
+        ----------
+        result : ClaimResult
+            The checker's result.
+
+        Returns
+        -------
+        Fraction or None
+            The measured quantity (C7: the ratio).
+        """
+        if self.kind is not Kind.RECORD or self.measure is None:
+            return None
+        return self.measure(result)
 
     def hit(self, result: ClaimResult) -> bool:
-        """Whether a result is what this target looks for (a record counts only at ratio 2).
+        """Whether a result is what this target looks for (a record counts only at its goal).
 
         Parameters
         ----------
@@ -122,126 +129,41 @@ class Target:
         Returns
         -------
         bool
-            True for a witness (HOLDS), a counterexample, or a ratio of at least 2.
+            True for a witness (HOLDS), a counterexample, or a measured quantity at its goal.
         """
         if self.kind is Kind.WITNESS:
             return result.verdict is Verdict.HOLDS
         if self.kind is Kind.COUNTEREXAMPLE:
             return result.verdict is Verdict.COUNTEREXAMPLE
-        ratio = c7_tightness.ratio_of(result)
+        value = self.record(result)
         return result.verdict is Verdict.COUNTEREXAMPLE or (
-            ratio is not None and ratio >= c7_tightness.CONSTANT
+            value is not None and self.goal is not None and value >= self.goal
         )
 
 
-TARGETS: dict[str, Target] = {
-    "C1": Target(
-        "C1",
-        "C1",
-        Kind.COUNTEREXAMPLE,
-        c1_personalized.check,
-        "uniform",
-        strategy={"report": True},
-        description="a personalized equilibrium below the C1 bound",
-    ),
-    "C2": Target(
-        "C2",
-        "C2",
-        Kind.WITNESS,
-        c2_anonymous_failure.check,
-        "divided",
-        strategy={
-            "min_providers": 2,
-            "min_users": 2,
-            "min_states": 2,
-            "min_signals": 2,
-            "min_messages": 2,
-            "informative": True,
-            "stake_kinds": ("aligned", "opposed"),
-        },
-        description="anonymous failure under exact Weak Market Alignment",
-    ),
-    "C3": Target(
-        "C3",
-        "C3",
-        Kind.COUNTEREXAMPLE,
-        c3_strong_alignment.check,
-        "divided",
-        strategy={"informative": True, "report": True},
-        description="an anonymous equilibrium below the C3 bound",
-    ),
-    "C4": Target(
-        "C4",
-        "C4",
-        Kind.COUNTEREXAMPLE,
-        c4_tie_sensitivity.check,
-        "uniform",
-        strategy={
-            "min_providers": 2,
-            "min_states": 2,
-            "min_signals": 2,
-            "min_messages": 2,
-            "min_actions": 3,
-            "informative": True,
-            "mirrored": True,
-        },
-        description="C1 or C3 failing when deviations get canonical or adversarial ties",
-    ),
-    "C5a": Target(
-        "C5a",
-        "C5",
-        Kind.WITNESS,
-        c5_conditions.check_part_a,
-        "persuader",
-        Sizes(providers=1),
-        strategy={"max_providers": 1, "stake_kinds": ("table", "aligned", "opposed")},
-        description="a certified personalized equilibrium below Bench_i(T) with ε_i(T) > 0",
-    ),
-    "C5b": Target(
-        "C5b",
-        "C5",
-        Kind.WITNESS,
-        c5_conditions.check_part_b,
-        "complementary",
-        strategy={"min_providers": 2, "min_states": 2},
-        description="every equilibrium meets Bench_i(K), a certified one misses the pooled benchmark",
-    ),
-    "C6": Target(
-        "C6",
-        "C6",
-        Kind.COUNTEREXAMPLE,
-        c6_single_user.check,
-        "uniform",
-        Sizes(users=1),
-        strategy={"max_users": 1, "report": True},
-        description="a single-user equilibrium below Bench(T) − 2ε(T)",
-    ),
-    "C7": Target(
-        "C7",
-        "C7",
-        Kind.RECORD,
-        c7_tightness.check,
-        "near-aligned",
-        Sizes(epsilon=Fraction(1, 4)),
-        strategy={
-            "max_users": 1,
-            "max_providers": 1,
-            "min_states": 2,
-            "max_states": 2,
-            "min_signals": 2,
-            "min_messages": 2,
-            "informative": True,
-            "stake_kinds": ("table",),
-            "hedge": True,
-            # C7 skips a T whose providers have no stake in her (SPEC §8's support rule), so a
-            # zero stake only wastes an example; without the edges the library's C7 witness is
-            # found again by its recorded command.
-            "edges": False,
-        },
-        description="the largest ratio (Bench_i(T) − u_i)/ε_i(T) over personalized equilibria",
-    ),
-}
-"""Every target, by name."""
+def _targets() -> dict[str, Target]:
+    """The targets declared by the claims of the registry, in its order."""
+    targets = {}
+    for claim in claims().values():
+        for search in claim.searches:
+            targets[search.name] = Target(
+                search.name,
+                claim.id,
+                search.kind,
+                search.check or claim.check,
+                search.family,
+                search.sizes,
+                dict(search.strategy),
+                search.description,
+                search.measure,
+                search.goal,
+                search.note,
+            )
+    return targets
+
+
+TARGETS: dict[str, Target] = _targets()
+"""Every target, by name: what each claim's module says a search for it looks for."""
 
 
 def find_target(name: str) -> Target:
@@ -279,45 +201,11 @@ def describe(target: Target, result: ClaimResult) -> str:
     Returns
     -------
     str
-        The note recorded in the instance's provenance.
+        The target's own note (:attr:`Target.note`), or the verdict and its reasons.
     """
-    w = result.witness or {}
-    if target.name == "C2" and result.verdict is Verdict.HOLDS:
-        fits = "; ".join(
-            f"{user}: weights "
-            + ", ".join(f"{p} {v}" for p, v in fit["weights"].items())
-            + f", 1/λ* = {fit['transfer_factor']}"
-            for user, fit in w["alignment"].items()
-        )
-        outcomes = ", ".join(
-            f"{user} gets {o['utility']} (Bench {w['benchmarks'][user]})"
-            for user, o in w["anonymous_equilibrium"]["users"].items()
-        )
-        worst = ", ".join(f"{user} {u}" for user, u in w["personalized"]["worst"].items())
-        loyalties = "; ".join(
-            f"{provider}: " + ", ".join(f"{kind} {user} (λ = {λ})" for user, (kind, λ) in row.items())
-            for provider, row in w["stakes"].items()
-        )
-        return (
-            f"C2 witness. Stakes: {loyalties}. "
-            f"Weak Market Alignment for T = {w['T']} holds with zero error and finite "
-            f"transfer factors ({fits}). The anonymous game has an equilibrium, certified in full, in "
-            f"which every provider's rule ignores its signal: {outcomes}. In the personalized game all "
-            f"{w['personalized']['count']} equilibrium profiles give every user her benchmark (worst: "
-            f"{worst}): personalization restores what anonymity loses."
-        )
-    if target.name in ("C5a", "C5b"):
-        parts = (r.removeprefix("(a) ").removeprefix("(b) ") for r in result.reasons)
-        return f"{target.name} witness: " + " ".join(parts)
-    if target.kind is Kind.RECORD:
-        return f"C7 record: {result.reasons[0]}" if result.reasons else "C7 record"
-    if target.name == "C4" and result.verdict is Verdict.COUNTEREXAMPLE:
-        failing = next(r for r in result.reasons if ": counterexample" in r)
-        return (
-            f"C4 counterexample: {failing}. Evaluating deviations with {w['tie_policy']} ties breaks "
-            f"{w['claim']}'s proof, which credits the deviator with the user's response best for it; "
-            f"the other runs: " + "; ".join(r for r in result.reasons if r != failing)
-        )
+    note = None if target.note is None else target.note(result)
+    if note is not None:
+        return note
     return f"{target.name} {result.verdict.value}: " + "; ".join(result.reasons)
 
 
@@ -368,7 +256,7 @@ def options_json(options: CheckOptions) -> dict[str, Any]:
         (so earlier records keep their keys).
     """
     document: dict[str, Any] = {
-        "class": options.class_name,
+        "class": options.strategy_class.name,
         "delta": str(options.delta),
         "tie_policy": options.policy.value,
         "full": options.full,
@@ -401,7 +289,7 @@ def options_from_json(document: dict[str, Any]) -> CheckOptions:
     """
     default = CheckOptions()
     return CheckOptions(
-        document["class"],
+        parse_class(document["class"]),
         Fraction(document["delta"]),
         TiePolicy(document["tie_policy"]),
         bool(document["full"]),
@@ -489,7 +377,7 @@ def write_witness(
     """
     from solver.certificates.verify import verify_certificate
 
-    first = target.check(instance, options)
+    first = target.check(Analysis(instance), options)
     note = describe(target, first)
     fields = {
         "claim": target.claim,
@@ -497,7 +385,7 @@ def write_witness(
         "kind": target.kind.value,
         "verdict": first.verdict.value,
         "note": note,
-        "class": options.class_name,
+        "class": options.strategy_class.name,
         "delta": str(options.delta),
         "tie_policy": options.policy.value,
         **provenance,
@@ -505,10 +393,10 @@ def write_witness(
     title = f"{target.name} {target.kind.value}: {target.description}"
     origin = provenance.get("search", "pluralis search")
     final = with_provenance(instance, title, note, fields, f"found by {origin}")
-    result = target.check(final, options)
+    result = target.check(Analysis(final), options)
     if result.verdict is not first.verdict:
         raise AssertionError(f"{name}: the verdict changed when provenance was added")
-    witness, certificates = _take_certificates(result.witness)
+    witness, certificates = _take_certificates(None if result.witness is None else result.witness.to_json())
     certificate_name = None
     valid: bool | None = None
     if certificates:
@@ -535,7 +423,7 @@ def write_witness(
     }
     _write_atomically(out / f"{name}.verdict.json", json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     shrunk = provenance.get("shrunk", "no") != "no"
-    return Written(name, result.verdict.value, valid, shrunk, c7_tightness.ratio_of(result))
+    return Written(name, result.verdict.value, valid, shrunk, target.record(result))
 
 
 # -- state -------------------------------------------------------------------------------------------
@@ -793,10 +681,13 @@ class _Interrupts:
 def _evaluate(target: Target, instance: Instance, options: CheckOptions) -> ClaimResult | None:
     """The checker's result, or None when the instance is refused or too large for a quick check."""
     try:
-        game = Game(instance, Mode.ANONYMOUS, parse_class(options.class_name, instance), limit=options.limit)
+        analysis = Analysis(instance)
+        game = analysis.game(
+            Mode.ANONYMOUS, options.strategy_class, limit=options.limit, law_limit=options.law_limit
+        )
         if game.profile_count() > PROFILE_LIMIT:
             return None
-        result = target.check(instance, options)
+        result = target.check(analysis, options)
     except PluralisError:
         result = None
     _Interrupts.stop_if_seen()  # the check may have run on a partial enumeration
@@ -804,9 +695,7 @@ def _evaluate(target: Target, instance: Instance, options: CheckOptions) -> Clai
 
 
 def _is_record(target: Target, result: ClaimResult, state: RunState) -> bool:
-    if target.kind is not Kind.RECORD:
-        return False
-    ratio = c7_tightness.ratio_of(result)
+    ratio = target.record(result)
     return ratio is not None and (state.record is None or ratio > Fraction(state.record))
 
 
@@ -818,7 +707,7 @@ def _keeps(target: Target, options: CheckOptions, floor: Fraction | None) -> Cal
         if result is None:
             return False
         if target.kind is Kind.RECORD and floor is not None:
-            ratio = c7_tightness.ratio_of(result)
+            ratio = target.record(result)
             return ratio is not None and ratio >= floor
         return target.hit(result)
 
@@ -926,7 +815,7 @@ def _consider(
 ) -> bool:
     """Keep an instance that hits the target or raises the record; return whether it was a new hit."""
     target = request.target
-    ratio = c7_tightness.ratio_of(result) if target.kind is Kind.RECORD else None
+    ratio = target.record(result)
     hit = target.hit(result)
     if not hit and not _is_record(target, result, state):
         return False
@@ -1012,7 +901,7 @@ def _hypothesis_round(
         if result is None:
             return
         if target.kind is Kind.RECORD:
-            ratio = c7_tightness.ratio_of(result)
+            ratio = target.record(result)
             if ratio is not None:
                 observe(float(ratio), label="ratio")
                 if not best or ratio > best[0][0]:

@@ -21,7 +21,9 @@ from hypothesis import strategies as st
 from pluralis.cli import cli
 from proofs import c1_personalized, c2_anonymous_failure, c3_strong_alignment, c5_conditions, c7_tightness
 from proofs.c4_tie_sensitivity import check as check_c4
+from proofs.c5_conditions import PersuasionWitness, PoolingWitness
 from proofs.c6_single_user import check as check_c6
+from proofs.c7_tightness import TightnessWitness
 from proofs.certified import is_uninformative
 from proofs.check import check_claims, claims
 from proofs.claim import CheckOptions, Verdict
@@ -29,7 +31,9 @@ from proofs.equilibria import quantify
 from proofs.search import TARGETS, SearchRequest, run_search
 from proofs.shrink import shrink_instance
 from proofs.strategies import search_instances
+from solver.analysis import Analysis
 from solver.certificates.verify import verify_file
+from solver.conversation.classes import Deterministic, Grid, Menu, Shared, parse_class
 from solver.conversation.rules import Rule
 from solver.core.errors import ClassTooLargeError
 from solver.core.model import Instance
@@ -57,7 +61,7 @@ CLASSES_AND_DELTAS = [
 
 def _run(check: object, instance: Instance, options: CheckOptions) -> Verdict | None:
     try:
-        return check(instance, options).verdict  # type: ignore[operator,no-any-return]
+        return check(Analysis(instance), options).verdict  # type: ignore[operator,no-any-return]
     except ClassTooLargeError:
         return None
 
@@ -68,14 +72,14 @@ def _run(check: object, instance: Instance, options: CheckOptions) -> Verdict | 
 @pytest.mark.parametrize(("class_name", "delta"), CLASSES_AND_DELTAS)
 @given(CLAIM_INSTANCES)
 def test_c1_never_has_a_counterexample(class_name: str, delta: Fraction, instance: Instance) -> None:
-    verdict = _run(c1_personalized.check, instance, CheckOptions(class_name, delta))
+    verdict = _run(c1_personalized.check, instance, CheckOptions(parse_class(class_name), delta))
     assert verdict is not Verdict.COUNTEREXAMPLE
 
 
 @pytest.mark.parametrize(("class_name", "delta"), CLASSES_AND_DELTAS)
 @given(CLAIM_INSTANCES)
 def test_c3_never_has_a_counterexample(class_name: str, delta: Fraction, instance: Instance) -> None:
-    verdict = _run(c3_strong_alignment.check, instance, CheckOptions(class_name, delta))
+    verdict = _run(c3_strong_alignment.check, instance, CheckOptions(parse_class(class_name), delta))
     assert verdict is not Verdict.COUNTEREXAMPLE
 
 
@@ -90,8 +94,9 @@ def test_c1_and_c3_hold_on_aligned_and_opposed_markets(instance: Instance) -> No
 @given(CLAIM_INSTANCES, st.sampled_from([Fraction(0), Fraction(1, 10)]))
 def test_c1_proof_holds_step_by_step(instance: Instance, delta: Fraction) -> None:
     # Every inequality of C1's proof holds on every user's worst equilibrium, for every T.
+    analysis = Analysis(instance)
     try:
-        quantified = quantify(instance, Mode.PERSONALIZED, CheckOptions("deterministic", delta))
+        quantified = quantify(analysis, Mode.PERSONALIZED, CheckOptions(delta=delta))
     except ClassTooLargeError:
         return
     for i in range(len(instance.users)):
@@ -99,18 +104,18 @@ def test_c1_proof_holds_step_by_step(instance: Instance, delta: Fraction) -> Non
         if equilibrium is None:
             continue
         for t in provider_subsets(instance):
-            proof = c1_personalized.instantiate(instance, quantified.game, equilibrium, i, t, delta)
+            proof = c1_personalized.instantiate(analysis, equilibrium, i, t, delta)
             failing = [s.to_json() for s in proof.steps if not s.holds]
             assert not failing, failing
 
 
 @given(CLAIM_INSTANCES)
 def test_c6_agrees_with_c1_on_single_user_instances(instance: Instance) -> None:
-    result = check_c6(instance, CheckOptions())
+    result = check_c6(Analysis(instance), CheckOptions())
     if len(instance.users) != 1:
         assert result.verdict is Verdict.VACUOUS
     else:
-        assert result.verdict is c1_personalized.check(instance, CheckOptions()).verdict
+        assert result.verdict is c1_personalized.check(Analysis(instance), CheckOptions()).verdict
 
 
 @given(
@@ -126,7 +131,7 @@ def test_c6_agrees_with_c1_on_single_user_instances(instance: Instance) -> None:
 def test_c7_ratio_never_exceeds_two_exactly(instance: Instance) -> None:
     # With δ = 0, C7 divides by C1's ε_i(T) (on the providers with a stake, SPEC §8), so a ratio
     # above 2 would contradict C1.
-    result = c7_tightness.check(instance, CheckOptions())
+    result = c7_tightness.check(Analysis(instance), CheckOptions())
     ratio = c7_tightness.ratio_of(result)
     assert ratio is None or ratio <= 2
     assert result.verdict is not Verdict.COUNTEREXAMPLE
@@ -139,6 +144,32 @@ def test_registry_lists_every_claim_in_order() -> None:
     assert list(claims()) == ["C1", "C2", "C3", "C4", "C5", "C6", "C7"]
 
 
+def test_the_search_targets_are_those_the_claims_declare() -> None:
+    # One target per claim, and one per part of C5 (its parts are searched for separately).
+    assert list(TARGETS) == ["C1", "C2", "C3", "C4", "C5a", "C5b", "C6", "C7"]
+    for claim in claims().values():
+        for search in claim.searches:
+            target = TARGETS[search.name]
+            assert target.claim == claim.id and target.kind is search.kind
+            assert target.check is (search.check or claim.check)
+    assert TARGETS["C5a"].check is c5_conditions.check_part_a
+    assert TARGETS["C5b"].check is c5_conditions.check_part_b
+
+
+def test_which_classes_contain_the_shared_rules() -> None:
+    # Deterministic rules include the T-shared ones; a grid of step 1/q includes every point mass,
+    # hence every deterministic rule; shared:T and a menu hold only some rules.
+    assert Deterministic().contains_shared_rules
+    assert Grid(1).contains_shared_rules and Grid(3).contains_shared_rules
+    assert not Shared(("alpha",)).contains_shared_rules
+    assert not Menu(()).contains_shared_rules
+    result = c1_personalized.check(
+        Analysis(load(INSTANCES / "two_providers_two_users.yaml")), CheckOptions(Shared(("alpha", "beta")))
+    )
+    assert result.verdict is Verdict.VACUOUS
+    assert result.reasons == ("class shared:alpha,beta does not contain every T-shared rule",)
+
+
 def test_c5a_on_the_prosecutor_and_judge() -> None:
     # Prior 3/10 guilty. The optimal persuasion rule convicts on "guilty" and on 3/7 of the
     # innocent worlds: P(convict) = 3/10 + 3/10 = 3/5 at posterior 1/2, where the judge is
@@ -147,14 +178,18 @@ def test_c5a_on_the_prosecutor_and_judge() -> None:
     # utility U = [convict] fits hers u = [right] with error |U + c − u| ≥ 1 at (convict, innocent)
     # or (acquit, innocent) whatever c: ε = 1, so C1 only promises 1 − 2 = −1.
     instance = load(INSTANCES / "prosecutor_judge.yaml")
-    result = c5_conditions.check_part_a(instance, CheckOptions())
+    result = c5_conditions.check_part_a(Analysis(instance), CheckOptions())
     assert result.verdict is Verdict.HOLDS
-    assert result.witness is not None
-    assert result.witness["utility"] == "7/10"
-    assert result.witness["benchmark"] == "1"
-    assert result.witness["epsilon"] == "1"
-    assert result.witness["c1_bound"] == "-1"
-    assert result.witness["certificate_valid"] is True
+    witness = result.witness
+    assert isinstance(witness, PersuasionWitness)
+    assert witness.utility == Fraction(7, 10)
+    assert witness.benchmark == 1
+    assert witness.epsilon == 1
+    assert witness.c1_bound == -1
+    assert witness.certified.valid is True
+    # The JSON form writes the same numbers as exact strings.
+    document = witness.to_json()
+    assert (document["utility"], document["c1_bound"], document["certificate_valid"]) == ("7/10", "-1", True)
 
 
 def test_c5b_on_complementary_halves() -> None:
@@ -163,16 +198,24 @@ def test_c5b_on_complementary_halves() -> None:
     # both together 1 (the pooled benchmark). Both providers are aligned with the guesser, so in
     # every personalized equilibrium she learns one bit: 1/2 ≥ 1/4, and < 1.
     instance = load(INSTANCES / "complementary_halves.yaml")
+    analysis = Analysis(instance)
     assert c5_conditions.pooled_benchmark(instance, 0) == 1
-    assert c5_conditions.single_value(instance, 0, 0) == Fraction(1, 2)
-    result = c5_conditions.check_part_b(instance, CheckOptions())
+    assert c5_conditions.single_value(analysis, 0, 0) == Fraction(1, 2)
+    result = c5_conditions.check_part_b(analysis, CheckOptions())
     assert result.verdict is Verdict.HOLDS
-    assert result.witness is not None
-    assert result.witness["user"] == "guesser"
-    assert result.witness["utility"] == "1/2"
-    assert result.witness["pooled"]["guesser"] == "1"
-    assert result.witness["benchmarks"]["guesser"] == "1/4"
-    assert result.witness["certificate_valid"] is True
+    witness = result.witness
+    assert isinstance(witness, PoolingWitness)
+    assert instance.users[witness.user].label == "guesser"
+    assert witness.utility == Fraction(1, 2)
+    assert witness.pooled[0] == 1
+    assert witness.benchmarks[0] == Fraction(1, 4)
+    assert witness.certified.valid is True
+    document = witness.to_json()
+    assert (document["user"], document["pooled"]["guesser"], document["benchmarks"]["guesser"]) == (
+        "guesser",
+        "1",
+        "1/4",
+    )
 
 
 def test_join_garbling_separates_signal_profiles() -> None:
@@ -189,9 +232,15 @@ def test_c1_margins_on_the_two_by_two_market() -> None:
     # Bench = 2/3 and ε = 0 (all weight on alpha). The investor only needs "low or not": all her
     # benchmarks are 3/4, and beta is aligned with her (bound 3/4 for {beta} and {alpha, beta}).
     instance = load(INSTANCES / "two_providers_two_users.yaml")
-    result = c1_personalized.check(instance, CheckOptions())
+    result = c1_personalized.check(Analysis(instance), CheckOptions())
     assert result.verdict is Verdict.HOLDS
-    bounds = {(r.user, r.subset): r.bound for r in result.rows}
+    bounds = {(r.user, r.subset_label): r.bound for r in result.rows}
+    # Rows carry T as provider indices; the label is only how it is printed.
+    assert {r.subset_label: r.subset for r in result.rows} == {
+        "alpha": (0,),
+        "beta": (1,),
+        "alpha,beta": (0, 1),
+    }
     assert bounds[("matcher", "alpha")] == 1
     assert bounds[("matcher", "alpha,beta")] == Fraction(2, 3)
     assert bounds[("investor", "beta")] == Fraction(3, 4)
@@ -201,7 +250,7 @@ def test_c1_margins_on_the_two_by_two_market() -> None:
 
 def test_c2_is_vacuous_on_the_bundled_examples_and_says_why() -> None:
     for name in ("two_providers_two_users.yaml", "prosecutor_judge.yaml", "complementary_halves.yaml"):
-        result = c2_anonymous_failure.check(load(INSTANCES / name), CheckOptions())
+        result = c2_anonymous_failure.check(Analysis(load(INSTANCES / name)), CheckOptions())
         assert result.verdict is Verdict.VACUOUS
         assert result.reasons[0][:3] in ("(a)", "(b)", "(c)")
 
@@ -209,20 +258,21 @@ def test_c2_is_vacuous_on_the_bundled_examples_and_says_why() -> None:
 def test_c6_on_the_prosecutor_and_judge() -> None:
     # One user: in the deterministic class the prosecutor's best rule reveals (3/10 convictions
     # against none when pooling), so the judge gets 1 ≥ Bench − 2ε = 1 − 2.
-    result = check_c6(load(INSTANCES / "prosecutor_judge.yaml"), CheckOptions())
+    result = check_c6(Analysis(load(INSTANCES / "prosecutor_judge.yaml")), CheckOptions())
     assert result.verdict is Verdict.HOLDS
     assert [(r.bound, r.worst) for r in result.rows] == [(Fraction(-1), Fraction(1))]
 
 
 def test_c7_on_the_prosecutor_and_judge() -> None:
     # The deterministic equilibrium reveals: ratio (1 − 1)/1 = 0.
-    result = c7_tightness.check(load(INSTANCES / "prosecutor_judge.yaml"), CheckOptions())
+    result = c7_tightness.check(Analysis(load(INSTANCES / "prosecutor_judge.yaml")), CheckOptions())
     assert c7_tightness.ratio_of(result) == 0
-    assert result.witness is not None and result.witness["attains_two"] is False
+    assert isinstance(result.witness, TightnessWitness) and result.witness.attains_two is False
+    assert result.witness.to_json()["ratio"] == "0"
 
 
 def test_c4_holds_where_ties_do_not_matter() -> None:
-    result = check_c4(load(INSTANCES / "prosecutor_judge.yaml"), CheckOptions())
+    result = check_c4(Analysis(load(INSTANCES / "prosecutor_judge.yaml")), CheckOptions())
     assert result.verdict is Verdict.HOLDS
     # The finding first, then one reason per run: C1 and C3 with canonical and adversarial ties.
     assert result.finding == "no failure" and result.reasons[0].startswith("no failure")
@@ -255,9 +305,11 @@ def test_the_library_has_a_c2_witness_that_verifies() -> None:
     assert files, "instances/witnesses holds no C2 witness"
     for path in files:
         instance = load(path)
-        result = c2_anonymous_failure.check(instance, CheckOptions())
+        result = c2_anonymous_failure.check(Analysis(instance), CheckOptions())
         assert result.verdict is Verdict.HOLDS
-        assert result.witness is not None and result.witness["certificate_valid"] is True
+        witness = result.witness
+        assert isinstance(witness, c2_anonymous_failure.AnonymousFailureWitness)
+        assert witness.certified.valid is True
         certificate = path.with_name(path.stem + ".certificate.yml")
         assert verify_file(certificate).valid
 
@@ -276,7 +328,7 @@ def test_search_finds_the_c2_witness_from_the_documented_command(tmp_path: Path)
     assert verify_file(out / record["certificate"]).valid
     instance = load(out / record["instance"])
     assert dict(instance.provenance)["claim"] == "C2"
-    assert c2_anonymous_failure.check(instance, CheckOptions()).verdict is Verdict.HOLDS
+    assert c2_anonymous_failure.check(Analysis(instance), CheckOptions()).verdict is Verdict.HOLDS
     # Running the same command again resumes a finished search: nothing is recomputed.
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "search-state.json"}
     again = runner.invoke(cli, command)
@@ -337,11 +389,12 @@ def test_negative_regrets_do_not_offset_positive_ones() -> None:
     # raw sum admits (224), 192 remain, U1 gets 1/2 in all of them and C1's bound
     # Bench({P1}) − 2ε({P1}) = 1/2 − 1/16 = 7/16 holds.
     instance = load(INSTANCES / "regressions" / "negative_regret.yaml")
-    quantified = quantify(instance, Mode.PERSONALIZED, CheckOptions())
+    analysis = Analysis(instance)
+    quantified = quantify(analysis, Mode.PERSONALIZED, CheckOptions())
     assert quantified.count == 192
     assert quantified.worst[0] == Fraction(1, 2)
-    assert c1_personalized.check(instance, CheckOptions()).verdict is Verdict.HOLDS
-    ratio = c7_tightness.ratio_of(c7_tightness.check(instance, CheckOptions()))
+    assert c1_personalized.check(analysis, CheckOptions()).verdict is Verdict.HOLDS
+    ratio = c7_tightness.ratio_of(c7_tightness.check(analysis, CheckOptions()))
     assert ratio is not None and ratio <= 2
 
 

@@ -719,9 +719,7 @@ def test_a_claim_never_gives_a_verdict_over_a_partial_enumeration(
 ) -> None:
     # The enumeration returns what it found at Ctrl-C (complete=False); a verdict over that list
     # could be wrong, so the checker passes the interruption on instead.
-    import proofs.c2_anonymous_failure
-    import proofs.c5_conditions
-    import proofs.equilibria
+    import solver.analysis
     from proofs.check import claims
     from proofs.claim import CheckOptions
     from solver.core.serialization import load
@@ -730,8 +728,8 @@ def test_a_claim_never_gives_a_verdict_over_a_partial_enumeration(
     def stopped(*arguments: Any, **keywords: Any) -> Any:
         return dataclasses.replace(solve_equilibria(*arguments, **keywords), complete=False)
 
-    for module in (proofs.equilibria, proofs.c2_anonymous_failure, proofs.c5_conditions):
-        monkeypatch.setattr(module, "solve_equilibria", stopped)
+    # Every claim reaches the enumeration through the instance's analysis.
+    monkeypatch.setattr(solver.analysis, "solve_equilibria", stopped)
     instance = load(Path(__file__).resolve().parent.parent / "instances" / "two_providers_two_users.yaml")
     with pytest.raises(KeyboardInterrupt):
-        claims()[claim_id].check(instance, CheckOptions())
+        claims()[claim_id].check(solver.analysis.Analysis(instance), CheckOptions())

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from pluralis.cli import cli
 from proofs.claim import CheckOptions
-from proofs.search import TARGETS, SearchRequest, run_search
+from proofs.search import TARGETS, SearchRequest, options_from_json, options_json, run_search
+from solver.conversation.classes import Grid
 from solver.core.errors import ModelError
 
 INPUT_ERROR = 2
@@ -73,3 +74,18 @@ def test_run_search_refuses_c6_with_delta(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="C6"):
         run_search(request, tmp_path)
     assert not (tmp_path / "search-state.json").exists()
+
+
+def test_a_bad_class_is_an_error_naming_it(tmp_path: Path) -> None:
+    code, output = _search(tmp_path, "--claim", "C1", "--class", "grid:0")
+    assert code == INPUT_ERROR, output
+    assert "class 'grid:0': write grid:Q with a positive integer Q" in output
+
+
+def test_recorded_options_keep_the_class_by_its_name() -> None:
+    # Search state and verdict records written before the class was typed read back the same.
+    options = CheckOptions(Grid(2), Fraction(1, 10))
+    document = options_json(options)
+    assert document["class"] == "grid:2"
+    assert options_from_json(document) == options
+    assert options_from_json(options_json(CheckOptions())) == CheckOptions()

@@ -25,6 +25,9 @@ from proofs import c1_personalized, c6_single_user
 from proofs.claim import CheckOptions, Verdict
 from proofs.equilibria import quantify
 from proofs.shrink import shrink_instance
+from solver import analysis as analysis_module
+from solver.analysis import Analysis
+from solver.conversation.classes import Grid
 from solver.conversation.garblings import resolve_providers
 from solver.core.model import Instance
 from solver.core.serialization import instance_from_dict, instance_to_dict, load
@@ -60,8 +63,9 @@ def old_best_bound_weights(
 
 
 def _old_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    # C1's checker, and through it C6, C4 and the search, read the weights from this one name.
-    monkeypatch.setattr(c1_personalized, "best_bound_weights", old_best_bound_weights)
+    # C1's checker, and through it C6, C4 and the search, read the weights from the analysis,
+    # which reads them from this one name.
+    monkeypatch.setattr(analysis_module, "best_bound_weights", old_best_bound_weights)
 
 
 # -- the regression instances --------------------------------------------------------------------------
@@ -79,7 +83,7 @@ CASES = [
 ]
 SETTINGS = [
     pytest.param(CheckOptions(), id="deterministic"),
-    pytest.param(CheckOptions("grid:2"), id="grid2"),
+    pytest.param(CheckOptions(Grid(2)), id="grid2"),
     pytest.param(CheckOptions(delta=Fraction(1, 10)), id="delta"),
     pytest.param(CheckOptions(full=True), id="full"),
 ]
@@ -99,8 +103,8 @@ def test_the_regression_games_are_as_derived_by_hand(
     # U = u: weight 1 on P, offset 0 fits exactly (SPEC §7), with an infinite transfer factor.
     fit = weak_alignment(instance, 0, (0,))
     assert fit.error == 0 and fit.transfer_factor is None
-    for options, count in ((CheckOptions(), deterministic), (CheckOptions("grid:2"), grid)):
-        quantified = quantify(instance, Mode.PERSONALIZED, options)
+    for options, count in ((CheckOptions(), deterministic), (CheckOptions(Grid(2)), grid)):
+        quantified = quantify(Analysis(instance), Mode.PERSONALIZED, options)
         assert quantified.count == count
         assert quantified.worst[0] == worst
 
@@ -111,14 +115,14 @@ def test_c1_and_c6_are_vacuous_without_a_stake(
     name: str, deterministic: int, grid: int, worst: Fraction, options: CheckOptions
 ) -> None:
     # SPEC §8: no provider of T = {P} has a stake in her, so the row is vacuous, for δ = 0 as well.
-    instance = _load(name)
-    result = c1_personalized.check(instance, options)
+    analysis = Analysis(_load(name))
+    result = c1_personalized.check(analysis, options)
     assert result.verdict is Verdict.VACUOUS
     (row,) = result.rows
     assert row.verdict is Verdict.VACUOUS and row.bound is None and row.worst == worst
     assert "stake" in row.note and "λ = 0" in row.note
     if options.delta == 0:
-        assert c6_single_user.check(instance, options).verdict is Verdict.VACUOUS
+        assert c6_single_user.check(analysis, options).verdict is Verdict.VACUOUS
 
 
 @pytest.mark.parametrize(("name", "deterministic", "grid", "worst"), CASES)
@@ -129,11 +133,12 @@ def test_the_former_rule_called_the_regression_games_counterexamples(
     _old_rule(monkeypatch)
     instance = _load(name)
     for check in (c1_personalized.check, c6_single_user.check):
-        result = check(instance, CheckOptions())
+        result = check(Analysis(instance), CheckOptions())
         assert result.verdict is Verdict.COUNTEREXAMPLE
         assert [(r.bound, r.worst) for r in result.rows] == [(Fraction(1), worst)]
     # With δ > 0 it already said vacuous.
-    assert c1_personalized.check(instance, CheckOptions(delta=Fraction(1, 10))).verdict is Verdict.VACUOUS
+    delta = CheckOptions(delta=Fraction(1, 10))
+    assert c1_personalized.check(Analysis(instance), delta).verdict is Verdict.VACUOUS
 
 
 @pytest.mark.parametrize(("name", "deterministic", "grid", "worst"), CASES)
@@ -145,15 +150,15 @@ def test_c4_no_longer_blames_the_ties(
     # every run is vacuous for T = {P} and no tie policy breaks C1 here.
     from proofs.c4_tie_sensitivity import check as check_c4
 
-    assert check_c4(_load(name), CheckOptions(delta=delta)).verdict is not Verdict.COUNTEREXAMPLE
+    assert check_c4(Analysis(_load(name)), CheckOptions(delta=delta)).verdict is not Verdict.COUNTEREXAMPLE
 
 
 def test_the_proof_instantiation_says_the_row_is_vacuous() -> None:
-    instance = _load("c1_stakeless_provider")
-    quantified = quantify(instance, Mode.PERSONALIZED, CheckOptions())
+    analysis = Analysis(_load("c1_stakeless_provider"))
+    quantified = quantify(analysis, Mode.PERSONALIZED, CheckOptions())
     equilibrium = quantified.worst_equilibrium(0)
     assert equilibrium is not None
-    proof = c1_personalized.instantiate(instance, quantified.game, equilibrium, 0, (0,))
+    proof = c1_personalized.instantiate(analysis, equilibrium, 0, (0,))
     assert all(step.holds for step in proof.steps)
     assert "vacuous" in proof.steps[0].statement
 
@@ -180,16 +185,18 @@ def test_the_bound_weighs_only_the_provider_with_a_stake() -> None:
     bound = best_bound_weights(instance, 0, (0, 1))
     assert bound.support == (1,) and bound.weights == (Fraction(0), Fraction(1))
     assert bound.error == Fraction(1, 2) and bound.bound_term == 1
-    result = c1_personalized.check(instance, CheckOptions())
+    analysis = Analysis(instance)
+    result = c1_personalized.check(analysis, CheckOptions())
     assert result.verdict is Verdict.HOLDS
     rows = {r.subset: r for r in result.rows}
-    assert rows["P"].verdict is Verdict.VACUOUS
-    assert rows["Q"].bound == 0 and rows["P,Q"].bound == 0
-    assert "no weight on P (λ = 0)" in rows["P,Q"].note
-    quantified = quantify(instance, Mode.PERSONALIZED, CheckOptions())
+    assert rows[(0,)].verdict is Verdict.VACUOUS
+    assert rows[(1,)].bound == 0 and rows[(0, 1)].bound == 0
+    assert rows[(0, 1)].subset_label == "P,Q"
+    assert "no weight on P (λ = 0)" in rows[(0, 1)].note
+    quantified = quantify(analysis, Mode.PERSONALIZED, CheckOptions())
     equilibrium = quantified.worst_equilibrium(0)
     assert equilibrium is not None
-    proof = c1_personalized.instantiate(instance, quantified.game, equilibrium, 0, (0, 1))
+    proof = c1_personalized.instantiate(analysis, equilibrium, 0, (0, 1))
     # The deviations written out are Q's only, and every step holds.
     assert any("after Q " in step.statement for step in proof.steps)
     assert all("after P " not in step.statement for step in proof.steps)
@@ -197,7 +204,9 @@ def test_the_bound_weighs_only_the_provider_with_a_stake() -> None:
 
 
 def test_c6_says_delta_is_outside_its_statement() -> None:
-    result = c6_single_user.check(_load("c1_stakeless_provider"), CheckOptions(delta=Fraction(1, 10)))
+    result = c6_single_user.check(
+        Analysis(_load("c1_stakeless_provider")), CheckOptions(delta=Fraction(1, 10))
+    )
     assert result.verdict is Verdict.VACUOUS
     assert "δ = 0" in result.reasons[0] and "1/10" in result.reasons[0]
     assert result.setting.delta == Fraction(1, 10)
@@ -246,9 +255,9 @@ def test_the_search_finds_the_former_false_counterexample_and_no_longer(
         # What it found is the edge: nobody in T has a stake in her.
         assert all(instance.stakes[j][i].weight == 0 for j in members)
     # Under the support rule those rows are vacuous and the instance is no counterexample.
-    result = c1_personalized.check(instance, CheckOptions())
+    result = c1_personalized.check(Analysis(instance), CheckOptions())
     assert result.verdict is not Verdict.COUNTEREXAMPLE
-    rows = {(r.user, r.subset): r for r in result.rows}
+    rows = {(r.user, r.subset_label): r for r in result.rows}
     assert all(rows[(r["user"], r["T"])].verdict is Verdict.VACUOUS for r in failing)
     # The same search with the support rule finds nothing.
     outcome = CliRunner().invoke(cli, [*SEARCH, "--out", str(tmp_path / "new")])
@@ -267,6 +276,6 @@ def test_c7_measures_the_ratio_against_the_c1_bound_with_its_support_rule() -> N
     document["stakes"]["P"]["judge"]["utility"]["a2"]["y1"] = "1/4"
     instance = instance_from_dict(document)
     assert weak_alignment(instance, 0, (0,)).error == Fraction(1, 8)
-    result = c7_tightness.check(instance, CheckOptions())
+    result = c7_tightness.check(Analysis(instance), CheckOptions())
     assert result.verdict is not Verdict.COUNTEREXAMPLE
     assert c7_tightness.ratio_of(result) is None

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from proofs.search import STATE_FILE, find_target, options_from_json
+from solver.analysis import Analysis
 from solver.certificates.verify import load_certificate, verify_file
 from solver.core.serialization import content_hash, load
 
@@ -58,7 +59,7 @@ def test_recorded_verdict_is_reproduced(path: Path) -> None:
     assert provenance["verdict"] == record["verdict"]
     assert provenance["note"] == record["note"] and record["note"]
     target = find_target(record["target"])
-    result = target.check(instance, options_from_json(record["options"]))
+    result = target.check(Analysis(instance), options_from_json(record["options"]))
     assert result.verdict.value == record["verdict"]
     assert target.hit(result) or record["kind"] == "record"
     rows = [r.to_json() for r in result.rows]
