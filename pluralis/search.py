@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields, replace
 from fractions import Fraction
 from pathlib import Path
@@ -14,6 +16,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from instances.generators import FAMILIES, Sizes, check_sizes, family_sizes
+from pluralis.cluster import (
+    CLUSTER_OPTION,
+    ClusterError,
+    ClusterSpec,
+    Session,
+    TaskFailure,
+    cluster_option,
+    connect,
+    in_flight_option,
+)
 from pluralis.limits import (
     benchmark_limit_option,
     choice_limit_option,
@@ -25,8 +37,10 @@ from pluralis.limits import (
 from pluralis.output import output_console
 from proofs.claim import CheckOptions, Kind
 from proofs.search import (
+    DEFAULT_BLOCK,
     DEFAULT_BUDGET,
     TARGETS,
+    Mapper,
     RunState,
     SearchRequest,
     SearchState,
@@ -41,6 +55,21 @@ from solver.core.numbers import parse_number
 def _sizes(base: Sizes, given: dict[str, Any]) -> Sizes:
     changes = {k: v for k, v in given.items() if v is not None}
     return replace(base, **changes)
+
+
+def _mapper(session: Session[Any, Any]) -> Mapper:
+    """The search's tasks on a cluster; a task that raises stops the search (the state is kept)."""
+
+    def run(function: Callable[[Any], Any], jobs: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        for job, outcome in session.run(function, jobs):
+            if isinstance(outcome, TaskFailure):
+                raise ClusterError(
+                    f"{CLUSTER_OPTION} {session.spec.describe()}: a search task failed on a worker "
+                    f"({outcome.error}); what was found is kept, and the same command resumes"
+                )
+            yield job, outcome
+
+    return run
 
 
 def _command(
@@ -139,6 +168,15 @@ def _command(
 @benchmark_limit_option()
 @reading_limit_options()
 @click.option("--no-shrink", is_flag=True, help="Keep hits as found, without shrinking.")
+@cluster_option()
+@in_flight_option()
+@click.option(
+    "--block",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BLOCK,
+    show_default=True,
+    help=f"With {CLUSTER_OPTION}, random method: family indices examined by one task.",
+)
 @click.option("--states", type=int, default=None)
 @click.option("--providers", type=int, default=None)
 @click.option("--users", type=int, default=None)
@@ -165,6 +203,9 @@ def search_command(
     law_limit: int,
     benchmark_limit: int,
     no_shrink: bool,
+    cluster: ClusterSpec | None,
+    in_flight: int | None,
+    block: int,
     epsilon: str | None,
     **size_options: int | None,
 ) -> None:
@@ -173,8 +214,11 @@ def search_command(
     Every instance kept is written at once into OUT (instance with provenance, certificate,
     verdict record); running the same command again resumes where it stopped. Interrupted
     (Ctrl-C), it prints what it finished and exits 130; the same command then ends with the same
-    files as a run never interrupted.
+    files as a run never interrupted. With --cluster, family instances (in blocks), hypothesis
+    rounds and shrinking run on Dask distributed, and the files are those of a run here.
     """
+    if cluster is None and in_flight is not None:
+        raise click.UsageError("--in-flight bounds the tasks handed to a cluster; give it with --cluster")
     target = find_target(claim_name)
     given: dict[str, Any] = {k: v for k, v in size_options.items() if v is not None}
     if epsilon is not None:
@@ -212,53 +256,64 @@ def search_command(
     states: list[tuple[str, RunState]] = []
     running: tuple[str, SearchRequest] | None = None
     try:
-        for m in methods:
-            found_before = sum(len(s.found) for _, s in states)
-            if found_before >= max_found:
-                break
-            request = SearchRequest(
-                target,
-                m,
-                family,
-                sizes,
-                seed,
-                budget,
-                options,
-                max_found=max_found - found_before,
-                deadline=deadline,
-                shrink=not no_shrink,
-                command=_command(
-                    target.name,
+        session = (
+            contextlib.nullcontext(None)
+            if cluster is None
+            else connect(cluster, lambda line: click.echo(line, err=True), in_flight)
+        )
+        with session as connected:
+            mapper = None if connected is None else _mapper(connected)
+            for m in methods:
+                found_before = sum(len(s.found) for _, s in states)
+                if found_before >= max_found:
+                    break
+                request = SearchRequest(
+                    target,
                     m,
                     family,
-                    budget,
-                    seed,
                     sizes,
-                    target.sizes,
+                    seed,
+                    budget,
                     options,
-                    max_found,
-                    not no_shrink,
-                ),
-            )
-            label = f"{target.name} {m}" + (f" {family}" if m == "random" else "") + f" seed {seed}"
-            with Progress(
-                TextColumn(label),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[found]}"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            ) as bar:
-                task = bar.add_task(label, total=budget, found="")
+                    max_found=max_found - found_before,
+                    deadline=deadline,
+                    shrink=not no_shrink,
+                    command=_command(
+                        target.name,
+                        m,
+                        family,
+                        budget,
+                        seed,
+                        sizes,
+                        target.sizes,
+                        options,
+                        max_found,
+                        not no_shrink,
+                    ),
+                )
+                label = f"{target.name} {m}" + (f" {family}" if m == "random" else "") + f" seed {seed}"
+                with Progress(
+                    TextColumn(label),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[found]}"),
+                    TimeElapsedColumn(),
+                    console=Console(stderr=True),
+                    transient=True,
+                ) as bar:
+                    task = bar.add_task(label, total=budget, found="")
 
-                def progress(examined: int, state: RunState, task: Any = task, bar: Progress = bar) -> None:
-                    text = f"found {len(state.found)}" + (f", record {state.record}" if state.record else "")
-                    bar.update(task, completed=min(examined, budget), found=text)
+                    def progress(
+                        examined: int, state: RunState, task: Any = task, bar: Progress = bar
+                    ) -> None:
+                        text = f"found {len(state.found)}" + (
+                            f", record {state.record}" if state.record else ""
+                        )
+                        bar.update(task, completed=min(examined, budget), found=text)
 
-                running = (m, request)
-                states.append((m, run_search(request, out, progress)))
-                running = None
+                    running = (m, request)
+                    states.append((m, run_search(request, out, progress, mapper, block)))
+                    running = None
     except KeyboardInterrupt:
         if running is not None:
             # What the interrupted run saved: everything up to its last finished instance or round.

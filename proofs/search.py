@@ -30,7 +30,8 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -57,6 +58,12 @@ DEFAULT_SHRINK_EVALUATIONS = 200
 DEFAULT_SHRINK_SECONDS = 90.0
 PROFILE_LIMIT = 20_000
 """Instances whose games have more profiles than this (per user's game) are skipped."""
+DEFAULT_BLOCK = 16
+"""Family indices one task examines when a random search runs elsewhere (see :data:`Mapper`)."""
+
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterator[tuple[Any, Any]]]
+"""Runs a function on every job elsewhere (a cluster's workers), yielding each job with its result as
+it completes, in any order; a task that raises makes it raise. Jobs and results are plain data."""
 
 
 @dataclass(frozen=True)
@@ -714,6 +721,26 @@ def _keeps(target: Target, options: CheckOptions, floor: Fraction | None) -> Cal
     return predicate
 
 
+Shrinker = Callable[[SearchRequest, Instance, Fraction | None], tuple[Instance, tuple[str, ...]] | None]
+"""Shrinks a kept instance for a request (a record's ratio kept at least the given floor): the
+smaller instance and the edits that made it, or None when nothing smaller keeps it."""
+
+
+def _shrink_here(
+    request: SearchRequest, instance: Instance, floor: Fraction | None
+) -> tuple[Instance, tuple[str, ...]] | None:
+    shrunk = shrink_instance(
+        instance,
+        _keeps(request.target, request.options, floor),
+        DEFAULT_SHRINK_EVALUATIONS,
+        DEFAULT_SHRINK_SECONDS,
+        # A counterexample may shrink to a stakeless provider (SPEC §8's edge); witnesses and
+        # records keep their providers interested, as a reader expects of an illustration.
+        zero_stakes=request.target.kind is Kind.COUNTEREXAMPLE,
+    )
+    return None if shrunk is None or not shrunk.steps else (shrunk.instance, tuple(shrunk.steps))
+
+
 def _keep(
     request: SearchRequest,
     out: Path,
@@ -722,6 +749,7 @@ def _keep(
     name: str,
     provenance: dict[str, str],
     record: Fraction | None,
+    shrinker: Shrinker = _shrink_here,
 ) -> Written | None:
     """Write a hit (or record) at once, then shrink it and write it again under the same name.
 
@@ -734,39 +762,32 @@ def _keep(
     by = provenance.pop("shrunk_by", None)
     base = {**provenance, "search": request.command, "shrunk": by or "no"}
     written = write_witness(out, name, request.target, instance, request.options, base)
-    shrunk = (
-        shrink_instance(
-            instance,
-            _keeps(request.target, request.options, record),
-            DEFAULT_SHRINK_EVALUATIONS,
-            DEFAULT_SHRINK_SECONDS,
-            # A counterexample may shrink to a stakeless provider (SPEC §8's edge); witnesses and
-            # records keep their providers interested, as a reader expects of an illustration.
-            zero_stakes=request.target.kind is Kind.COUNTEREXAMPLE,
-        )
-        if request.shrink
-        else None
-    )
-    if shrunk is None or not shrunk.steps:
+    shrunk = shrinker(request, instance, record) if request.shrink else None
+    if shrunk is None:
         state.hashes.append(original)
         return written
-    greedy = f"greedy, {len(shrunk.steps)} edits: " + "; ".join(shrunk.steps)
+    smallest, steps = shrunk
+    greedy = f"greedy, {len(steps)} edits: " + "; ".join(steps)
     smaller = {
         **base,
         "shrunk": f"{by}, then {greedy}" if by else greedy,
         "shrunk_from": original,
     }
-    written = write_witness(out, name, request.target, shrunk.instance, request.options, smaller)
-    state.hashes += [original, content_hash(shrunk.instance)]
+    written = write_witness(out, name, request.target, smallest, request.options, smaller)
+    state.hashes += [original, content_hash(smallest)]
     return written
 
 
 def _account(state: RunState, result: ClaimResult | None) -> None:
+    _count(state, None if result is None else result.verdict.value)
+
+
+def _count(state: RunState, verdict: str | None) -> None:
     state.tried += 1
-    if result is None:
+    if verdict is None:
         state.skipped += 1
     else:
-        state.verdicts[result.verdict.value] = state.verdicts.get(result.verdict.value, 0) + 1
+        state.verdicts[verdict] = state.verdicts.get(verdict, 0) + 1
 
 
 _SEARCH_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,119}")
@@ -812,6 +833,7 @@ def _consider(
     result: ClaimResult,
     name: str,
     provenance: dict[str, str],
+    shrinker: Shrinker = _shrink_here,
 ) -> bool:
     """Keep an instance that hits the target or raises the record; return whether it was a new hit."""
     target = request.target
@@ -819,7 +841,7 @@ def _consider(
     hit = target.hit(result)
     if not hit and not _is_record(target, result, state):
         return False
-    written = _keep(request, out, state, instance, name, provenance, ratio)
+    written = _keep(request, out, state, instance, name, provenance, ratio, shrinker)
     if written is None:
         return False
     if hit:
@@ -840,17 +862,154 @@ def _random_run(request: SearchRequest, out: Path, state: RunState, save: Progre
         instance = generate_instance(request.family, request.seed, index, request.sizes)
         result = _evaluate(target, instance, request.options)
         _account(state, result)
-        provenance = {
-            "method": "random",
-            "family": request.family,
-            "seed": str(request.seed),
-            "index": str(index),
-        }
-        name = _name(target, f"{request.family}-s{request.seed}-{index:04d}")
         if result is not None:
-            _consider(request, out, state, instance, result, name, provenance)
+            _consider(request, out, state, instance, result, *_random_names(request, index))
         state.next_index = index + 1
         save(examined, state)
+    state.finished = True
+
+
+def _random_names(request: SearchRequest, index: int) -> tuple[str, dict[str, str]]:
+    """The name and provenance of family instance ``index`` when a random run keeps it."""
+    provenance = {
+        "method": "random",
+        "family": request.family,
+        "seed": str(request.seed),
+        "index": str(index),
+    }
+    return _name(request.target, f"{request.family}-s{request.seed}-{index:04d}"), provenance
+
+
+# -- the search on a cluster ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Remote:
+    """A request as a worker receives it: plain data, the target by name, the options as JSON."""
+
+    target: str
+    method: str
+    family: str
+    sizes: Sizes
+    seed: int
+    budget: int
+    options: dict[str, Any]
+    remaining: float | None
+    """Seconds left before the deadline when the task was made (clocks differ between machines)."""
+
+    @classmethod
+    def of(cls, request: SearchRequest) -> _Remote:
+        remaining = None if request.deadline is None else max(0.0, request.deadline - time.monotonic())
+        return cls(
+            request.target.name,
+            request.method,
+            request.family,
+            request.sizes,
+            request.seed,
+            request.budget,
+            options_json(request.options),
+            remaining,
+        )
+
+    def request(self) -> SearchRequest:
+        deadline = None if self.remaining is None else time.monotonic() + self.remaining
+        return SearchRequest(
+            find_target(self.target),
+            self.method,
+            self.family,
+            self.sizes,
+            self.seed,
+            self.budget,
+            options_from_json(self.options),
+            deadline=deadline,
+        )
+
+
+_Outcome = tuple[int, str | None, bool, str | None]
+"""One family instance examined on a worker: index, verdict (None: skipped), hit, measured ratio."""
+
+
+def _examine_block(job: tuple[_Remote, int, int]) -> list[_Outcome]:
+    """Examine family instances ``start … stop − 1`` (a task): what the client needs to go on."""
+    remote, start, stop = job
+    request = remote.request()
+    outcomes: list[_Outcome] = []
+    for index in range(start, stop):
+        instance = generate_instance(request.family, request.seed, index, request.sizes)
+        result = _evaluate(request.target, instance, request.options)
+        if result is None:
+            outcomes.append((index, None, False, None))
+            continue
+        ratio = request.target.record(result)
+        outcomes.append(
+            (index, result.verdict.value, request.target.hit(result), None if ratio is None else str(ratio))
+        )
+    return outcomes
+
+
+def _shrink_task(job: tuple[_Remote, dict[str, Any], str | None]) -> tuple[dict[str, Any], list[str]] | None:
+    """Shrink a kept instance (a task): the smaller instance's document and the edits, or None."""
+    remote, document, floor = job
+    shrunk = _shrink_here(
+        remote.request(), instance_from_dict(document), None if floor is None else Fraction(floor)
+    )
+    return None if shrunk is None else (instance_to_dict(shrunk[0]), list(shrunk[1]))
+
+
+def _shrink_elsewhere(mapper: Mapper) -> Shrinker:
+    """A shrinker that runs each shrink as a task of the mapper, and waits for it."""
+
+    def shrink(
+        request: SearchRequest, instance: Instance, floor: Fraction | None
+    ) -> tuple[Instance, tuple[str, ...]] | None:
+        job = (_Remote.of(request), instance_to_dict(instance), None if floor is None else str(floor))
+        for _, outcome in mapper(_shrink_task, [job]):
+            return None if outcome is None else (instance_from_dict(outcome[0]), tuple(outcome[1]))
+        return None
+
+    return shrink
+
+
+def _random_run_elsewhere(
+    request: SearchRequest, out: Path, state: RunState, save: Progress, mapper: Mapper, block: int
+) -> None:
+    """The random method with blocks of indices examined by the mapper's workers.
+
+    Blocks come back in any order; the client goes through them in index order, exactly as
+    :func:`_random_run` goes through the indices, so the state, the hits and their files are the
+    same. It examines a hit (or a new record) once more to keep it, shrinks it as a task, and saves
+    the state after every block it has gone through: a resumed run starts at the first index not
+    gone through.
+    """
+    target = request.target
+    remote = _Remote.of(request)
+    jobs = (
+        (remote, start, min(start + block, request.budget))
+        for start in range(state.next_index, request.budget, block)
+    )
+    shrinker = _shrink_elsewhere(mapper)
+    waiting: dict[int, list[_Outcome]] = {}
+    examined = 0
+    for (_, start, _), outcomes in mapper(_examine_block, jobs):
+        waiting[start] = outcomes
+        while state.next_index in waiting:
+            for index, verdict, hit, ratio in waiting.pop(state.next_index):
+                if request.out_of_time() or len(state.found) >= request.max_found:
+                    return
+                examined += 1
+                _count(state, verdict)
+                record = ratio is not None and (
+                    state.record is None or Fraction(ratio) > Fraction(state.record)
+                )
+                if verdict is not None and (hit or record):
+                    instance = generate_instance(request.family, request.seed, index, request.sizes)
+                    result = _evaluate(target, instance, request.options)
+                    if result is not None:
+                        _consider(
+                            request, out, state, instance, result, *_random_names(request, index), shrinker
+                        )
+                state.next_index = index + 1
+            save(examined, state)
     state.finished = True
 
 
@@ -916,21 +1075,94 @@ def _hypothesis_round(
     return (hits[-1] if hits else None), (best[0] if best else None)
 
 
+def _round_task(
+    job: tuple[_Remote, int],
+) -> tuple[dict[str, Any] | None, tuple[str, dict[str, Any]] | None, int, int, dict[str, int]]:
+    """One hypothesis round (a task): its hit, its best ratio, and the examples it counted."""
+    from hypothesis.errors import HypothesisDeprecationWarning
+
+    remote, round_number = job
+    counts = RunState()
+    with warnings.catch_warnings():
+        # A worker's own threads draw from the random module while hypothesis generates, which it
+        # takes for the strategy's doing; its examples come from its own seeded generator all the same.
+        warnings.simplefilter("ignore", HypothesisDeprecationWarning)
+        hit, best = _hypothesis_round(
+            remote.request(), counts, round_number, [0], lambda examined, state: None
+        )
+    return (
+        None if hit is None else instance_to_dict(hit),
+        None if best is None else (str(best[0]), instance_to_dict(best[1])),
+        counts.tried,
+        counts.skipped,
+        counts.verdicts,
+    )
+
+
+def _hypothesis_run_elsewhere(
+    request: SearchRequest, out: Path, state: RunState, save: Progress, mapper: Mapper
+) -> None:
+    """The hypothesis method with rounds run by the mapper's workers, as many at once as hits wanted.
+
+    Each round's seed is the run's seed and the round's number (:func:`_round_seed`), so a round
+    finds the same examples wherever it runs; the client goes through the rounds in order, exactly
+    as :func:`_hypothesis_run` does, and drops those after the first without a new hit.
+    """
+    examined = 0
+    while len(state.found) < request.max_found and not request.out_of_time():
+        first = state.rounds
+        remote = _Remote.of(request)
+        jobs = [(remote, number) for number in range(first, first + request.max_found - len(state.found))]
+        waiting: dict[int, Any] = {}
+        for (_, number), outcome in mapper(_round_task, jobs):
+            waiting[number] = outcome
+            while state.rounds in waiting:
+                round_number = state.rounds
+                hit_document, best_document, tried, skipped, verdicts = waiting.pop(round_number)
+                state.tried += tried
+                state.skipped += skipped
+                for verdict, count in verdicts.items():
+                    state.verdicts[verdict] = state.verdicts.get(verdict, 0) + count
+                examined += tried
+                hit = None if hit_document is None else instance_from_dict(hit_document)
+                best = None if best_document is None else instance_from_dict(best_document[1])
+                new_hit = _keep_round(request, out, state, round_number, hit, best, _shrink_elsewhere(mapper))
+                state.rounds += 1
+                save(examined, state)
+                if not new_hit or len(state.found) >= request.max_found or request.out_of_time():
+                    state.finished = not request.out_of_time()
+                    return
+    state.finished = not request.out_of_time()
+
+
+def _keep_round(
+    request: SearchRequest,
+    out: Path,
+    state: RunState,
+    round_number: int,
+    hit: Instance | None,
+    best: Instance | None,
+    shrinker: Shrinker = _shrink_here,
+) -> bool:
+    """Keep what a hypothesis round found (its hit, else its best ratio); return whether a new hit."""
+    name = _name(request.target, f"hypothesis-s{request.seed}-r{round_number:02d}")
+    provenance = {"method": "hypothesis", "seed": str(request.seed), "round": str(round_number)}
+    chosen = hit if hit is not None else best
+    if chosen is None:
+        return False
+    result = _evaluate(request.target, chosen, request.options)
+    if result is None:
+        return False
+    extra = {"shrunk_by": "by hypothesis"} if hit is not None else {}
+    return _consider(request, out, state, chosen, result, name, {**provenance, **extra}, shrinker)
+
+
 def _hypothesis_run(request: SearchRequest, out: Path, state: RunState, save: Progress) -> None:
-    target = request.target
     examined = [0]
     while len(state.found) < request.max_found and not request.out_of_time():
         round_number = state.rounds
         hit, best = _hypothesis_round(request, state, round_number, examined, save)
-        name = _name(target, f"hypothesis-s{request.seed}-r{round_number:02d}")
-        provenance = {"method": "hypothesis", "seed": str(request.seed), "round": str(round_number)}
-        new_hit = False
-        chosen = hit if hit is not None else (best[1] if best is not None else None)
-        if chosen is not None:
-            result = _evaluate(target, chosen, request.options)
-            if result is not None:
-                extra = {"shrunk_by": "by hypothesis"} if hit is not None else {}
-                new_hit = _consider(request, out, state, chosen, result, name, {**provenance, **extra})
+        new_hit = _keep_round(request, out, state, round_number, hit, None if best is None else best[1])
         state.rounds += 1
         save(examined[0], state)
         if not new_hit:
@@ -938,7 +1170,13 @@ def _hypothesis_run(request: SearchRequest, out: Path, state: RunState, save: Pr
     state.finished = not request.out_of_time()
 
 
-def run_search(request: SearchRequest, out: Path, progress: Progress | None = None) -> RunState:
+def run_search(
+    request: SearchRequest,
+    out: Path,
+    progress: Progress | None = None,
+    mapper: Mapper | None = None,
+    block: int = DEFAULT_BLOCK,
+) -> RunState:
     """Run (or resume) one search, writing every kept instance at once.
 
     Parameters
@@ -948,7 +1186,14 @@ def run_search(request: SearchRequest, out: Path, progress: Progress | None = No
     out : Path
         The output folder (created if needed); its state file makes the run resumable.
     progress : callable, optional
-        Called after every instance with the count examined in this call and the state.
+        Called after every instance with the count examined in this call and the state (on a
+        cluster: after every block, or hypothesis round, gone through).
+    mapper : Mapper, optional
+        Run the work elsewhere (a cluster): blocks of family indices, hypothesis rounds and
+        shrinking are its tasks, and this process keeps the files and the state; the files, the
+        state and a resumed run are those of a search run here.
+    block : int
+        Family indices per task with a mapper.
 
     Returns
     -------
@@ -991,7 +1236,11 @@ def run_search(request: SearchRequest, out: Path, progress: Progress | None = No
 
     try:
         with _Interrupts.watched():
-            if request.method == "random":
+            if mapper is not None and request.method == "random":
+                _random_run_elsewhere(request, out, state, save, mapper, max(1, block))
+            elif mapper is not None:
+                _hypothesis_run_elsewhere(request, out, state, save, mapper)
+            elif request.method == "random":
                 _random_run(request, out, state, save)
             else:
                 _hypothesis_run(request, out, state, save)

@@ -193,6 +193,41 @@ def test_an_interrupted_client_keeps_its_results_and_a_rerun_ends_the_same(
     assert _files(out) == expected
 
 
+# -- search --------------------------------------------------------------------------------------------
+
+
+def _search(arguments: list[str], out: Path, *more: str) -> None:
+    result = CliRunner().invoke(cli, ["search", *arguments, "--out", str(out), *more])
+    assert result.exit_code == 0, result.output
+
+
+def test_search_for_c2_on_the_cluster_finds_the_local_witness_and_resumes(
+    tmp_path: Path, scheduler: Any
+) -> None:
+    arguments = ["--claim", "C2", "--method", "random", "--seed", "0"]
+    local = tmp_path / "local"
+    _search([*arguments, "--budget", "50"], local)
+    assert "C2-divided-s0-0012.yaml" in _files(local)
+    out = tmp_path / "cluster"
+    address = scheduler.scheduler.address
+    # A first run stops at index 6, before the witness; the second goes on from there in blocks of 4.
+    _search([*arguments, "--budget", "6"], out, "--cluster", address, "--block", "4")
+    assert json.loads((out / "search-state.json").read_text(encoding="utf-8"))["runs"]
+    _search([*arguments, "--budget", "50"], out, "--cluster", address, "--block", "4")
+    assert _files(out) == _files(local)
+
+
+def test_hypothesis_rounds_on_the_cluster_find_what_they_find_here(tmp_path: Path, scheduler: Any) -> None:
+    # Rounds run side by side on the cluster, each from the seed of its number, and are kept in order.
+    arguments = ["--claim", "C5a", "--method", "hypothesis", "--budget", "12", "--max-found", "2"]
+    local = tmp_path / "local"
+    _search(arguments, local)
+    assert {"C5a-hypothesis-s0-r00.yaml", "C5a-hypothesis-s0-r01.yaml"} <= set(_files(local))
+    out = tmp_path / "cluster"
+    _search(arguments, out, "--cluster", scheduler.scheduler.address)
+    assert _files(out) == _files(local)
+
+
 # -- the cluster module ----------------------------------------------------------------------------------
 
 
