@@ -375,8 +375,11 @@ def _start_local(spec: ClusterSpec) -> Any:
 def _connect(spec: ClusterSpec) -> Any:
     try:
         return _distributed().Client(spec.address)
-    except (OSError, ValueError) as error:
-        reason = shorten(printable(str(error).splitlines()[0] if str(error) else type(error).__name__), 120)
+    except Exception as error:  # refused, timed out, or something else answering (it can send anything)
+        text = str(error).splitlines()[0] if str(error) else ""
+        reason = shorten(
+            printable(text if isinstance(error, OSError) else f"{type(error).__name__}: {text}"), 120
+        )
         raise ClusterError(
             f"{CLUSTER_OPTION} {spec.describe()}: no Dask scheduler answers there ({reason}); start one "
             f"(dask scheduler, then dask worker {spec.describe()} on each machine) or run on this machine "
