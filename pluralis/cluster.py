@@ -207,7 +207,7 @@ class TaskFailure:
 
 
 def worker_version() -> str:
-    """The version of pluralis a worker runs (called on every worker of a scheduler it joins).
+    """The version of pluralis a worker runs (called on every worker of a scheduler the client joins).
 
     Returns
     -------
@@ -245,6 +245,7 @@ class Session(Generic[_J, _R]):
         self.in_flight = in_flight or max(LEAST_IN_FLIGHT, TASKS_PER_THREAD * threads)
         self.started = time.monotonic()
         self.dashboard_shown = False
+        self.runs = 0
 
     def _show_dashboard(self) -> None:
         if self.dashboard_shown or time.monotonic() - self.started < LONG_RUN:
@@ -268,13 +269,16 @@ class Session(Generic[_J, _R]):
         ------
         tuple
             The job and its result, or a :class:`TaskFailure` when the task raised; in the order
-            the tasks complete.
+            the tasks complete. The tasks of a call go before those still waiting from earlier
+            calls (a search shrinks a hit before it examines more instances).
 
         Raises
         ------
         ClusterError
             When the cluster cancels a task (the scheduler went away).
         """
+        self.runs += 1
+        priority = self.runs
         pending = iter(jobs)
         owners: dict[Any, _J] = {}
         queue = _distributed().as_completed(with_results=True, raise_errors=False)
@@ -283,7 +287,7 @@ class Session(Generic[_J, _R]):
             job = next(pending, _DONE)
             if job is _DONE:
                 return False
-            future = self.client.submit(function, job, pure=False)
+            future = self.client.submit(function, job, pure=False, priority=priority)
             owners[future.key] = job
             queue.add(future)
             return True
@@ -316,7 +320,7 @@ def _failure(error: BaseException, trace: Any) -> TaskFailure:
 
 
 def _check_workers(client: Any, spec: ClusterSpec, echo: Callable[[str], None]) -> None:
-    """Refuse a scheduler whose workers run another version of pluralis, or none at all."""
+    """Refuse a scheduler whose workers cannot run pluralis or run another version; say when none is there."""
     from pluralis import __version__
 
     try:
