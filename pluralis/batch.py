@@ -21,6 +21,12 @@ Ctrl-C stops the workers within moments (see :func:`_stop_workers`): the instanc
 kept, the ones under way leave no file, no summary is written, and the command exits 130; the
 same command then computes what is missing.
 
+On a Dask cluster (``cluster``, :mod:`pluralis.cluster`) the workers share no disk with the
+client: each receives an :class:`InstanceJob` (the file's text, read by the client, or an index
+of a :class:`GeneratedLibrary` that the worker makes itself) and returns the record, which the
+client writes as it arrives with the same code, so the files are those of the local pool (timing
+aside). A library may be a generated one (``--generate FAMILY:SEED:COUNT``) with either.
+
 Commands: ``inspect`` (:func:`pluralis.inspection.summarize`), ``solve`` (equilibria over a finite
 class, :func:`solver.equilibria.enumeration.solve_equilibria`), and ``check`` when a ``proofs.check`` module
 with ``check_instance(instance) -> dict`` is installed.
