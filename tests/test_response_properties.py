@@ -21,9 +21,11 @@ from solver.conversation.classes import Deterministic, Grid, Shared
 from solver.conversation.garblings import common_garbling, count_shared_rules, shared_rules
 from solver.conversation.protocol import ConversationTree
 from solver.conversation.rules import Rule
-from solver.core.errors import ClassTooLargeError
+from solver.core.errors import ClassTooLargeError, Limit
 from solver.core.model import Instance, Table
-from solver.core.serialization import instance_from_dict, instance_to_dict
+from solver.core.serialization import instance_from_dict, instance_to_dict, load
+from solver.equilibria.games import Game, Mode, respond_to_rule, respond_to_rules
+from solver.responses import response as response_module
 from solver.responses.information import (
     all_benchmarks,
     benchmark,
@@ -36,11 +38,13 @@ from solver.responses.information import (
 from solver.responses.response import (
     Response,
     TiePolicy,
+    UserResponse,
     expected,
     find_optimal_laws,
     find_tie_set,
     respond_to_profile,
     solve_response,
+    solve_user_response,
     user_value,
 )
 from tests import strategies as S
@@ -316,6 +320,218 @@ def test_canonical_choices_are_the_first_optimal_ones(case: S.RuleCase) -> None:
     strategy = solve_response(instance, user, case.provider, case.rule).strategy
     assert [(node, options[0]) for node, options in ties.messages] == list(strategy.messages)
     assert [(node, options[0]) for node, options in ties.actions] == list(strategy.actions)
+
+
+# -- the one kernel against every pure strategy (SPEC.md §3–4) --------------------------------------------
+
+JOINT_STRATEGY_LIMIT = 1024
+"""Most pure strategies (over all features at once) that the cases below give a user."""
+
+JOINT_CASES = st.one_of(
+    # [P]: up to 3 leaves and 3 actions per feature, 3^(3·2) = 729 strategies with two features.
+    S.rule_cases(S.small_instances(shapes=(S.Shape(("P",), 0, 3),))),
+    # [U, P] and [P, P] with two actions: 2^(1+4) and 2^4 per feature, at most 2^10 with two.
+    S.rule_cases(
+        S.small_instances(
+            shapes=(S.Shape(("U", "P"), 2, 2, min_user_messages=2), S.Shape(("P", "P"), 0, 2)), max_actions=2
+        )
+    ),
+    S.rule_cases(
+        S.small_instances(
+            shapes=(S.Shape(("U", "P"), 2, 2, min_provider_messages=2, min_user_messages=2),),
+            max_actions=2,
+            informative=True,
+            min_states=2,
+            min_signals=2,
+            min_worlds=2,
+        ),
+        first_provider=True,
+    ),
+    # [U, P, U] with one feature: 2^3 message maps times 2^4 action maps.
+    S.rule_cases(
+        S.small_instances(
+            shapes=(S.Shape(("U", "P", "U"), 2, 1, min_user_messages=2),),
+            max_actions=2,
+            features=False,
+            informative=True,
+            min_states=2,
+        ),
+        first_provider=True,
+    ),
+)
+"""Small cases where a user's pure strategies can all be listed; in two kinds of four she speaks
+first to an informative provider, so that her messages matter."""
+
+Node = tuple[int, History]
+"""A decision node of the user: (feature, history)."""
+
+
+def decision_nodes(instance: Instance, user: int) -> tuple[list[Node], list[Node]]:
+    """Her (feature, user node) pairs, where she speaks, and her (feature, leaf) pairs, where she acts."""
+    features = range(len(instance.users[user].features))
+    leaves = transcripts(instance, len(instance.protocol.turns))
+    return [(x, h) for x in features for h in nodes_of(instance, "U")], [
+        (x, h) for x in features for h in leaves
+    ]
+
+
+def pure_strategies(instance: Instance, user: int) -> Iterator[dict[Node, int]]:
+    """Every pure strategy ``(μ, d)``: a message at each of her speaking nodes, an action at each leaf."""
+    speaking, acting = decision_nodes(instance, user)
+    options = [range(len(instance.protocol.user_messages))] * len(speaking)
+    options += [range(len(instance.users[user].actions))] * len(acting)
+    for choice in itertools.product(*options):
+        yield dict(zip(speaking + acting, choice))
+
+
+def consistent(instance: Instance, strategy: dict[Node, int], x: int, h: History, start: int = 0) -> bool:
+    """Whether ``h`` follows her messages ``μ(x, ·)`` at her turns from turn ``start`` on."""
+    turns = instance.protocol.turns
+    return all(h[t] == strategy[(x, h[:t])] for t in range(start, len(h)) if turns[t] == "U")
+
+
+def induced_law(
+    instance: Instance, user: int, masses: list[dict[History, list[Fraction]]], strategy: dict[Node, int]
+) -> Law:
+    """``I_i(a, y)`` of SPEC.md §3 for a pure strategy, over every feature at once."""
+    n_states = len(instance.states)
+    law = [ZERO] * (len(instance.users[user].actions) * n_states)
+    for x, by_leaf in enumerate(masses):
+        for h, totals in by_leaf.items():
+            if consistent(instance, strategy, x, h):
+                for y, p in enumerate(totals):
+                    law[strategy[(x, h)] * n_states + y] += p
+    return tuple(law)
+
+
+def subgame_value(
+    instance: Instance,
+    user: int,
+    by_leaf: dict[History, list[Fraction]],
+    strategy: dict[Node, int],
+    node: Node,
+) -> Fraction:
+    """Her unnormalised utility from a node on: over the leaves below it that her messages lead to."""
+    x, start = node
+    utility = instance.users[user].utility
+    return sum(
+        (
+            p * utility[strategy[(x, h)]][y]
+            for h, totals in by_leaf.items()
+            if h[: len(start)] == start and consistent(instance, strategy, x, h, len(start))
+            for y, p in enumerate(totals)
+        ),
+        ZERO,
+    )
+
+
+def brute_force_ties(
+    instance: Instance,
+    user: int,
+    masses: list[dict[History, list[Fraction]]],
+    strategies: list[dict[Node, int]],
+) -> dict[Node, tuple[int, ...]]:
+    """At every decision node, the choices made there by strategies optimal from that node on.
+
+    A choice is in the tie set when some strategy that maximises her utility in the subgame at the
+    node makes it (SPEC.md §4), whether or not her own earlier messages reach the node.
+    """
+    speaking, acting = decision_nodes(instance, user)
+    ties = {}
+    for node in speaking + acting:
+        values = [subgame_value(instance, user, masses[node[0]], s, node) for s in strategies]
+        best = max(values)
+        ties[node] = tuple(sorted({s[node] for s, v in zip(strategies, values) if v == best}))
+    return ties
+
+
+@given(JOINT_CASES)
+def test_kernel_agrees_with_every_pure_strategy(case: S.RuleCase) -> None:
+    # V_i = max over all pure (μ, d) of E_I[u_i]; the optimal laws are the laws of the maximisers;
+    # the tie set holds the subgame-optimal choices at every node and the canonical strategy takes
+    # the first of them (SPEC.md §3–4). The brute force computes each from its definition.
+    instance, user, provider, rule = case.instance, case.user, case.provider, case.rule
+    features = range(len(instance.users[user].features))
+    masses = [leaf_masses(instance, user, provider, rule, x) for x in features]
+    strategies = list(pure_strategies(instance, user))
+    assert len(strategies) <= JOINT_STRATEGY_LIMIT
+    utility = instance.users[user].utility
+    scored = [
+        (utility_of(instance, law, utility), law)
+        for law in (induced_law(instance, user, masses, s) for s in strategies)
+    ]
+    value = max(v for v, _ in scored)
+    laws = frozenset(table_of(instance, user, law) for v, law in scored if v == value)
+    ties = brute_force_ties(instance, user, masses, strategies)
+    canonical = {node: options[0] for node, options in ties.items()}
+    canonical_law = table_of(instance, user, induced_law(instance, user, masses, canonical))
+
+    solved = solve_user_response(instance, user, provider, rule, all_laws=True)
+    assert solved.value == value
+    assert solved.laws == laws
+    assert dict(solved.ties.messages) | dict(solved.ties.actions) == ties
+    assert dict(solved.strategy.messages) | dict(solved.strategy.actions) == canonical
+    assert solved.law == canonical_law
+    assert canonical_law in laws
+
+    # Every public face of the kernel reads the same walk.
+    assert user_value(instance, user, provider, rule) == value
+    assert find_optimal_laws(instance, user, provider, rule) == laws
+    assert find_tie_set(instance, user, provider, rule) == solved.ties
+    assert solve_response(instance, user, provider, rule) == solved.response
+    answer = respond_to_rule(instance, user, provider, rule)
+    assert answer.value == value
+    assert answer.laws[0] == canonical_law
+    assert frozenset(answer.laws) == laws and len(answer.laws) == len(laws)
+    if len(laws) >= 2:
+        # Fewer laws allowed than there are: refused, naming the law limit.
+        with pytest.raises(ClassTooLargeError) as refused:
+            respond_to_rule(instance, user, provider, rule, law_limit=len(laws) - 1)
+        assert refused.value.kind is Limit.LAW
+        assert refused.value.count >= len(laws)
+
+
+def test_respond_to_rule_walks_the_tree_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The response table asks the kernel once per (user, rule): value, canonical law and every
+    # optimal law come out of one backward induction.
+    instance = load("instances/two_providers_two_users.yaml")
+    calls: list[tuple[int, int]] = []
+    kernel = response_module._walk
+
+    def counted(*args: Any, **kwargs: Any) -> UserResponse:
+        calls.append((args[2], args[3]))
+        return kernel(*args, **kwargs)
+
+    monkeypatch.setattr(response_module, "_walk", counted)
+    matcher, beta = instance.user_index("matcher"), instance.provider_index("beta")
+    rules = Deterministic().enumerate(instance, beta)
+    # A rule where the matcher's best responses induce several laws, so all of them are needed.
+    tied = next(r for r in rules if len(find_optimal_laws(instance, matcher, beta, r)) >= 2)
+    # The probe sees walks: the value and the laws asked for apart take two.
+    calls.clear()
+    solve_response(instance, matcher, beta, tied)
+    find_optimal_laws(instance, matcher, beta, tied)
+    assert calls == [(matcher, beta), (matcher, beta)]
+
+    calls.clear()
+    answer = respond_to_rule(instance, matcher, beta, tied)
+    assert calls == [(matcher, beta)]
+    assert len(answer.laws) >= 2
+
+    calls.clear()
+    profile = [Deterministic().enumerate(instance, 0)[0], tied]
+    respond_to_rules(instance, matcher, profile)
+    assert calls == [(matcher, 0), (matcher, beta)]
+
+    game = Game(instance, Mode.ANONYMOUS, Deterministic())
+    classes = game.rules
+    calls.clear()
+    table = game.table
+    assert len(calls) == len(game.users) * sum(len(rules_j) for rules_j in classes)
+    assert sorted(calls) == sorted(
+        (i, j) for i in game.users for j, rules_j in enumerate(classes) for _ in rules_j
+    )
+    assert table.responses[matcher][beta][rules.index(tied)] == answer
 
 
 @st.composite

@@ -19,7 +19,7 @@ from solver.conversation.classes import DEFAULT_CLASS_LIMIT, StrategyClass
 from solver.conversation.rules import Rule
 from solver.core.errors import ModelError
 from solver.core.model import Instance, Table
-from solver.responses.response import DEFAULT_LAW_LIMIT, find_optimal_laws, provider_payoff, solve_response
+from solver.responses.response import DEFAULT_LAW_LIMIT, provider_payoff, solve_user_response
 
 PayoffVector = tuple[Fraction, ...]
 """One payoff per provider, in provider order."""
@@ -84,14 +84,20 @@ def respond_to_rule(
     -------
     RuleResponse
         Her value, all optimal laws (canonical first) and their payoff vectors.
+
+    Notes
+    -----
+    One backward induction (:func:`solver.responses.response.solve_user_response`) gives the
+    value, the canonical law and every optimal law at once.
     """
-    canonical = solve_response(instance, user, provider, rule)
-    others = sorted(find_optimal_laws(instance, user, provider, rule, law_limit) - {canonical.law})
-    laws = (canonical.law, *others)
+    solved = solve_user_response(instance, user, provider, rule, all_laws=True, law_limit=law_limit)
+    assert solved.laws is not None
+    others = sorted(solved.laws - {solved.law})
+    laws = (solved.law, *others)
     payoffs = tuple(
         tuple(provider_payoff(instance, k, user, law) for k in range(len(instance.providers))) for law in laws
     )
-    return RuleResponse(canonical.value, laws, payoffs)
+    return RuleResponse(solved.value, laws, payoffs)
 
 
 def respond_to_rules(

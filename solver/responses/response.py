@@ -3,11 +3,18 @@
 For a rule run by provider c and met by user i, the value ``V_i(σ)`` is computed without any
 division. Ties are explicit: the canonical selection (first maximiser in file order), the
 selections favourable or adversarial to a given provider, and the full tie set.
+
+One kernel walks the conversation tree: :func:`solve_user_response` gives, in a single pass,
+her value, her tie set, the strategy a tie policy selects with its law and, when asked, every
+outcome law of her best responses. :func:`solve_response`, :func:`user_value`,
+:func:`find_tie_set` and :func:`find_optimal_laws` each read one part of its result.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -15,7 +22,7 @@ from fractions import Fraction
 from solver.conversation.protocol import ConversationTree, History
 from solver.conversation.rules import Rule
 from solver.core.errors import ClassTooLargeError, Limit, ModelError
-from solver.core.model import PROVIDER_TURN, Instance, Table
+from solver.core.model import PROVIDER_TURN, Instance, Protocol, Table
 from solver.core.numbers import ZERO
 
 DEFAULT_LAW_LIMIT = 100_000
@@ -132,44 +139,267 @@ def provider_payoff(instance: Instance, provider: int, user: int, law: Table) ->
     return stake.weight * expected(law, stake.utility)
 
 
-class _Kernel:
-    """Backward induction of one user against one rule run by one provider."""
+@dataclass(frozen=True)
+class UserResponse:
+    """Everything one backward induction finds about user i facing one rule (SPEC.md §3–4).
 
-    def __init__(self, instance: Instance, user: int, provider: int, rule: Rule) -> None:
-        self.instance = instance
-        self.tree = ConversationTree(instance.protocol)
-        signals = instance.world_signals[provider]
-        if len(rule.table) != len(instance.providers[provider].signals):
-            raise ModelError(
-                f"the rule reads {len(rule.table)} inputs but provider {instance.providers[provider].label} "
-                f"has {len(instance.providers[provider].signals)} signals; lift shared rules first"
+    One walk over the conversation tree gives her value, her optimal choices at every node (the
+    tie set), the strategy a tie policy selects among them with its law and, when asked, every
+    outcome law of her best responses.
+
+    Attributes
+    ----------
+    value : Fraction
+        ``V_i(σ)``.
+    law : Table
+        The law ``I_i(a, y)`` of :attr:`strategy`, indexed ``[action][state]``.
+    strategy : UserStrategy
+        The optimal strategy selected by :attr:`policy` (canonical: first optimal message and
+        action in file order).
+    ties : TieSet
+        Her optimal messages and actions at every (feature, node).
+    laws : frozenset of Table, optional
+        Every distinct law of her best responses (``None`` unless asked for).
+    policy : TiePolicy
+        The tie policy that selected :attr:`strategy`.
+    beneficiary : int
+        The provider whose utility that policy favours or opposes (unused when canonical).
+    """
+
+    value: Fraction
+    law: Table
+    strategy: UserStrategy
+    ties: TieSet
+    laws: frozenset[Table] | None
+    policy: TiePolicy
+    beneficiary: int
+
+    @property
+    def response(self) -> Response:
+        """The selected response: value, strategy and its law."""
+        return Response(self.value, self.law, self.strategy)
+
+
+def solve_user_response(
+    instance: Instance,
+    user: int,
+    provider: int,
+    rule: Rule,
+    policy: TiePolicy = TiePolicy.CANONICAL,
+    beneficiary: int | None = None,
+    *,
+    all_laws: bool = False,
+    law_limit: int = DEFAULT_LAW_LIMIT,
+) -> UserResponse:
+    """Solve user i's decision problem against a rule by one backward induction (SPEC.md §4).
+
+    This is the one kernel behind :func:`solve_response`, :func:`user_value`,
+    :func:`find_tie_set` and :func:`find_optimal_laws`.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        Index of the user i.
+    provider : int
+        Index of the provider c running the rule (its signals feed the rule).
+    rule : Rule
+        The rule, reading provider c's signals.
+    policy : TiePolicy
+        Canonical, or favourable/adversarial to ``beneficiary``: selects :attr:`UserResponse.strategy`.
+    beneficiary : int, optional
+        The provider whose utility ``U_{k,i}`` breaks ties; defaults to ``provider``.
+    all_laws : bool
+        Also collect every outcome law of her best responses.
+    law_limit : int
+        With ``all_laws``, refuse when an intermediate set of laws grows beyond this size.
+
+    Returns
+    -------
+    UserResponse
+        Her value, tie set, selected strategy and law, and (if asked) all optimal laws.
+
+    Raises
+    ------
+    ModelError
+        When the rule does not fit the provider's signals or the protocol.
+    ClassTooLargeError
+        When, with ``all_laws``, a set of laws met on the way outnumbers ``law_limit``.
+    """
+    tree = _conversation_tree(instance.protocol)
+    if len(rule.table) != len(instance.providers[provider].signals):
+        raise ModelError(
+            f"the rule reads {len(rule.table)} inputs but provider {instance.providers[provider].label} "
+            f"has {len(instance.providers[provider].signals)} signals; lift shared rules first"
+        )
+    if any(len(row) != len(tree.provider_nodes) for row in rule.table) or any(
+        len(d) != len(instance.protocol.provider_messages) for row in rule.table for d in row
+    ):
+        raise ModelError("the rule does not match the protocol's provider nodes and alphabet")
+    k = provider if beneficiary is None else beneficiary
+    secondary = instance.stakes[k][user].utility
+    return _walk(instance, tree, user, provider, rule, policy, k, secondary, all_laws, law_limit)
+
+
+_SIGNS = {TiePolicy.CANONICAL: 0, TiePolicy.FAVOURABLE: 1, TiePolicy.ADVERSARIAL: -1}
+
+_Node = tuple[int, int, list[int], set[tuple[int, ...]] | None]
+"""What the walk returns at a node: value, side value, selected law, every optimal law (scaled)."""
+
+
+def _walk(
+    instance: Instance,
+    tree: ConversationTree,
+    user: int,
+    provider: int,
+    rule: Rule,
+    policy: TiePolicy,
+    beneficiary: int,
+    secondary: Table,
+    all_laws: bool,
+    law_limit: int,
+) -> UserResponse:
+    """The backward induction of SPEC.md §4, once over every (feature, node).
+
+    Every quantity is an integer over one common denominator per kind (SPEC.md §9: no division
+    inside the kernel): the joint prior over ``P``, the rule over ``R``, so that every leaf mass
+    is over ``M = P·R^k`` with ``k`` provider turns; the user's utility over ``D_u`` (values over
+    ``M·D_u``) and the beneficiary's over ``D_s`` (side values, used only to compare). The exact
+    fractions are rebuilt at the end.
+
+    At a leaf she takes the actions of largest value; at her turn the messages of largest value;
+    at the provider's turn the values add. Among her optimal choices the policy selects the first
+    (canonical) or the first best (favourable) or worst (adversarial) for the beneficiary, by the
+    side value of what she selects below. With ``all_laws``, optimal laws are unions over her
+    optimal choices and Minkowski sums over the provider's messages and her features, each sum
+    checked against ``law_limit``.
+    """
+    protocol = instance.protocol
+    turns, length = protocol.turns, len(protocol.turns)
+    n_provider_messages, n_user_messages = len(protocol.provider_messages), len(protocol.user_messages)
+    person = instance.users[user]
+    n_actions, n_states = len(person.actions), len(instance.states)
+    size = n_actions * n_states
+    states = instance.world_states
+    node_index = tree.provider_node_index
+    sign = _SIGNS[policy]
+
+    priors = instance.joint_prior(user)
+    prior_scale, scaled_priors = _scaled(priors)
+    rule_scale = math.lcm(*(p.denominator for row in rule.table for d in row for p in d))
+    scaled_rule = [
+        [[p.numerator * (rule_scale // p.denominator) for p in d] for d in row] for row in rule.table
+    ]
+    # Each world reads the row of the provider's signal there.
+    rows = [scaled_rule[s] for s in instance.world_signals[provider]]
+    mass_scale = prior_scale * rule_scale**tree.provider_turn_count
+    utility_scale, utility = _scaled(person.utility)
+    _, side_utility = _scaled(secondary)
+
+    ties_of_messages: dict[tuple[int, History], tuple[int, ...]] = {}
+    ties_of_actions: dict[tuple[int, History], tuple[int, ...]] = {}
+    chosen_messages: list[tuple[tuple[int, History], int]] = []
+    chosen_actions: list[tuple[tuple[int, History], int]] = []
+    zero_law = (0,) * size
+
+    def add(left: set[tuple[int, ...]], right: set[tuple[int, ...]]) -> set[tuple[int, ...]]:
+        result = {tuple(p + q for p, q in zip(a, b)) for a in left for b in right}
+        if len(result) > law_limit:
+            raise ClassTooLargeError(
+                f"the set of optimal outcome laws of user {person.label}", len(result), law_limit, Limit.LAW
             )
-        if any(len(row) != len(self.tree.provider_nodes) for row in rule.table) or any(
-            len(d) != len(instance.protocol.provider_messages) for row in rule.table for d in row
-        ):
-            raise ModelError("the rule does not match the protocol's provider nodes and alphabet")
-        # Each world reads the row of the provider's signal there.
-        self.rows = [rule.table[signals[w]] for w in range(len(instance.worlds))]
-        self.node_index = self.tree.provider_node_index
-        self.states = instance.world_states
-        self.user = instance.users[user]
-        self.n_states = len(instance.states)
-
-    def state_masses(self, mass: Sequence[Fraction]) -> list[Fraction]:
-        totals = [ZERO] * self.n_states
-        for w, m in enumerate(mass):
-            if m:
-                totals[self.states[w]] += m
-        return totals
-
-    def children(self, history: History, mass: Sequence[Fraction]) -> list[list[Fraction]]:
-        """Masses after each provider message at a provider node."""
-        n = self.node_index[history]
-        size = len(self.instance.protocol.provider_messages)
-        result = []
-        for m in range(size):
-            result.append([mass[w] * self.rows[w][n][m] if mass[w] else ZERO for w in range(len(mass))])
         return result
+
+    def walk(x: int, history: History, mass: list[int]) -> _Node:
+        t = len(history)
+        if t == length:
+            totals = [0] * n_states
+            for w, m in enumerate(mass):
+                if m:
+                    totals[states[w]] += m
+            present = [(y, m) for y, m in enumerate(totals) if m]
+            values = [sum(m * row[y] for y, m in present) for row in utility]
+            top = max(values)
+            optimal = tuple(a for a, v in enumerate(values) if v == top)
+            ties_of_actions[(x, history)] = optimal
+            choice, side = optimal[0], 0
+            if sign:
+                sides = {a: sum(m * side_utility[a][y] for y, m in present) for a in optimal}
+                choice = max(optimal, key=lambda a: sign * sides[a])
+                side = sides[choice]
+            chosen_actions.append(((x, history), choice))
+            law = [0] * size
+            for y, m in present:
+                law[choice * n_states + y] = m
+            laws: set[tuple[int, ...]] | None = None
+            if all_laws:
+                laws = set()
+                for a in optimal:
+                    option = list(zero_law)
+                    for y, m in present:
+                        option[a * n_states + y] = m
+                    laws.add(tuple(option))
+            return top, side, law, laws
+        if turns[t] == PROVIDER_TURN:
+            node = node_index[history]
+            value, side, law = 0, 0, [0] * size
+            laws = {zero_law} if all_laws else None
+            for message in range(n_provider_messages):
+                child = [m * rows[w][node][message] if m else 0 for w, m in enumerate(mass)]
+                part_value, part_side, part_law, part_laws = walk(x, (*history, message), child)
+                value += part_value
+                side += part_side
+                law = [p + q for p, q in zip(law, part_law)]
+                if laws is not None and part_laws is not None:
+                    laws = add(laws, part_laws)
+            return value, side, law, laws
+        results = [walk(x, (*history, message), mass) for message in range(n_user_messages)]
+        top = max(r[0] for r in results)
+        optimal = tuple(message for message, r in enumerate(results) if r[0] == top)
+        ties_of_messages[(x, history)] = optimal
+        choice = max(optimal, key=lambda message: sign * results[message][1]) if sign else optimal[0]
+        chosen_messages.append(((x, history), choice))
+        laws = set().union(*(results[message][3] or () for message in optimal)) if all_laws else None
+        return top, results[choice][1], results[choice][2], laws
+
+    value, law = 0, [0] * size
+    every_law: set[tuple[int, ...]] = {zero_law}
+    for x, prior in enumerate(scaled_priors):
+        part_value, _, part_law, part_laws = walk(x, (), prior)
+        value += part_value
+        law = [p + q for p, q in zip(law, part_law)]
+        if part_laws is not None:
+            every_law = add(every_law, part_laws)
+
+    def table(flat: Sequence[int]) -> Table:
+        return tuple(
+            tuple(Fraction(p, mass_scale) if p else ZERO for p in flat[a * n_states : (a + 1) * n_states])
+            for a in range(n_actions)
+        )
+
+    # Every (feature, node) is visited exactly once, so the selected choices form a strategy.
+    return UserResponse(
+        value=Fraction(value, mass_scale * utility_scale),
+        law=table(law),
+        strategy=UserStrategy(tuple(sorted(chosen_messages)), tuple(sorted(chosen_actions))),
+        ties=TieSet(tuple(sorted(ties_of_messages.items())), tuple(sorted(ties_of_actions.items()))),
+        laws=frozenset(table(flat) for flat in every_law) if all_laws else None,
+        policy=policy,
+        beneficiary=beneficiary,
+    )
+
+
+def _scaled(table: Sequence[Sequence[Fraction]]) -> tuple[int, list[list[int]]]:
+    """A table of rationals as integers over their least common denominator ``D``: ``(D, D·table)``."""
+    scale = math.lcm(*(p.denominator for row in table for p in row))
+    return scale, [[p.numerator * (scale // p.denominator) for p in row] for row in table]
+
+
+@functools.lru_cache(maxsize=64)
+def _conversation_tree(protocol: Protocol) -> ConversationTree:
+    """The conversation tree of a protocol, built once (with its node index) per protocol."""
+    return ConversationTree(protocol)
 
 
 def solve_response(
@@ -202,66 +432,7 @@ def solve_response(
     Response
         ``V_i(σ)``, the selected optimal strategy and its law ``I_i(a, y)``.
     """
-    kernel = _Kernel(instance, user, provider, rule)
-    tree = kernel.tree
-    u = instance.users[user]
-    k = provider if beneficiary is None else beneficiary
-    secondary = instance.stakes[k][user].utility
-    sign = {TiePolicy.CANONICAL: 0, TiePolicy.FAVOURABLE: 1, TiePolicy.ADVERSARIAL: -1}[policy]
-    n_actions, n_states = len(u.actions), len(instance.states)
-    messages: list[tuple[tuple[int, History], int]] = []
-    actions: list[tuple[tuple[int, History], int]] = []
-
-    def walk(
-        x: int, history: History, mass: list[Fraction]
-    ) -> tuple[Fraction, Fraction, dict[tuple[int, int], Fraction]]:
-        t = len(history)
-        if t == tree.length:
-            masses = kernel.state_masses(mass)
-            best: tuple[tuple[Fraction, Fraction], int, Fraction, Fraction] | None = None
-            for a in range(n_actions):
-                value = sum((masses[y] * u.utility[a][y] for y in range(n_states) if masses[y]), ZERO)
-                side = sum((masses[y] * secondary[a][y] for y in range(n_states) if masses[y]), ZERO)
-                leaf_key = (value, sign * side)
-                if best is None or leaf_key > best[0]:
-                    best = (leaf_key, a, value, side)
-            assert best is not None
-            _, a, value, side = best
-            actions.append(((x, history), a))
-            return value, side, {(a, y): masses[y] for y in range(n_states) if masses[y]}
-        if instance.protocol.turns[t] == PROVIDER_TURN:
-            total, total_side = ZERO, ZERO
-            law: dict[tuple[int, int], Fraction] = {}
-            for m, child in enumerate(kernel.children(history, mass)):
-                value, side, part = walk(x, (*history, m), child)
-                total += value
-                total_side += side
-                for cell, p in part.items():
-                    law[cell] = law.get(cell, ZERO) + p
-            return total, total_side, law
-        best_result = None
-        best_key = None
-        best_message = 0
-        for m in range(len(instance.protocol.user_messages)):
-            result = walk(x, (*history, m), mass)
-            message_key = (result[0], sign * result[1])
-            if best_key is None or message_key > best_key:
-                best_key, best_result, best_message = message_key, result, m
-        assert best_result is not None
-        messages.append(((x, history), best_message))
-        return best_result
-
-    value = ZERO
-    law_totals: dict[tuple[int, int], Fraction] = {}
-    for x, prior in enumerate(instance.joint_prior(user)):
-        v, _, part = walk(x, (), list(prior))
-        value += v
-        for key, p in part.items():
-            law_totals[key] = law_totals.get(key, ZERO) + p
-    law = tuple(tuple(law_totals.get((a, y), ZERO) for y in range(n_states)) for a in range(n_actions))
-    # Every (feature, history) node is visited exactly once, so the choices form a strategy.
-    strategy = UserStrategy(tuple(sorted(messages)), tuple(sorted(actions)))
-    return Response(value, law, strategy)
+    return solve_user_response(instance, user, provider, rule, policy, beneficiary).response
 
 
 def user_value(instance: Instance, user: int, provider: int, rule: Rule) -> Fraction:
@@ -281,7 +452,7 @@ def user_value(instance: Instance, user: int, provider: int, rule: Rule) -> Frac
     Fraction
         The user's optimal expected utility.
     """
-    return solve_response(instance, user, provider, rule).value
+    return solve_user_response(instance, user, provider, rule).value
 
 
 def find_tie_set(instance: Instance, user: int, provider: int, rule: Rule) -> TieSet:
@@ -301,35 +472,7 @@ def find_tie_set(instance: Instance, user: int, provider: int, rule: Rule) -> Ti
     TieSet
         At each (feature, node) the set of optimal choices; every combination is a best response.
     """
-    kernel = _Kernel(instance, user, provider, rule)
-    tree = kernel.tree
-    u = instance.users[user]
-    messages: dict[tuple[int, History], tuple[int, ...]] = {}
-    actions: dict[tuple[int, History], tuple[int, ...]] = {}
-
-    def walk(x: int, history: History, mass: list[Fraction]) -> Fraction:
-        t = len(history)
-        if t == tree.length:
-            masses = kernel.state_masses(mass)
-            values = [
-                sum((masses[y] * row[y] for y in range(len(masses)) if masses[y]), ZERO) for row in u.utility
-            ]
-            top = max(values)
-            actions[(x, history)] = tuple(a for a, v in enumerate(values) if v == top)
-            return top
-        if instance.protocol.turns[t] == PROVIDER_TURN:
-            return sum(
-                (walk(x, (*history, m), child) for m, child in enumerate(kernel.children(history, mass))),
-                ZERO,
-            )
-        values = [walk(x, (*history, m), mass) for m in range(len(instance.protocol.user_messages))]
-        top = max(values)
-        messages[(x, history)] = tuple(m for m, v in enumerate(values) if v == top)
-        return top
-
-    for x, prior in enumerate(instance.joint_prior(user)):
-        walk(x, (), list(prior))
-    return TieSet(tuple(sorted(messages.items())), tuple(sorted(actions.items())))
+    return solve_user_response(instance, user, provider, rule).ties
 
 
 def find_optimal_laws(
@@ -353,54 +496,9 @@ def find_optimal_laws(
     frozenset of Table
         The distinct laws over the tie set (one law when the best response is unique in outcome).
     """
-    kernel = _Kernel(instance, user, provider, rule)
-    tree = kernel.tree
-    u = instance.users[user]
-    n_actions, n_states = len(u.actions), len(instance.states)
-    size = n_actions * n_states
-    zero_law = (ZERO,) * size
-
-    def add(left: set[tuple[Fraction, ...]], right: set[tuple[Fraction, ...]]) -> set[tuple[Fraction, ...]]:
-        result = {tuple(p + q for p, q in zip(a, b)) for a in left for b in right}
-        if len(result) > limit:
-            raise ClassTooLargeError(
-                f"the set of optimal outcome laws of user {u.label}", len(result), limit, Limit.LAW
-            )
-        return result
-
-    def walk(x: int, history: History, mass: list[Fraction]) -> tuple[Fraction, set[tuple[Fraction, ...]]]:
-        t = len(history)
-        if t == tree.length:
-            masses = kernel.state_masses(mass)
-            values = [
-                sum((masses[y] * row[y] for y in range(n_states) if masses[y]), ZERO) for row in u.utility
-            ]
-            top = max(values)
-            laws = set()
-            for a, v in enumerate(values):
-                if v == top:
-                    law = list(zero_law)
-                    for y in range(n_states):
-                        law[a * n_states + y] = masses[y]
-                    laws.add(tuple(law))
-            return top, laws
-        if instance.protocol.turns[t] == PROVIDER_TURN:
-            total, laws = ZERO, {zero_law}
-            for m, child in enumerate(kernel.children(history, mass)):
-                value, part = walk(x, (*history, m), child)
-                total += value
-                laws = add(laws, part)
-            return total, laws
-        results = [walk(x, (*history, m), mass) for m in range(len(instance.protocol.user_messages))]
-        top = max(r[0] for r in results)
-        return top, set().union(*(r[1] for r in results if r[0] == top))
-
-    laws: set[tuple[Fraction, ...]] = {zero_law}
-    for x, prior in enumerate(instance.joint_prior(user)):
-        laws = add(laws, walk(x, (), list(prior))[1])
-    return frozenset(
-        tuple(tuple(law[a * n_states : (a + 1) * n_states]) for a in range(n_actions)) for law in laws
-    )
+    laws = solve_user_response(instance, user, provider, rule, all_laws=True, law_limit=limit).laws
+    assert laws is not None
+    return laws
 
 
 def respond_to_profile(
@@ -438,9 +536,10 @@ def respond_to_profile(
             f"a profile needs one rule per provider ({len(instance.providers)}), got {len(rules)}"
         )
     if policy is TiePolicy.CANONICAL:
-        values = [user_value(instance, user, j, r) for j, r in enumerate(rules)]
+        canonical = [solve_user_response(instance, user, j, r).response for j, r in enumerate(rules)]
+        values = [r.value for r in canonical]
         best = values.index(max(values))
-        return ProfileResponse(best, solve_response(instance, user, best, rules[best]))
+        return ProfileResponse(best, canonical[best])
     if deviator is None:
         raise ModelError(f"tie policy {policy.value} needs the deviating provider")
     responses = [solve_response(instance, user, j, r, policy, deviator) for j, r in enumerate(rules)]
