@@ -16,7 +16,7 @@ from pluralis.limits import (
     reading_limit_options,
     selection_limit_option,
 )
-from pluralis.output import json_text, output_console
+from pluralis.output import CHECK_SCHEMA, json_text, output_console
 from proofs.check import check_claims
 from proofs.claim import CheckOptions, ClaimResult, Status, Verdict, part_label
 from solver.conversation.classes import parse_class
@@ -110,7 +110,7 @@ def check(
     results = check_claims(instance, claim_ids, options, None if mode is None else Mode(mode))
     if as_json:
         document = {"claims": {k: v.to_json() for k, v in results.items()}}
-        click.echo(json_text(document, "pluralis.check/1"))
+        click.echo(json_text(document, CHECK_SCHEMA))
     else:
         print_results(output_console(), instance.title or str(file), results)
     broken = refuted_theorems(results)

@@ -38,7 +38,7 @@ from fitting.synthetic import SCORING_RULES, SyntheticSettings, generate_table
 from pluralis.folders import FolderError, names
 from pluralis.interrupts import defer_interrupts
 from pluralis.limits import reading_limit_options
-from pluralis.output import json_text, output_console
+from pluralis.output import FIT_SCHEMA, json_text, output_console
 from solver.core.errors import printable
 from solver.core.numbers import parse_number
 
@@ -196,7 +196,7 @@ def fit_command(
             if written:
                 report["written"] = [str(p) for p in written]
             if as_json:
-                click.echo(json_text(report, "pluralis.fit/1"))
+                click.echo(json_text(report, FIT_SCHEMA))
             else:
                 for path in written:
                     console.print(f"wrote {path}", soft_wrap=True)
@@ -205,7 +205,7 @@ def fit_command(
             raise
         report["written"] = [str(p) for p in written]
     if as_json:
-        click.echo(json_text(report, "pluralis.fit/1"))
+        click.echo(json_text(report, FIT_SCHEMA))
         return
     for path in report.get("written", []):
         console.print(f"wrote {path}", soft_wrap=True)
