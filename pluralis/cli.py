@@ -6,6 +6,7 @@ Every error raised on purpose (:class:`solver.core.errors.PluralisError`) is pri
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from collections.abc import Sequence
@@ -77,8 +78,31 @@ EXIT_INPUT_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "batch": ("pluralis.batch", "batch_command"),
+    "check": ("pluralis.claims", "check"),
+    "fit": ("pluralis.fit", "fit_command"),
+    "generate": ("pluralis.generate", "generate_command"),
+    "search": ("pluralis.search", "search_command"),
+    "synthesize": ("pluralis.fit", "synthesize_command"),
+}
+"""Subcommands defined in modules of their own, imported only when one of them is run or listed
+(so that ``pluralis check`` does not import numpy for ``fit`` or the process pool for ``batch``)."""
+
+
 class _Group(click.Group):
     """A click group that turns pluralis errors into one-line messages and Ctrl-C into status 130."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, attribute = LAZY_COMMANDS[cmd_name]
+            command = getattr(importlib.import_module(module), attribute)
+            assert isinstance(command, click.Command)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -89,7 +113,7 @@ class _Group(click.Group):
                 raise KeyboardInterrupt
             return result
         except PluralisError as error:
-            command = self.commands.get(ctx.invoked_subcommand or "")
+            command = self.get_command(ctx, ctx.invoked_subcommand or "")
             available = set() if command is None else command_options(command)
             echo_error(str(name_limit_option(error, available)))
             ctx.exit(EXIT_INPUT_ERROR)
@@ -664,17 +688,3 @@ def main(argv: Sequence[str] | None = None) -> None:
         # down must not turn its exit status into death by SIGINT.
         ignore_interrupts()
         raise
-
-
-from pluralis.batch import batch_command  # noqa: E402
-from pluralis.claims import check as check_command  # noqa: E402
-from pluralis.fit import fit_command, synthesize_command  # noqa: E402
-from pluralis.generate import generate_command  # noqa: E402
-from pluralis.search import search_command  # noqa: E402
-
-cli.add_command(fit_command)
-cli.add_command(synthesize_command)
-cli.add_command(generate_command)
-cli.add_command(batch_command)
-cli.add_command(check_command)
-cli.add_command(search_command)

@@ -11,8 +11,6 @@ import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import networkx as nx
-
 from solver.conversation.protocol import ConversationTree
 from solver.conversation.rules import Rule
 from solver.core.errors import ModelError
@@ -165,16 +163,27 @@ def common_garbling(instance: Instance, providers: Iterable[str | int]) -> Garbl
         same signal.
     """
     members = resolve_providers(instance, providers)
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(instance.worlds)))
+    # Connected components by union–find: each world points towards the first world of its cell.
+    parent = list(range(len(instance.worlds)))
+
+    def root(w: int) -> int:
+        while parent[w] != w:
+            parent[w] = parent[parent[w]]
+            w = parent[w]
+        return w
+
     for j in members:
         first_world: dict[int, int] = {}
         for w, s in enumerate(instance.world_signals[j]):
             if s in first_world:
-                graph.add_edge(first_world[s], w)
+                a, b = root(first_world[s]), root(w)
+                parent[max(a, b)] = min(a, b)
             else:
                 first_world[s] = w
-    cells = sorted((tuple(sorted(c)) for c in nx.connected_components(graph)), key=lambda c: c[0])
+    components: dict[int, list[int]] = {}
+    for w in range(len(instance.worlds)):
+        components.setdefault(root(w), []).append(w)
+    cells = sorted((tuple(c) for c in components.values()), key=lambda c: c[0])
     cell_of_world = [0] * len(instance.worlds)
     for k, cell in enumerate(cells):
         for w in cell:

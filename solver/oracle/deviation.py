@@ -28,7 +28,6 @@ from solver.core.model import Instance
 from solver.core.numbers import ONE, ZERO
 from solver.equilibria.games import respond_to_rule
 from solver.lp import LinearProgram, LPSolution, LPStatus, solve_lp
-from solver.oracle.mip import solve_deviation_mip
 from solver.oracle.problem import (
     DEFAULT_CHOICE_LIMIT,
     DEFAULT_MIP_TIME_LIMIT,
@@ -797,6 +796,8 @@ def _solve_by_mip(
 ) -> DeviationBound:
     """The MIP's candidate, made exact: the LP of its choices, and its own rule evaluated exactly."""
     context = DeviationContext(instance, provider)
+    from solver.oracle.mip import solve_deviation_mip  # pulp is imported only when a MIP is solved
+
     candidate = solve_deviation_mip(
         instance, provider, users, outside.values, outside.staying, outside.may_stay, time_limit
     )
