@@ -8,6 +8,10 @@ before/after is taken pair by pair and its median quoted. The checkouts share th
 environment: the earlier one is put first on ``PYTHONPATH``, and each run checks where ``pluralis``
 was imported from.
 
+Each file's claims are also timed inside one process (``--in-process``): the CPU time of
+``proofs.check.check_claims`` alone, after the imports, which is what the claims layer costs
+without the interpreter's start-up.
+
 The outputs are compared as well: the text ``check`` prints for every file must be the same in
 both checkouts (every verdict and number unchanged), or the row says ``differs``.
 
@@ -38,6 +42,21 @@ PROBE = (
     "from pluralis.cli import main; sys.argv = ['pluralis', *sys.argv[1:]]; main()"
 )
 """Run the command line of whichever checkout is first on the path, saying which one it is."""
+
+IN_PROCESS = """
+import sys, time, pluralis, pathlib
+sys.stderr.write('pluralis from ' + str(pathlib.Path(pluralis.__file__).parent.parent) + '\\n')
+try:
+    from solver.core.serialization import load
+except ImportError:
+    from solver.serialization import load
+from proofs.check import check_claims
+instance = load(sys.argv[1])
+start = time.process_time()
+check_claims(instance)
+print(time.process_time() - start)
+"""
+"""Time the claims layer alone on one file: the CPU seconds of ``check_claims`` after the imports."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +142,35 @@ def run(tree: Path, arguments: Sequence[str]) -> Run:
     return Run(seconds, completed.stdout, origin)
 
 
+def claims_seconds(tree: Path, file: Path) -> float:
+    """The CPU seconds of ``check_claims`` on one file in one checkout, measured inside the process.
+
+    Parameters
+    ----------
+    tree : Path
+        The checkout.
+    file : Path
+        The instance file.
+
+    Returns
+    -------
+    float
+        Seconds of CPU time of the claims layer alone.
+    """
+    environment = dict(os.environ, PYTHONPATH=str(tree))
+    completed = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS, str(file)],
+        cwd=tree,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if f"pluralis from {tree}" not in completed.stderr:
+        raise SystemExit(f"the run meant for {tree} imported another checkout: {completed.stderr}")
+    return float(completed.stdout.strip().splitlines()[-1])
+
+
 def compare(
     before: Path, after: Path, arguments: Sequence[str], runs: int
 ) -> tuple[float, float, float, bool]:
@@ -189,6 +237,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"{name:<46} {old:>9.2f} {new:>9.2f} {ratio:>13.2f}  {'same' if same else 'differs'}")
     label = "check, all files (sum of medians)"
     print(f"{label:<46} {totals[0]:>9.2f} {totals[1]:>9.2f} {totals[0] / totals[1]:>13.2f}")
+    print()
+    print("the claims layer alone (check_claims inside one process, after the imports)")
+    inside = [0.0, 0.0]
+    for file in files:
+        claims_seconds(before, file)
+        claims_seconds(after, file)
+        old = statistics.median(claims_seconds(before, file) for _ in range(options.runs))
+        new = statistics.median(claims_seconds(after, file) for _ in range(options.runs))
+        inside[0] += old
+        inside[1] += new
+        print(f"{'check_claims ' + file.name:<46} {old:>9.3f} {new:>9.3f} {old / new:>13.2f}")
+    label = "check_claims, all files (sum of medians)"
+    print(f"{label:<46} {inside[0]:>9.3f} {inside[1]:>9.3f} {inside[0] / inside[1]:>13.2f}")
 
 
 if __name__ == "__main__":
