@@ -1,6 +1,6 @@
 """Throughput of ``pluralis batch --do check`` on the local pool and on Dask, and the cost of a task.
 
-One seeded library (``--generate``, by default ``uniform`` with four messages: a check takes about
+One seeded library (``--generate``, by default ``uniform`` with five messages: a check takes about
 half a second) is checked, in one sitting and in turn:
 
 - by the single-machine pool (``--jobs`` every core, the default of ``batch``);
@@ -26,7 +26,7 @@ The per-instance JSON of every run is compared with the pool's (timing aside): `
 ``yes``. Run by hand, never by pytest::
 
     python benchmarks/bench_cluster.py
-    python benchmarks/bench_cluster.py --generate uniform:0:96:messages=4 --repeat 3
+    python benchmarks/bench_cluster.py --generate uniform:0:96:messages=5 --repeat 3
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def main() -> None:
     """Run the measurements and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--generate", default="uniform:0:48:messages=4", help="the library (FAMILY:SEED:COUNT[:SIZES])"
+        "--generate", default="uniform:0:48:messages=5", help="the library (FAMILY:SEED:COUNT[:SIZES])"
     )
     parser.add_argument("--repeat", type=int, default=2, help="rounds of the three runs (median quoted)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes of the local pool")

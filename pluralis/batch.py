@@ -23,9 +23,9 @@ same command then computes what is missing.
 
 On a Dask cluster (``cluster``, :mod:`pluralis.cluster`) the workers share no disk with the
 client: each receives an :class:`InstanceJob` (the file's text, read by the client, or an index
-of a :class:`GeneratedLibrary` that the worker makes itself) and returns the record, which the
-client writes as it arrives with the same code, so the files are those of the local pool (timing
-aside). A library may be a generated one (``--generate FAMILY:SEED:COUNT``) with either.
+of a :class:`GeneratedLibrary` that the worker makes itself) and returns the record's text,
+rendered by the same code, with its summary row; the client writes the text as it arrives, so the
+files are those of the local pool (timing aside). A library may be a generated one (``--generate FAMILY:SEED:COUNT``) with either.
 
 Commands: ``inspect`` (:func:`pluralis.inspection.summarize`), ``solve`` (equilibria over a finite
 class, :func:`solver.equilibria.enumeration.solve_equilibria`), and ``check`` when a ``proofs.check`` module
@@ -560,8 +560,32 @@ def _record(
     return record
 
 
+def _record_text(record: dict[str, Any]) -> str:
+    return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
 def _write_record(path: Path, record: dict[str, Any]) -> None:
-    _write_atomically(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
+    _write_atomically(path, _record_text(record))
+
+
+def instance_result(job: InstanceJob) -> tuple[str, dict[str, Any]]:
+    """Compute one instance on a cluster's worker: its record's file text and its summary row.
+
+    The worker renders the text, so that the client only writes it (byte for byte what
+    :func:`run_one` writes) and keeps the row.
+
+    Parameters
+    ----------
+    job : InstanceJob
+        The instance and the options.
+
+    Returns
+    -------
+    tuple
+        The text of the result file, and the row of the summaries.
+    """
+    record = instance_record(job)
+    return _record_text(record), _row(record)
 
 
 @dataclass(frozen=True)
@@ -896,14 +920,14 @@ def _failed_record(job: InstanceJob, failure: TaskFailure) -> dict[str, Any]:
     }
 
 
-def _cluster_records(
-    session: Session[InstanceJob, dict[str, Any]],
+def _cluster_rows(
+    session: Session[InstanceJob, tuple[str, dict[str, Any]]],
     directory: Path | GeneratedLibrary,
     pending: Sequence[Path | int],
     out: Path,
     options: BatchOptions,
 ) -> Iterator[dict[str, Any]]:
-    """Run the pending instances on a cluster; write each record as it arrives, and yield it.
+    """Run the pending instances on a cluster; write each record as it arrives, and yield its row.
 
     The client reads every file and sends its text (a generated instance is made by its worker);
     a file it cannot read gets its error record here, as a worker would have written it.
@@ -927,17 +951,22 @@ def _cluster_records(
                 continue
             yield InstanceJob(relative, _Text(str(source), text, digest), options, limits)
 
-    def written(record: dict[str, Any]) -> dict[str, Any]:
+    def written(text: str, row: dict[str, Any]) -> dict[str, Any]:
         with defer_interrupts():  # a record is written whole, or not at all
-            _write_record(result_path(out, record["file"]), record)
-        return record
+            _write_atomically(result_path(out, row["file"]), text)
+        return row
 
-    for job, outcome in session.run(instance_record, jobs()):
+    def rendered(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return _record_text(record), _row(record)
+
+    for job, outcome in session.run(instance_result, jobs()):
         while unreadable:
-            yield written(unreadable.pop(0))
-        yield written(_failed_record(job, outcome) if isinstance(outcome, TaskFailure) else outcome)
+            yield written(*rendered(unreadable.pop(0)))
+        yield written(
+            *(rendered(_failed_record(job, outcome)) if isinstance(outcome, TaskFailure) else outcome)
+        )
     while unreadable:
-        yield written(unreadable.pop(0))
+        yield written(*rendered(unreadable.pop(0)))
 
 
 def run_batch(
@@ -1037,8 +1066,8 @@ def run_batch(
                     bar.console.print(line, soft_wrap=True, markup=False, highlight=False)
 
                 with connect(cluster, echo, in_flight) as session:
-                    for record in _cluster_records(session, directory, pending, out, options):
-                        rows[record["file"]] = _row(record)
+                    for row in _cluster_rows(session, directory, pending, out, options):
+                        rows[row["file"]] = row
                         bar.advance(bar_task)
             else:
                 workers = max(1, min(jobs or os.cpu_count() or 1, len(pending) or 1))

@@ -24,6 +24,7 @@ the client closes the cluster, which ends them, whatever interrupted it.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -287,7 +288,7 @@ class Session(Generic[_J, _R]):
             job = next(pending, _DONE)
             if job is _DONE:
                 return False
-            future = self.client.submit(function, job, pure=False, priority=priority)
+            future = self.client.submit(_task, function, job, pure=False, priority=priority)
             owners[future.key] = job
             queue.add(future)
             return True
@@ -312,6 +313,23 @@ class Session(Generic[_J, _R]):
 
 
 _DONE: Any = object()
+_settled = False
+
+
+def _task(function: Callable[[_J], _R], job: _J) -> _R:
+    """Run one task on a worker; after the first, freeze what the worker has loaded.
+
+    A Dask worker holds far more long-lived objects than a pool's process (Dask's own modules,
+    and those the first task imported); every full collection of the garbage collector would
+    walk them all, which slows an allocation-heavy check by a tenth. Frozen, they are left out.
+    """
+    global _settled
+    result = function(job)
+    if not _settled:
+        _settled = True
+        gc.collect()
+        gc.freeze()
+    return result
 
 
 def _failure(error: BaseException, trace: Any) -> TaskFailure:
