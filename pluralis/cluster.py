@@ -179,7 +179,7 @@ def cluster_option(help_prefix: str = "") -> Callable[[_F], _F]:
         callback=parse,
         help=help_prefix
         + "Run on Dask distributed: a local cluster of N worker processes (default: every core), or "
-        "the scheduler at an address (see README, Running on a cluster). Without it, a process pool "
+        "the scheduler at an address (see README, Running on a cluster). Without it, everything runs "
         "on this machine.",
     )
 
