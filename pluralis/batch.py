@@ -25,7 +25,8 @@ On a Dask cluster (``cluster``, :mod:`pluralis.cluster`) the workers share no di
 client: each receives an :class:`InstanceJob` (the file's text, read by the client, or an index
 of a :class:`GeneratedLibrary` that the worker makes itself) and returns the record's text,
 rendered by the same code, with its summary row; the client writes the text as it arrives, so the
-files are those of the local pool (timing aside). A library may be a generated one (``--generate FAMILY:SEED:COUNT``) with either.
+files are those of the local pool (timing aside). A library may be a generated one
+(``--generate FAMILY:SEED:COUNT``) with either.
 
 Commands: ``inspect`` (:func:`pluralis.inspection.summarize`), ``solve`` (equilibria over a finite
 class, :func:`solver.equilibria.enumeration.solve_equilibria`), and ``check`` when a ``proofs.check`` module
