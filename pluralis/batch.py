@@ -1061,7 +1061,9 @@ def run_batch(
         _write_atomically(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         with bar:
             bar_task = bar.add_task(options.do, total=total, completed=skipped)
-            if cluster is not None:
+            if cluster is not None and not pending:
+                pass  # every result is there already: no cluster to start
+            elif cluster is not None:
 
                 def echo(line: str) -> None:
                     bar.console.print(line, soft_wrap=True, markup=False, highlight=False)
