@@ -862,19 +862,21 @@ def _stop_workers(executor: ProcessPoolExecutor, out: Path) -> None:
     Workers ignore SIGINT (:func:`pluralis.interrupts.ignore_interrupts`), so a Ctrl-C, whether a
     terminal sends it to the whole process group or ``kill -INT`` to this process alone, reaches
     only the parent, and the parent decides: it terminates every worker (SIGTERM), so none goes on
-    with its instance or with the next one queued, then joins the pool so that the interpreter
-    has nothing left to wait for at exit. An engine inside a worker therefore never sees the
-    interruption and never returns a partial result; a terminated worker leaves no result file
-    (results are written to a temporary file and renamed), and its temporary file is removed.
+    with its instance or with the next one queued, and waits until each has ended. An engine
+    inside a worker therefore never sees the interruption and never returns a partial result; a
+    terminated worker leaves no result file (results are written to a temporary file and
+    renamed), and its temporary file is removed.
     """
     processes = list((executor._processes or {}).values())  # the pool has no public handle on them
     for process in processes:
         process.terminate()
-    executor.shutdown(wait=True, cancel_futures=True)
     for process in processes:
         process.join()
         for leftover in out.rglob(f".*.{process.pid}.tmp"):
             leftover.unlink(missing_ok=True)
+    # A worker stopped while it was sending a result leaves the pool's reader waiting for the rest
+    # of the message for ever: the pool is not waited for (the command line exits without it).
+    executor.shutdown(wait=False, cancel_futures=True)
 
 
 def _library(directory: Path | GeneratedLibrary, out: Path) -> Iterator[tuple[str, Path | int]]:

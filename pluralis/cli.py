@@ -7,7 +7,9 @@ Every error raised on purpose (:class:`solver.core.errors.PluralisError`) is pri
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from fractions import Fraction
@@ -682,9 +684,27 @@ def main(argv: Sequence[str] | None = None) -> None:
         cli.main(args=list(argv) if argv is not None else sys.argv[1:], prog_name="pluralis")
     except KeyboardInterrupt:  # a second Ctrl-C while the first one was being reported
         ignore_interrupts()
-        raise SystemExit(EXIT_INTERRUPTED) from None
-    except SystemExit:
+        _exit_interrupted()
+    except SystemExit as stop:
         # The command has finished or has been interrupted: a Ctrl-C while the interpreter shuts
         # down must not turn its exit status into death by SIGINT.
         ignore_interrupts()
+        if stop.code == EXIT_INTERRUPTED:
+            _exit_interrupted()
         raise
+
+
+def _exit_interrupted() -> None:
+    """Exit with status 130 once an interrupted command has reported what it kept.
+
+    Everything the command keeps is written before it reports the interruption. A thread that is
+    still alive then can only be waiting for work that was abandoned (the process pool's reader,
+    when a worker was stopped in the middle of sending a result), so the interpreter is not left
+    to wait for it: the streams are flushed and the process ends at once.
+    """
+    stragglers = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if stragglers:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    raise SystemExit(EXIT_INTERRUPTED)

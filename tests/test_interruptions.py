@@ -733,3 +733,29 @@ def test_a_claim_never_gives_a_verdict_over_a_partial_enumeration(
     instance = load(Path(__file__).resolve().parent.parent / "instances" / "two_providers_two_users.yaml")
     with pytest.raises(KeyboardInterrupt):
         claims()[claim_id].check(solver.analysis.Analysis(instance), CheckOptions())
+
+
+_STRAGGLER = """
+import sys, threading
+import click
+from pluralis import cli
+
+def interrupted() -> None:
+    if sys.argv[1] == "straggler":
+        # A thread that never ends, like a process pool's reader left waiting for a message that a
+        # stopped worker never finished sending.
+        threading.Thread(target=threading.Event().wait).start()
+    raise KeyboardInterrupt
+
+cli.cli.add_command(click.Command("interrupted", callback=interrupted))
+cli.main(["interrupted"])
+"""
+
+
+@pytest.mark.parametrize("case", ["straggler", "alone"])
+def test_an_interrupted_command_exits_130_even_with_a_thread_left_waiting(case: str) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _STRAGGLER, case], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert run.returncode == 130, run.stderr
+    assert "interrupted" in run.stderr and "Traceback" not in run.stderr
