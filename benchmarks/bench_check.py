@@ -9,7 +9,8 @@ environment: the earlier one is put first on ``PYTHONPATH``, and each run checks
 was imported from.
 
 Each file's claims are also timed inside one process (``--in-process``): the CPU time of
-``proofs.check.check_claims`` alone, after the imports, which is what the claims layer costs
+``proofs.check.check_claims`` alone, after the imports (the LP solver's included, which one
+checkout imports at start-up and the other on first use), which is what the claims layer costs
 without the interpreter's start-up.
 
 The outputs are compared as well: the text ``check`` prints for every file must be the same in
@@ -51,6 +52,7 @@ try:
 except ImportError:
     from solver.serialization import load
 from proofs.check import check_claims
+import flint, highspy  # imported on first use by one checkout and at start-up by the other
 instance = load(sys.argv[1])
 start = time.process_time()
 check_claims(instance)
