@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -420,6 +421,10 @@ def _connect(spec: ClusterSpec) -> Any:
         ) from None
 
 
+NOISY_LOGGERS = ("distributed", "tornado.application", "asyncio")
+"""The loggers through which Dask reports transfers cut short when a cluster closes under running tasks."""
+
+
 @contextlib.contextmanager
 def connect(
     spec: ClusterSpec, echo: Callable[[str], None], in_flight: int | None = None
@@ -467,6 +472,11 @@ def connect(
                 _check_workers(client, spec, echo)
         yield Session(client, spec, echo, in_flight)
     finally:
+        if sys.exc_info()[0] is not None:
+            # Closing the cluster under tasks still in flight (Ctrl-C, an error) makes their pending
+            # result transfers fail; Dask logs each with a traceback, though nothing is lost.
+            for name in NOISY_LOGGERS:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         with defer_interrupts():
             for close in reversed(closing):
                 with contextlib.suppress(Exception):  # a cluster already gone has nothing to close
