@@ -1239,7 +1239,9 @@ class CheckResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``pluralis check --json`` (schema ``pluralis.check/1``)."""
-        return stamped({"claims": {k: v.to_json() for k, v in self.claims.items()}}, CHECK_SCHEMA)
+        from proofs.check import results_to_json
+
+        return stamped(results_to_json(self.claims), CHECK_SCHEMA)
 
 
 def check(

@@ -17,7 +17,7 @@ from pluralis.limits import (
     selection_limit_option,
 )
 from pluralis.output import CHECK_SCHEMA, json_text, output_console
-from proofs.check import check_claims
+from proofs.check import check_claims, results_to_json
 from proofs.claim import CheckOptions, ClaimResult, Status, Verdict, part_label
 from solver.conversation.classes import parse_class
 from solver.core.numbers import parse_number
@@ -109,8 +109,7 @@ def check(
     )
     results = check_claims(instance, claim_ids, options, None if mode is None else Mode(mode))
     if as_json:
-        document = {"claims": {k: v.to_json() for k, v in results.items()}}
-        click.echo(json_text(document, CHECK_SCHEMA))
+        click.echo(json_text(results_to_json(results), CHECK_SCHEMA))
     else:
         print_results(output_console(), instance.title or str(file), results)
     broken = refuted_theorems(results)

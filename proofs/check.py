@@ -8,7 +8,7 @@ game, equilibrium or benchmark is computed twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from proofs import (
@@ -110,4 +110,20 @@ def check_instance(instance: Instance, options: CheckOptions | None = None) -> d
     dict
         The JSON document.
     """
-    return {"claims": {k: v.to_json() for k, v in check_claims(instance, options=options).items()}}
+    return results_to_json(check_claims(instance, options=options))
+
+
+def results_to_json(results: Mapping[str, ClaimResult]) -> dict[str, Any]:
+    """Verdicts as the JSON document of ``pluralis check --json``, before it is stamped.
+
+    Parameters
+    ----------
+    results : mapping
+        Claim id to result, as :func:`check_claims` returns them.
+
+    Returns
+    -------
+    dict
+        ``{"claims": {CLAIM: {"verdict", "details"}}}``.
+    """
+    return {"claims": {k: v.to_json() for k, v in results.items()}}
