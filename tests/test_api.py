@@ -9,6 +9,7 @@ every ``--json``; and the README's API example, run as a doctest.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import doctest
 import itertools
@@ -247,6 +248,23 @@ def test_import_pluralis_stays_cheap_and_names_the_api() -> None:
     assert run.stdout.splitlines() == ["[]", f"pluralis.api {pluralis.__version__}"]
     with pytest.raises(AttributeError, match="has no attribute 'solved'"):
         pluralis.solved  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_the_package_offers_exactly_the_apis_public_names() -> None:
+    # The names are listed in pluralis/__init__.py (three times: the lazy table, the imports for
+    # type checkers, __all__) and in pluralis.api's __all__; every list must be the same.
+    from pluralis import api
+
+    assert pluralis.__all__ == ["__version__", *api.__all__]
+    tree = ast.parse((ROOT / "pluralis" / "__init__.py").read_text(encoding="utf-8"))
+    typed = [
+        alias.asname
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "pluralis.api"
+        for alias in node.names
+    ]
+    assert typed == api.__all__
+    assert all(getattr(pluralis, name) is getattr(api, name) for name in api.__all__)
 
 
 def test_the_api_names_are_not_shadowed_by_the_modules_of_the_command_line() -> None:
