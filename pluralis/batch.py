@@ -299,10 +299,6 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    write_atomically(path, text)
-
-
 def result_path(out: Path, relative: str) -> Path:
     """Where the result of one instance goes: its relative path, suffix included, plus ``.json``.
 
@@ -566,7 +562,12 @@ def _record_text(record: dict[str, Any]) -> str:
 
 
 def _write_record(path: Path, record: dict[str, Any]) -> None:
-    _write_atomically(path, _record_text(record))
+    write_atomically(path, _record_text(record))
+
+
+def _rendered(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A record's file text and its summary row: what the client of a cluster receives."""
+    return _record_text(record), _row(record)
 
 
 def instance_result(job: InstanceJob) -> tuple[str, dict[str, Any]]:
@@ -585,8 +586,7 @@ def instance_result(job: InstanceJob) -> tuple[str, dict[str, Any]]:
     tuple
         The text of the result file, and the row of the summaries.
     """
-    record = instance_record(job)
-    return _record_text(record), _row(record)
+    return _rendered(instance_record(job))
 
 
 @dataclass(frozen=True)
@@ -956,20 +956,17 @@ def _cluster_rows(
 
     def written(text: str, row: dict[str, Any]) -> dict[str, Any]:
         with defer_interrupts():  # a record is written whole, or not at all
-            _write_atomically(result_path(out, row["file"]), text)
+            write_atomically(result_path(out, row["file"]), text)
         return row
-
-    def rendered(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        return _record_text(record), _row(record)
 
     for job, outcome in session.run(instance_result, jobs()):
         while unreadable:
-            yield written(*rendered(unreadable.pop(0)))
+            yield written(*_rendered(unreadable.pop(0)))
         yield written(
-            *(rendered(_failed_record(job, outcome)) if isinstance(outcome, TaskFailure) else outcome)
+            *(_rendered(_failed_record(job, outcome)) if isinstance(outcome, TaskFailure) else outcome)
         )
     while unreadable:
-        yield written(*rendered(unreadable.pop(0)))
+        yield written(*_rendered(unreadable.pop(0)))
 
 
 def run_batch(
@@ -1060,7 +1057,7 @@ def run_batch(
     try:
         out.mkdir(parents=True, exist_ok=True)
         manifest = _manifest(directory, options)
-        _write_atomically(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        write_atomically(out / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         with bar:
             bar_task = bar.add_task(options.do, total=total, completed=skipped)
             if cluster is not None and not pending:
@@ -1170,8 +1167,8 @@ def summary_to_csv(rows: Sequence[dict[str, Any]]) -> str:
 
 def _write_summaries(out: Path, rows: Sequence[dict[str, Any]], options: BatchOptions) -> None:
     summary = {"options": options.key(), "rows": list(rows)}
-    _write_atomically(out / SUMMARY_JSON, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    _write_atomically(out / SUMMARY_CSV, summary_to_csv(rows))
+    write_atomically(out / SUMMARY_JSON, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(out / SUMMARY_CSV, summary_to_csv(rows))
 
 
 def _print_report(console: Console, report: BatchReport, out: Path, show: int) -> None:
