@@ -470,7 +470,7 @@ class Analysis:
             return full
 
         if not finite.complete:
-            # Nothing to certify in full over a list cut short: say so, as the engine does.
+            # Nothing to certify in full over a list cut short: say so, as ``solve --class full`` does.
             n = len(self.instance.users)
             return FullResult(finite, (), 0, (None,) * n, (None,) * n, False, False)
         return self._certifications.get(
