@@ -38,9 +38,9 @@ from solver.responses.response import (
     Response,
     TiePolicy,
     UserStrategy,
-    find_tie_set,
     provider_payoff,
     solve_response,
+    solve_user_response,
 )
 
 
@@ -318,16 +318,17 @@ def find_user_selection(
         When ``law_limit`` combinations were tried without finding one.
     """
     wanted = None if payoffs is None else tuple(payoffs)
+    canonical = solve_user_response(instance, user, provider, rule)
     seen: set[UserStrategy] = set()
-    for response in _policy_responses(instance, user, provider, rule):
+    for response in itertools.chain((canonical.response,), _policy_responses(instance, user, provider, rule)):
         if response.strategy in seen:
             continue
         seen.add(response.strategy)
         if wanted is None or _payoffs(instance, user, response.law) == wanted:
             return _played(instance, user, provider, rule, response)
-    base = solve_response(instance, user, provider, rule)
+    base = canonical.strategy
     reachable = _reachable(instance, user, provider, rule)
-    ties = find_tie_set(instance, user, provider, rule)
+    ties = canonical.ties
     free = [(kind, node, choices) for kind, table in (("m", ties.messages), ("a", ties.actions))
             for node, choices in table if node in reachable and len(choices) > 1]  # fmt: skip
     size = math.prod(len(choices) for _, _, choices in free)
@@ -340,13 +341,14 @@ def find_user_selection(
                 law_limit,
                 Limit.LAW,
             )
-        messages, actions = dict(base.strategy.messages), dict(base.strategy.actions)
+        messages, actions = dict(base.messages), dict(base.actions)
         for (kind, node, _), choice in zip(free, combination):
             (messages if kind == "m" else actions)[node] = choice
         strategy = UserStrategy(tuple(sorted(messages.items())), tuple(sorted(actions.items())))
         law, reach = play_strategy(instance, user, provider, rule, strategy)
-        if _payoffs(instance, user, law) == wanted:
-            return UserSelection(provider, strategy, law, reach, _payoffs(instance, user, law))
+        found = _payoffs(instance, user, law)
+        if found == wanted:
+            return UserSelection(provider, strategy, law, reach, found)
     raise ModelError(
         f"no best response of user {label} to the rule of provider {instance.providers[provider].label} "
         "gives the payoffs of her selection"
@@ -354,7 +356,7 @@ def find_user_selection(
 
 
 def _policy_responses(instance: Instance, user: int, provider: int, rule: Rule) -> Iterator[Response]:
-    yield solve_response(instance, user, provider, rule)
+    """Her responses favourable, then adversarial, to each provider in turn."""
     for policy in (TiePolicy.FAVOURABLE, TiePolicy.ADVERSARIAL):
         for beneficiary in range(len(instance.providers)):
             yield solve_response(instance, user, provider, rule, policy, beneficiary)
