@@ -9,7 +9,7 @@ solved through its split into one game per user, then recombined.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from fractions import Fraction
 
 from solver.core.errors import ModelError
@@ -102,13 +102,9 @@ def _solve_anonymous(
     )
 
 
-def _scan_slice(
-    game: Game, kernel: RegretKernel, bound: Sequence[int] | None, progress: ProgressHook | None
-) -> tuple[list[Candidate], list[int]]:
-    """Profiles of one user's game with a selection whose regrets are all ≤ ``bound`` (δ if None)."""
-    m = kernel.m
-    limit = [kernel.delta] * m if bound is None else list(bound)
-    lowest = [0] * m
+def _scan_slice(game: Game, kernel: RegretKernel, progress: ProgressHook | None) -> list[Candidate]:
+    """Profiles of one user's game with a selection whose regrets are all ≤ δ."""
+    bound = [kernel.delta] * kernel.m
     candidates = []
     task = f"user {game.instance.users[game.users[0]].label}"
     total = game.profile_count()
@@ -116,12 +112,9 @@ def _scan_slice(
         if count % PROGRESS_STEP == 0:
             report(progress, task, count, total)
         candidate = candidate_at(kernel, profile)
-        for regret in candidate.regrets:
-            for j in range(m):
-                lowest[j] = min(lowest[j], regret[j])
-        if is_within(candidate, limit):
+        if is_within(candidate, bound):
             candidates.append(candidate)
-    return candidates, lowest
+    return candidates
 
 
 def _solve_personalized(
@@ -134,7 +127,7 @@ def _solve_personalized(
         # A regret above δ for one user cannot be offset by another user (positive parts add
         # up, see recombine), so each user's candidates are her profiles within δ.
         for part, kernel in zip(slices, kernels):
-            candidates.append(_scan_slice(part, kernel, None, progress)[0])
+            candidates.append(_scan_slice(part, kernel, progress))
     except KeyboardInterrupt:
         complete = False
     if not complete:
