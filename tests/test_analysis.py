@@ -240,6 +240,33 @@ def test_a_result_cut_short_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -
     assert analysis.work["equilibria"] == 2
 
 
+def test_a_certification_over_equilibria_cut_short_certifies_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    stopped = []
+
+    def interrupted(*arguments: Any, **keywords: Any) -> Any:
+        result = solve_equilibria(*arguments, **keywords)
+        if not stopped:
+            stopped.append(True)
+            return dataclasses.replace(result, complete=False)
+        return result
+
+    monkeypatch.setattr(solver.analysis, "solve_equilibria", interrupted)
+    instance = load(INSTANCES / "prosecutor_judge.yaml")
+    analysis = Analysis(instance)
+    cut = analysis.certification(Mode.ANONYMOUS, Deterministic())
+    # Nothing is certified over a list cut short, and nothing is remembered.
+    assert not cut.finite.complete and not cut.complete and not cut.certified
+    assert (cut.certifications, cut.count) == ((), 0)
+    assert cut.worst == cut.best == (None,) * len(instance.users)
+    assert analysis.work["certification"] == 0
+    # Asked again, the list is enumerated in full and certified as the engine certifies it.
+    game = Game(instance, Mode.ANONYMOUS, Deterministic())
+    assert analysis.certification(Mode.ANONYMOUS, Deterministic()) == certify_result(
+        game, solve_equilibria(game)
+    )
+    assert analysis.work["certification"] == 1
+
+
 # -- sharing changes no verdict ----------------------------------------------------------------------------
 
 
