@@ -59,9 +59,10 @@ class RuleResponse:
         """Largest payoff of a provider over her best responses (deviator-favourable ties)."""
         return max(p[provider] for p in self.payoffs)
 
-    def worst_for(self, provider: int) -> Fraction:
-        """Smallest payoff of a provider over her best responses (adversarial ties)."""
-        return min(p[provider] for p in self.payoffs)
+
+def payoff_vector(instance: Instance, user: int, law: Table) -> PayoffVector:
+    """Every provider's payoff ``λ_{k,i} E_I[U_{k,i}]`` from user i's outcome law, in provider order."""
+    return tuple(provider_payoff(instance, k, user, law) for k in range(len(instance.providers)))
 
 
 def respond_to_rule(
@@ -94,10 +95,7 @@ def respond_to_rule(
     assert solved.laws is not None
     others = sorted(solved.laws - {solved.law})
     laws = (solved.law, *others)
-    payoffs = tuple(
-        tuple(provider_payoff(instance, k, user, law) for k in range(len(instance.providers))) for law in laws
-    )
-    return RuleResponse(solved.value, laws, payoffs)
+    return RuleResponse(solved.value, laws, tuple(payoff_vector(instance, user, law) for law in laws))
 
 
 def respond_to_rules(

@@ -32,13 +32,12 @@ from solver.conversation.rules import Rule
 from solver.core.errors import ClassTooLargeError, Limit, ModelError
 from solver.core.model import PROVIDER_TURN, Instance, Table
 from solver.core.numbers import ZERO
-from solver.equilibria.games import Mode
+from solver.equilibria.games import Mode, payoff_vector
 from solver.responses.response import (
     DEFAULT_LAW_LIMIT,
     Response,
     TiePolicy,
     UserStrategy,
-    provider_payoff,
     solve_response,
     solve_user_response,
 )
@@ -270,13 +269,9 @@ def _nodes(instance: Instance, tree: ConversationTree) -> Iterator[Node]:
     return ((x, h) for x in range(features) for h in nodes)
 
 
-def _payoffs(instance: Instance, user: int, law: Table) -> tuple[Fraction, ...]:
-    return tuple(provider_payoff(instance, j, user, law) for j in range(len(instance.providers)))
-
-
 def _played(instance: Instance, user: int, provider: int, rule: Rule, response: Response) -> UserSelection:
     law, reach = play_strategy(instance, user, provider, rule, response.strategy)
-    return UserSelection(provider, response.strategy, law, reach, _payoffs(instance, user, law))
+    return UserSelection(provider, response.strategy, law, reach, payoff_vector(instance, user, law))
 
 
 def find_user_selection(
@@ -324,7 +319,7 @@ def find_user_selection(
         if response.strategy in seen:
             continue
         seen.add(response.strategy)
-        if wanted is None or _payoffs(instance, user, response.law) == wanted:
+        if wanted is None or payoff_vector(instance, user, response.law) == wanted:
             return _played(instance, user, provider, rule, response)
     base = canonical.strategy
     reachable = _reachable(instance, user, provider, rule)
@@ -346,7 +341,7 @@ def find_user_selection(
             (messages if kind == "m" else actions)[node] = choice
         strategy = UserStrategy(tuple(sorted(messages.items())), tuple(sorted(actions.items())))
         law, reach = play_strategy(instance, user, provider, rule, strategy)
-        found = _payoffs(instance, user, law)
+        found = payoff_vector(instance, user, law)
         if found == wanted:
             return UserSelection(provider, strategy, law, reach, found)
     raise ModelError(
