@@ -702,7 +702,11 @@ def _evaluate(target: Target, instance: Instance, options: CheckOptions) -> Clai
 
 
 def _is_record(target: Target, result: ClaimResult, state: RunState) -> bool:
-    ratio = target.record(result)
+    return _raises_record(target.record(result), state)
+
+
+def _raises_record(ratio: Fraction | None, state: RunState) -> bool:
+    """Whether a measured ratio beats the run's record (any ratio does while there is none)."""
     return ratio is not None and (state.record is None or ratio > Fraction(state.record))
 
 
@@ -846,7 +850,7 @@ def _consider(
         return False
     if hit:
         state.found.append(written.name)
-    if ratio is not None and (state.record is None or ratio > Fraction(state.record)):
+    if _raises_record(ratio, state):
         # A superseded record is removed unless it is also a hit; shrinking keeps the ratio or raises it.
         if state.record_name is not None and state.record_name not in state.found:
             _remove(out, state.record_name)
@@ -998,9 +1002,7 @@ def _random_run_elsewhere(
                     return
                 examined += 1
                 _count(state, verdict)
-                record = ratio is not None and (
-                    state.record is None or Fraction(ratio) > Fraction(state.record)
-                )
+                record = _raises_record(None if ratio is None else Fraction(ratio), state)
                 if verdict is not None and (hit or record):
                     instance = generate_instance(request.family, request.seed, index, request.sizes)
                     result = _evaluate(target, instance, request.options)
