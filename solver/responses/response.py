@@ -501,6 +501,14 @@ def find_optimal_laws(
     return laws
 
 
+def _check_profile(instance: Instance, rules: Sequence[Rule]) -> None:
+    """Refuse a profile that does not offer one rule per provider."""
+    if len(rules) != len(instance.providers):
+        raise ModelError(
+            f"a profile needs one rule per provider ({len(instance.providers)}), got {len(rules)}"
+        )
+
+
 def respond_to_profile(
     instance: Instance,
     user: int,
@@ -531,12 +539,9 @@ def respond_to_profile(
     ProfileResponse
         The chosen provider and the response.
     """
-    if len(rules) != len(instance.providers):
-        raise ModelError(
-            f"a profile needs one rule per provider ({len(instance.providers)}), got {len(rules)}"
-        )
+    _check_profile(instance, rules)
     if policy is TiePolicy.CANONICAL:
-        canonical = [solve_user_response(instance, user, j, r).response for j, r in enumerate(rules)]
+        canonical = [solve_response(instance, user, j, r) for j, r in enumerate(rules)]
         values = [r.value for r in canonical]
         best = values.index(max(values))
         return ProfileResponse(best, canonical[best])
@@ -601,10 +606,7 @@ def deviation_payoff_from_user(
     Fraction
         ``λ_{j,i} E[U_{j,i}]`` under her reaction.
     """
-    if len(rules) != len(instance.providers):
-        raise ModelError(
-            f"a profile needs one rule per provider ({len(instance.providers)}), got {len(rules)}"
-        )
+    _check_profile(instance, rules)
     j = deviator
     own = solve_response(instance, user, j, rules[j], policy, j)
     own_payoff = provider_payoff(instance, j, user, own.law)
