@@ -472,15 +472,19 @@ def connect(
                 _check_workers(client, spec, echo)
         yield Session(client, spec, echo, in_flight)
     finally:
+        loggers = [logging.getLogger(name) for name in NOISY_LOGGERS]
+        levels = [logger.level for logger in loggers]
         if sys.exc_info()[0] is not None:
             # Closing the cluster under tasks still in flight (Ctrl-C, an error) makes their pending
             # result transfers fail; Dask logs each with a traceback, though nothing is lost.
-            for name in NOISY_LOGGERS:
-                logging.getLogger(name).setLevel(logging.CRITICAL)
+            for logger in loggers:
+                logger.setLevel(logging.CRITICAL)
         with defer_interrupts():
             for close in reversed(closing):
                 with contextlib.suppress(Exception):  # a cluster already gone has nothing to close
                     close()
+            for logger, level in zip(loggers, levels):
+                logger.setLevel(level)
 
 
 __all__ = [

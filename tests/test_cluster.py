@@ -134,8 +134,8 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path: Path, scheduler: Any,
 
     def kill() -> None:
         _until(lambda: len(_results(out)) >= 1)
-        finished_at_kill.append(len(_results(out)))
         os.kill(victim, signal.SIGKILL)
+        finished_at_kill.append(len(_results(out)))  # counted after the kill: the run was not over
 
     killer = threading.Thread(target=kill, daemon=True)
     killer.start()
