@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from fractions import Fraction
-from functools import cached_property
 from typing import Generic, TypeVar
 
 from solver.certificates.certification import (
@@ -107,30 +106,6 @@ class _Memo(Generic[Key, Value]):
     def put(self, key: Key, value: Value) -> None:
         """Remember a value computed elsewhere (by an engine that computed it on the way)."""
         self.values.setdefault(key, value)
-
-
-class _SharedGame(Game):
-    """A game whose personalized slices are made once: every engine that splits it shares them.
-
-    The enumeration, the certification in ``full`` and the claims all split the personalized game
-    into one game per user (SPEC.md §5); each slice builds its response table once, so sharing the
-    slices shares the tables.
-    """
-
-    @cached_property
-    def slices(self) -> tuple[Game, ...]:
-        """The personalized game's one-user games, made once."""
-        return super().split()
-
-    def split(self) -> tuple[Game, ...]:
-        """The personalized game's independent games, one per user (the same objects every time).
-
-        Returns
-        -------
-        tuple of Game
-            For each user, the game over that user alone.
-        """
-        return self.slices
 
 
 def _game_key(game: Game) -> tuple[Mode, StrategyClass, tuple[int, ...], int, int]:
@@ -373,7 +348,7 @@ class Analysis:
         """
         return self._games.get(
             (mode, strategy_class, limit, law_limit),
-            lambda: _SharedGame(self.instance, mode, strategy_class, limit=limit, law_limit=law_limit),
+            lambda: Game(self.instance, mode, strategy_class, limit=limit, law_limit=law_limit),
         )
 
     def equilibria(

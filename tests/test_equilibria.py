@@ -301,3 +301,24 @@ def test_personalized_game_is_the_product_of_the_users_games(instance: Instance,
     )
     result = solve_equilibria(Game(instance, Mode.PERSONALIZED, Deterministic()), delta)
     assert result.count == count
+
+
+def test_certifying_after_enumerating_builds_each_users_table_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Enumeration and certification in full both split the personalized game (SPEC.md §5); the
+    # one-user games are the same objects, so each user's response table is built once in all.
+    from solver.certificates.certification import certify_result
+    from solver.equilibria.games import ResponseTable
+
+    built: list[tuple[int, ...]] = []
+    build = ResponseTable.build
+
+    def counting(cls: type, instance: Instance, users: tuple[int, ...], *rest: Any) -> ResponseTable:
+        built.append(tuple(users))
+        return build(instance, users, *rest)
+
+    monkeypatch.setattr(ResponseTable, "build", classmethod(counting))
+    game = Game(load(LIBRARY / "two_providers_two_users.yaml"), Mode.PERSONALIZED, Deterministic())
+    finite = solve_equilibria(game)
+    certify_result(game, finite)
+    assert game.split() == game.split() and all(a is b for a, b in zip(game.split(), game.split()))
+    assert sorted(built) == [(u,) for u in range(len(game.instance.users))]

@@ -177,10 +177,15 @@ class Game:
         Returns
         -------
         tuple of Game
-            For each user, the game over that user alone.
+            For each user, the game over that user alone; the same objects every time, so every
+            engine that splits the game shares their response tables.
         """
         if self.mode is not Mode.PERSONALIZED:
             raise ModelError("only the personalized game splits into one game per user")
+        return self._slices
+
+    @cached_property
+    def _slices(self) -> tuple[Game, ...]:
         return tuple(
             Game(self.instance, self.mode, self.strategy_class, (i,), self.limit, self.law_limit)
             for i in self.users
