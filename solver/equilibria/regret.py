@@ -621,7 +621,7 @@ def personalized_result(
         When the combinations of the users' candidates exceed ``limit``.
     """
     m = len(game.instance.providers)
-    delta_scaled = int(delta * kernels[0].scale) if kernels else 0
+    delta_scaled = kernels[0].delta if kernels else 0
     admissible, count = recombine(candidates, delta_scaled, m, limit, separable=separable)
     equilibria = []
     for u, (part, kernel) in enumerate(zip(slices, kernels)):
