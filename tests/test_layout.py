@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("solver.equilibria",),
     ("solver.oracle",),
     ("solver.certificates",),
+    ("solver.parametric",),
     ("solver.analysis",),
     ("fitting", "instances"),
     ("proofs",),

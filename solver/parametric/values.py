@@ -1,0 +1,530 @@
+"""Traced numbers: exact rational functions of one parameter, compared at a point (SPEC.md §9).
+
+A :class:`ParamValue` is a rational function ``n(p) / d(p)`` with exact rational coefficients
+(python-flint polynomials), bound to a :class:`Trace`. Arithmetic is exact on the functions.
+A comparison is decided by the sign of the difference at the trace's :class:`Point` (a rational or
+a real algebraic number), and, unless the difference is identically zero, the polynomials whose
+signs were decided (its numerator and denominator) are recorded in the trace. On any interval around
+the point where no recorded polynomial has a root, every comparison comes out the same, so an
+evaluator written over these numbers gives one combinatorial answer there, with each of its numbers
+an exact function of the parameter.
+
+Evaluators written over these numbers use only ``+ - * /``, unary ``-``, comparisons, ``max``,
+``min``, ``sorted``, ``abs`` and ``bool``; they run unchanged on :class:`fractions.Fraction`.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Union
+
+from flint import fmpq, fmpq_poly
+
+from solver.parametric.algebraic import (
+    AlgebraicNumber,
+    Polynomial,
+    Real,
+    coefficients,
+    monic,
+    sign_at,
+    to_fmpq,
+    to_fraction,
+)
+
+_ONE_POLY = fmpq_poly([1])
+_X = fmpq_poly([0, 1])
+
+
+class Point:
+    """Where a trace decides signs: a rational or a real algebraic value of the parameter.
+
+    Parameters
+    ----------
+    value : Fraction or AlgebraicNumber
+        The parameter's value.
+    """
+
+    __slots__ = ("exact", "value")
+
+    def __init__(self, value: Real) -> None:
+        self.value: Real = value
+        self.exact = None if isinstance(value, AlgebraicNumber) else to_fmpq(value)
+
+    @classmethod
+    def rational(cls, value: Fraction | int) -> Point:
+        """A rational point.
+
+        Parameters
+        ----------
+        value : Fraction or int
+            The parameter's value.
+
+        Returns
+        -------
+        Point
+            The point.
+        """
+        return cls(Fraction(value))
+
+    @classmethod
+    def algebraic(cls, number: AlgebraicNumber) -> Point:
+        """An irrational algebraic point.
+
+        Parameters
+        ----------
+        number : AlgebraicNumber
+            The parameter's value.
+
+        Returns
+        -------
+        Point
+            The point.
+        """
+        return cls(number)
+
+    @property
+    def is_rational(self) -> bool:
+        """Whether the point is a rational number."""
+        return self.exact is not None
+
+    def sign(self, poly: Polynomial) -> int:
+        """The exact sign of a polynomial at the point.
+
+        Parameters
+        ----------
+        poly : fmpq_poly
+            The polynomial.
+
+        Returns
+        -------
+        int
+            -1, 0 or 1.
+        """
+        if self.exact is not None:
+            v = poly(self.exact)
+            return (v > 0) - (v < 0)
+        return sign_at(poly, self.value)
+
+    def __repr__(self) -> str:
+        return f"Point({self.value!r})"
+
+
+class Trace:
+    """The record of one traced evaluation: its point and the polynomials whose signs it decided.
+
+    Parameters
+    ----------
+    point : Point
+        Where signs are decided.
+    name : str
+        The parameter's name (used when functions are written out).
+    """
+
+    def __init__(self, point: Point, name: str = "p") -> None:
+        self.point = point
+        self.name = name
+        self._recorded: dict[tuple[Fraction, ...], Polynomial] = {}
+        self.comparisons = 0
+
+    @property
+    def polynomials(self) -> tuple[Polynomial, ...]:
+        """Every non-constant polynomial whose sign was decided, monic, without repetition."""
+        return tuple(self._recorded.values())
+
+    def record(self, poly: Polynomial) -> None:
+        """Record a polynomial whose sign was decided (constants are not recorded).
+
+        Parameters
+        ----------
+        poly : fmpq_poly
+            The polynomial.
+        """
+        if poly.degree() > 0:
+            normal = monic(poly)
+            self._recorded.setdefault(coefficients(normal), normal)
+
+    def parameter(self) -> ParamValue:
+        """The parameter itself as a traced number.
+
+        Returns
+        -------
+        ParamValue
+            The function ``p``.
+        """
+        return ParamValue.parameter(self)
+
+    def constant(self, value: Fraction | int) -> ParamValue:
+        """A constant as a traced number.
+
+        Parameters
+        ----------
+        value : Fraction or int
+            The constant.
+
+        Returns
+        -------
+        ParamValue
+            The constant function.
+        """
+        return ParamValue.constant(Fraction(value), self)
+
+
+Operand = Union["ParamValue", Fraction, int]
+
+
+class ParamValue:
+    """An exact rational function of the parameter, bound to a trace.
+
+    Build them with :meth:`constant` and :meth:`parameter`, then combine with ``+ - * /`` and
+    integer powers, with other ParamValues of the same trace, ints and Fractions. Comparisons return
+    plain bools decided at the trace's point and record their polynomials; ``bool(x)`` means
+    ``x != 0``. Values are not hashable (equality is decided at a point, not structurally).
+
+    Parameters
+    ----------
+    numerator, denominator : fmpq_poly
+        The function ``numerator / denominator``; the denominator is nonzero.
+    trace : Trace
+        The trace that records comparisons.
+    """
+
+    __slots__ = ("_value", "denominator", "numerator", "trace")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, numerator: Polynomial, denominator: Polynomial, trace: Trace) -> None:
+        if denominator.degree() > 0:
+            common = numerator.gcd(denominator)
+            if common.degree() > 0:
+                numerator = numerator // common
+                denominator = denominator // common
+        lead = denominator.coeffs()[-1]
+        if lead != 1:
+            numerator = numerator / lead
+            denominator = denominator / lead
+        self.numerator: Polynomial = numerator
+        self.denominator: Polynomial = denominator
+        self.trace = trace
+        self._value: fmpq | None = None
+
+    # -- construction ---------------------------------------------------------------------------------
+
+    @classmethod
+    def constant(cls, value: Fraction | int, trace: Trace) -> ParamValue:
+        """A constant function.
+
+        Parameters
+        ----------
+        value : Fraction or int
+            The constant.
+        trace : Trace
+            Its trace.
+
+        Returns
+        -------
+        ParamValue
+            The constant.
+        """
+        result = cls(fmpq_poly([to_fmpq(value)]), _ONE_POLY, trace)
+        if trace.point.exact is not None:
+            result._value = to_fmpq(value)
+        return result
+
+    @classmethod
+    def parameter(cls, trace: Trace) -> ParamValue:
+        """The parameter ``p`` itself.
+
+        Parameters
+        ----------
+        trace : Trace
+            Its trace.
+
+        Returns
+        -------
+        ParamValue
+            The identity function.
+        """
+        result = cls(_X, _ONE_POLY, trace)
+        result._value = trace.point.exact
+        return result
+
+    @classmethod
+    def function(cls, numerator: Polynomial, denominator: Polynomial, trace: Trace) -> ParamValue:
+        """A rational function given by two polynomials.
+
+        Parameters
+        ----------
+        numerator, denominator : fmpq_poly
+            The function's numerator and (nonzero) denominator.
+        trace : Trace
+            Its trace.
+
+        Returns
+        -------
+        ParamValue
+            ``numerator / denominator``.
+        """
+        if denominator.is_zero():
+            raise ZeroDivisionError("a rational function with denominator zero")
+        return cls(numerator, denominator, trace)
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def is_constant(self) -> bool:
+        """Whether the function is constant.
+
+        Returns
+        -------
+        bool
+            True when it does not depend on the parameter.
+        """
+        return self.numerator.degree() <= 0 and self.denominator.degree() <= 0
+
+    def at(self, value: Fraction | int) -> Fraction:
+        """The function's exact value at a rational parameter value.
+
+        Parameters
+        ----------
+        value : Fraction or int
+            The parameter's value.
+
+        Returns
+        -------
+        Fraction
+            ``n(value) / d(value)``.
+
+        Raises
+        ------
+        ZeroDivisionError
+            At a pole.
+        """
+        x = to_fmpq(value)
+        d = self.denominator(x)
+        if d == 0:
+            raise ZeroDivisionError(f"{self.expression()} has a pole at {value}")
+        return to_fraction(self.numerator(x) / d)
+
+    def constant_value(self) -> Fraction:
+        """The value of a constant function.
+
+        Returns
+        -------
+        Fraction
+            The constant.
+
+        Raises
+        ------
+        ValueError
+            When the function depends on the parameter.
+        """
+        if not self.is_constant():
+            raise ValueError(f"{self.expression()} is not constant")
+        return self.at(0)
+
+    def expression(self) -> str:
+        """The function as sympy text in the parameter's name, e.g. ``"(p**2 + 1)/(2*p)"``.
+
+        Returns
+        -------
+        str
+            ``str`` of sympy's canonical (cancelled) form.
+        """
+        return str(self.sympy())
+
+    def sympy(self) -> object:
+        """The function as a sympy expression in the parameter's symbol.
+
+        Returns
+        -------
+        sympy.Expr
+            The cancelled rational function.
+        """
+        import sympy
+
+        symbol = sympy.Symbol(self.trace.name)
+
+        def poly(p: Polynomial) -> object:
+            return sum(
+                (sympy.Rational(int(c.p), int(c.q)) * symbol**k for k, c in enumerate(p.coeffs())),
+                sympy.Integer(0),
+            )
+
+        return sympy.cancel(poly(self.numerator) / poly(self.denominator))  # type: ignore[operator]
+
+    def same_function(self, other: ParamValue | Fraction | int) -> bool:
+        """Whether two numbers are the same function of the parameter (no comparison is recorded).
+
+        Parameters
+        ----------
+        other : ParamValue, Fraction or int
+            The other number.
+
+        Returns
+        -------
+        bool
+            True when identical as rational functions.
+        """
+        o = self._coerce(other)
+        return bool(self.numerator * o.denominator == o.numerator * self.denominator)
+
+    def __repr__(self) -> str:
+        return f"ParamValue({self.expression()})"
+
+    # -- signs and comparisons ------------------------------------------------------------------------
+
+    def _point_value(self) -> fmpq | None:
+        """The value at a rational point (cached), or None at an algebraic point."""
+        if self._value is None:
+            x = self.trace.point.exact
+            if x is None:
+                return None
+            d = self.denominator(x)
+            if d == 0:
+                raise ZeroDivisionError(
+                    f"{self.expression()} has a pole at the point {self.trace.point.value}"
+                )
+            self._value = self.numerator(x) / d
+        return self._value
+
+    def sign(self) -> int:
+        """The sign at the trace's point, recording the polynomials it depends on.
+
+        Returns
+        -------
+        int
+            -1, 0 or 1.
+        """
+        trace = self.trace
+        trace.comparisons += 1
+        if self.numerator.is_zero():
+            return 0
+        if self.is_constant():
+            return 1 if self.numerator.coeffs()[0] / self.denominator.coeffs()[0] > 0 else -1
+        trace.record(self.numerator)
+        trace.record(self.denominator)
+        value = self._point_value()
+        if value is not None:
+            return (value > 0) - (value < 0)
+        point = trace.point
+        return point.sign(self.numerator) * point.sign(self.denominator)
+
+    def _coerce(self, other: object) -> ParamValue:
+        if isinstance(other, ParamValue):
+            if other.trace is not self.trace:
+                raise ValueError("numbers of two different traces cannot be combined")
+            return other
+        if isinstance(other, (int, Fraction)) and not isinstance(other, bool):
+            return ParamValue.constant(other, self.trace)
+        raise TypeError(f"cannot combine a ParamValue with {type(other).__name__}")
+
+    def _compare(self, other: object) -> int | None:
+        if not isinstance(other, (ParamValue, int, Fraction)) or isinstance(other, bool):
+            return None
+        return (self - other).sign()
+
+    def __eq__(self, other: object) -> bool:
+        s = self._compare(other)
+        return NotImplemented if s is None else s == 0
+
+    def __ne__(self, other: object) -> bool:
+        s = self._compare(other)
+        return NotImplemented if s is None else s != 0
+
+    def __lt__(self, other: Operand) -> bool:
+        s = self._compare(other)
+        return NotImplemented if s is None else s < 0
+
+    def __le__(self, other: Operand) -> bool:
+        s = self._compare(other)
+        return NotImplemented if s is None else s <= 0
+
+    def __gt__(self, other: Operand) -> bool:
+        s = self._compare(other)
+        return NotImplemented if s is None else s > 0
+
+    def __ge__(self, other: Operand) -> bool:
+        s = self._compare(other)
+        return NotImplemented if s is None else s >= 0
+
+    def __bool__(self) -> bool:
+        return self.sign() != 0
+
+    # -- arithmetic -----------------------------------------------------------------------------------
+
+    def _combine(self, numerator: Polynomial, denominator: Polynomial, value: fmpq | None) -> ParamValue:
+        result = ParamValue(numerator, denominator, self.trace)
+        result._value = value
+        return result
+
+    def __add__(self, other: Operand) -> ParamValue:
+        if not isinstance(other, (ParamValue, int, Fraction)):
+            return NotImplemented
+        o = self._coerce(other)
+        a, b = self._value, o._value
+        value = a + b if a is not None and b is not None else None
+        if self.denominator == o.denominator:
+            return self._combine(self.numerator + o.numerator, self.denominator, value)
+        return self._combine(
+            self.numerator * o.denominator + o.numerator * self.denominator,
+            self.denominator * o.denominator,
+            value,
+        )
+
+    __radd__ = __add__
+
+    def __neg__(self) -> ParamValue:
+        return self._combine(-self.numerator, self.denominator, None if self._value is None else -self._value)
+
+    def __pos__(self) -> ParamValue:
+        return self
+
+    def __abs__(self) -> ParamValue:
+        return -self if self.sign() < 0 else self
+
+    def __sub__(self, other: Operand) -> ParamValue:
+        if not isinstance(other, (ParamValue, int, Fraction)):
+            return NotImplemented
+        return self + (-self._coerce(other))
+
+    def __rsub__(self, other: Operand) -> ParamValue:
+        if not isinstance(other, (ParamValue, int, Fraction)):
+            return NotImplemented
+        return self._coerce(other) + (-self)
+
+    def __mul__(self, other: Operand) -> ParamValue:
+        if not isinstance(other, (ParamValue, int, Fraction)):
+            return NotImplemented
+        o = self._coerce(other)
+        a, b = self._value, o._value
+        value = a * b if a is not None and b is not None else None
+        return self._combine(self.numerator * o.numerator, self.denominator * o.denominator, value)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Operand) -> ParamValue:
+        if not isinstance(other, (ParamValue, int, Fraction)):
+            return NotImplemented
+        return self * self._coerce(other)._inverse()
+
+    def __rtruediv__(self, other: Operand) -> ParamValue:
+        if not isinstance(other, (ParamValue, int, Fraction)):
+            return NotImplemented
+        return self._coerce(other) * self._inverse()
+
+    def _inverse(self) -> ParamValue:
+        if self.sign() == 0:
+            raise ZeroDivisionError(f"division by {self.expression()}, which is zero at the point")
+        value = self._value
+        return self._combine(self.denominator, self.numerator, None if value is None else 1 / value)
+
+    def __pow__(self, exponent: int) -> ParamValue:
+        if not isinstance(exponent, int) or isinstance(exponent, bool):
+            return NotImplemented
+        base = self if exponent >= 0 else self._inverse()
+        result = ParamValue.constant(1, self.trace)
+        for _ in range(abs(exponent)):
+            result = result * base
+        return result
+
+
+Number = ParamValue | Fraction
+"""A number of a generic evaluator: a traced function, or a plain rational."""
