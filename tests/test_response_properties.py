@@ -37,12 +37,14 @@ from solver.responses.information import (
 )
 from solver.responses.response import (
     Response,
+    RuleRows,
     TiePolicy,
-    UserResponse,
+    Walk,
     expected,
     find_optimal_laws,
     find_tie_set,
     respond_to_profile,
+    rule_rows,
     solve_response,
     solve_user_response,
     user_value,
@@ -495,11 +497,12 @@ def test_respond_to_rule_walks_the_tree_once(monkeypatch: pytest.MonkeyPatch) ->
     # The response table asks the kernel once per (user, rule): value, canonical law and every
     # optimal law come out of one backward induction.
     instance = load("instances/two_providers_two_users.yaml")
-    calls: list[tuple[int, int]] = []
+    # Each walk is recorded by the user it solves for and the rule it reads.
+    calls: list[tuple[str, RuleRows[int]]] = []
     kernel = response_module._walk
 
-    def counted(*args: Any, **kwargs: Any) -> UserResponse:
-        calls.append((args[2], args[3]))
+    def counted(*args: Any, **kwargs: Any) -> Walk[int]:
+        calls.append((args[0].label, args[1]))
         return kernel(*args, **kwargs)
 
     monkeypatch.setattr(response_module, "_walk", counted)
@@ -507,31 +510,61 @@ def test_respond_to_rule_walks_the_tree_once(monkeypatch: pytest.MonkeyPatch) ->
     rules = Deterministic().enumerate(instance, beta)
     # A rule where the matcher's best responses induce several laws, so all of them are needed.
     tied = next(r for r in rules if len(find_optimal_laws(instance, matcher, beta, r)) >= 2)
+    first = Deterministic().enumerate(instance, 0)[0]
+    with_beta = ("matcher", rule_rows(instance, beta, tied))
+    with_first = ("matcher", rule_rows(instance, 0, first))
     # The probe sees walks: the value and the laws asked for apart take two.
     calls.clear()
     solve_response(instance, matcher, beta, tied)
     find_optimal_laws(instance, matcher, beta, tied)
-    assert calls == [(matcher, beta), (matcher, beta)]
+    assert calls == [with_beta, with_beta]
 
     calls.clear()
     answer = respond_to_rule(instance, matcher, beta, tied)
-    assert calls == [(matcher, beta)]
+    assert calls == [with_beta]
     assert len(answer.laws) >= 2
 
     calls.clear()
-    profile = [Deterministic().enumerate(instance, 0)[0], tied]
+    profile = [first, tied]
     respond_to_rules(instance, matcher, profile)
-    assert calls == [(matcher, 0), (matcher, beta)]
+    assert calls == [with_first, with_beta]
 
     game = Game(instance, Mode.ANONYMOUS, Deterministic())
     classes = game.rules
     calls.clear()
     table = game.table
     assert len(calls) == len(game.users) * sum(len(rules_j) for rules_j in classes)
-    assert sorted(calls) == sorted(
-        (i, j) for i in game.users for j, rules_j in enumerate(classes) for _ in rules_j
-    )
+    assert calls == [
+        (instance.users[i].label, rule_rows(instance, j, r))
+        for i in game.users
+        for j, rules_j in enumerate(classes)
+        for r in rules_j
+    ]
     assert table.responses[matcher][beta][rules.index(tied)] == answer
+
+
+@given(st.one_of(S.rule_cases(), SMALL_CASES))
+def test_table_entry_on_integers_equals_the_fraction_reference(case: S.RuleCase) -> None:
+    # The response table keeps laws and payoffs as integers over the user's common denominators
+    # and makes them fractions at the end; the reference computes the same entry in fractions from
+    # the definitions: every optimal law (canonical first, the others in increasing order) and
+    # provider k's payoff λ_{k,i} E_I[U_{k,i}] from each (SPEC.md §3–4).
+    instance, user, provider, rule = case.instance, case.user, case.provider, case.rule
+    solved = solve_user_response(instance, user, provider, rule, all_laws=True)
+    assert solved.laws is not None
+    laws = (solved.law, *sorted(solved.laws - {solved.law}))
+    payoffs = tuple(
+        tuple(
+            instance.stakes[k][user].weight * expected(law, instance.stakes[k][user].utility)
+            for k in range(len(instance.providers))
+        )
+        for law in laws
+    )
+    answer = respond_to_rule(instance, user, provider, rule)
+    assert answer.value == solved.value
+    assert answer.laws == laws
+    assert answer.payoffs == payoffs
+    assert all(isinstance(p, Fraction) for vector in answer.payoffs for p in vector)
 
 
 @st.composite

@@ -14,12 +14,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from typing import Generic
 
 from solver.conversation.classes import DEFAULT_CLASS_LIMIT, StrategyClass
 from solver.conversation.rules import Rule
 from solver.core.errors import ModelError
 from solver.core.model import Instance, Table
-from solver.responses.response import DEFAULT_LAW_LIMIT, provider_payoff, solve_user_response
+from solver.core.numbers import ZERO
+from solver.responses.response import (
+    DEFAULT_LAW_LIMIT,
+    Number,
+    RuleRows,
+    UserProblem,
+    Walk,
+    provider_payoff,
+    rule_rows,
+    user_problem,
+    walk_response,
+)
 
 PayoffVector = tuple[Fraction, ...]
 """One payoff per provider, in provider order."""
@@ -88,14 +100,92 @@ def respond_to_rule(
 
     Notes
     -----
-    One backward induction (:func:`solver.responses.response.solve_user_response`) gives the
-    value, the canonical law and every optimal law at once.
+    One backward induction gives the value, the canonical law and every optimal law at once
+    (:func:`scaled_rule_response`); laws and payoffs stay integers over her common denominators
+    until they are made fractions here.
     """
-    solved = solve_user_response(instance, user, provider, rule, all_laws=True, law_limit=law_limit)
-    assert solved.laws is not None
-    others = sorted(solved.laws - {solved.law})
-    laws = (solved.law, *others)
-    return RuleResponse(solved.value, laws, tuple(payoff_vector(instance, user, law) for law in laws))
+    problem = user_problem(instance, user)
+    rows = rule_rows(instance, provider, rule)
+    scaled = scaled_rule_response(problem, rows, law_limit)
+    mass_scale = scaled.mass_scale
+    n_states, n_actions = problem.n_states, problem.n_actions
+
+    def table(flat: tuple[int, ...]) -> Table:
+        return tuple(
+            tuple(Fraction(p, mass_scale) if p else ZERO for p in flat[a * n_states : (a + 1) * n_states])
+            for a in range(n_actions)
+        )
+
+    denominators = [mass_scale * d for d in problem.payoff_scales]
+    return RuleResponse(
+        Fraction(scaled.value, mass_scale * problem.utility_scale),
+        tuple(table(flat) for flat in scaled.laws),
+        tuple(
+            tuple(Fraction(p, d) if p else ZERO for p, d in zip(vector, denominators))
+            for vector in scaled.payoffs
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ScaledRuleResponse(Generic[Number]):
+    """A :class:`RuleResponse` in the numbers the kernel ran on, before it is made fractions.
+
+    Attributes
+    ----------
+    value : Number
+        ``V_i(σ)`` times ``mass_scale · utility_scale`` of the user's problem.
+    laws : tuple of tuple of Number
+        Every distinct optimal law flattened ``[a·|Y| + y]``, times ``mass_scale``; the canonical
+        one first, the others in increasing order.
+    payoffs : tuple of tuple of Number
+        For each law, provider k's payoff times ``mass_scale · payoff_scales[k]``.
+    mass_scale : int
+        The denominator of the laws.
+    """
+
+    value: Number
+    laws: tuple[tuple[Number, ...], ...]
+    payoffs: tuple[tuple[Number, ...], ...]
+    mass_scale: int
+
+
+def scaled_rule_response(
+    problem: UserProblem[Number], rule: RuleRows[Number], law_limit: int = DEFAULT_LAW_LIMIT
+) -> ScaledRuleResponse[Number]:
+    """One user's response to one rule over her best responses, on her common scales.
+
+    Parameters
+    ----------
+    problem : UserProblem
+        The user's side (:func:`solver.responses.response.user_problem`).
+    rule : RuleRows
+        The rule's side (:func:`solver.responses.response.rule_rows`).
+    law_limit : int
+        Refuse when her best responses induce more distinct outcome laws than this.
+
+    Returns
+    -------
+    ScaledRuleResponse
+        Value, laws and payoff vectors, unscaled.
+    """
+    walked: Walk[Number] = walk_response(problem, rule, all_laws=True, law_limit=law_limit)
+    canonical: tuple[Number, ...] = walked.law
+    every: set[tuple[Number, ...]] = set() if walked.laws is None else walked.laws
+    # Over one positive denominator the integers sort as the fractions they stand for.
+    laws: list[tuple[Number, ...]] = [canonical]
+    laws.extend(sorted(every - {canonical}))
+    payoffs: list[tuple[Number, ...]] = []
+    for law in laws:
+        vector: list[Number] = []
+        for weights in problem.payoffs:
+            total: Number = 0
+            for p, w in zip(law, weights):
+                if p:
+                    total += p * w
+            vector.append(total)
+        payoffs.append(tuple(vector))
+    return ScaledRuleResponse(walked.value, tuple(laws), tuple(payoffs), walked.mass_scale)
 
 
 def respond_to_rules(

@@ -15,9 +15,11 @@ from __future__ import annotations
 import enum
 import functools
 import math
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, Generic, TypeVar
 
 from solver.conversation.protocol import ConversationTree, History
 from solver.conversation.rules import Rule
@@ -227,46 +229,371 @@ def solve_user_response(
     ClassTooLargeError
         When, with ``all_laws``, a set of laws met on the way outnumbers ``law_limit``.
     """
+    problem = user_problem(instance, user)
+    k = provider if beneficiary is None else beneficiary
+    rows = rule_rows(instance, provider, rule)
+    found = _walk(problem, rows, policy, k, all_laws, law_limit)
+    n_states, n_actions = problem.n_states, problem.n_actions
+    mass_scale = found.mass_scale
+
+    def table(flat: Sequence[int]) -> Table:
+        return tuple(
+            tuple(Fraction(p, mass_scale) if p else ZERO for p in flat[a * n_states : (a + 1) * n_states])
+            for a in range(n_actions)
+        )
+
+    # Every (feature, node) is visited exactly once, so the selected choices form a strategy.
+    return UserResponse(
+        value=Fraction(found.value, mass_scale * problem.utility_scale),
+        law=table(found.law),
+        strategy=UserStrategy(tuple(sorted(found.messages)), tuple(sorted(found.actions))),
+        ties=TieSet(tuple(sorted(found.message_ties.items())), tuple(sorted(found.action_ties.items()))),
+        laws=frozenset(table(flat) for flat in found.laws) if found.laws is not None else None,
+        policy=policy,
+        beneficiary=k,
+    )
+
+
+Number = TypeVar("Number", int, float)
+"""The numbers the kernel runs on: integers over common denominators (exact), or floats."""
+
+
+@dataclass(frozen=True)
+class UserProblem(Generic[Number]):
+    """User i's side of every decision problem she meets, as numbers the walk reads (SPEC.md §3–4).
+
+    Exact problems hold integers over one common denominator per kind (SPEC.md §9: no division
+    inside the kernel) and are built once per (instance, user) by :func:`user_problem`. The same
+    fields filled with floats (every scale 1) run the very same walk, which is how the kernel is
+    compared with floating point.
+
+    Attributes
+    ----------
+    label : str
+        Her label, for error messages.
+    tree : ConversationTree
+        The conversation tree of the protocol.
+    world_states : tuple of int
+        The state index of every world.
+    n_actions, n_states : int
+        Her number of actions and the number of states.
+    priors : tuple of tuple of Number
+        Her joint prior ``[feature][world]`` times ``prior_scale``.
+    prior_scale : int
+        The common denominator of her joint prior.
+    utility : tuple of tuple of Number
+        Her utility ``[action][state]`` times ``utility_scale``.
+    utility_scale : int
+        The common denominator of her utility.
+    sides : tuple of tuple of tuple of Number
+        For each provider k, ``U_{k,i}`` ``[action][state]`` over its own denominator (only compared,
+        to break ties for or against k).
+    payoffs : tuple of tuple of Number
+        For each provider k, ``λ_{k,i} U_{k,i}`` flattened ``[a·|Y| + y]`` times ``payoff_scales[k]``.
+    payoff_scales : tuple of int
+        The common denominator of each provider's ``λ_{k,i} U_{k,i}``.
+    """
+
+    label: str
+    tree: ConversationTree
+    world_states: tuple[int, ...]
+    n_actions: int
+    n_states: int
+    priors: tuple[tuple[Number, ...], ...]
+    prior_scale: int
+    utility: tuple[tuple[Number, ...], ...]
+    utility_scale: int
+    sides: tuple[tuple[tuple[Number, ...], ...], ...]
+    payoffs: tuple[tuple[Number, ...], ...]
+    payoff_scales: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RuleRows(Generic[Number]):
+    """A rule as the walk reads it: in every world, the rows of the signal seen there.
+
+    Attributes
+    ----------
+    rows : tuple of tuple of tuple of Number
+        ``rows[ω][node][message]``: the rule's probability times ``scale``.
+    scale : int
+        The common denominator of the rule's probabilities.
+    """
+
+    rows: tuple[tuple[tuple[Number, ...], ...], ...]
+    scale: int
+
+
+@dataclass(frozen=True)
+class Walk(Generic[Number]):
+    """What one backward induction finds, in the numbers it ran on.
+
+    Attributes
+    ----------
+    value : Number
+        Her value times ``mass_scale · utility_scale``.
+    law : tuple of Number
+        The selected strategy's law flattened ``[a·|Y| + y]``, times ``mass_scale``.
+    laws : set of tuple of Number, optional
+        Every law of her best responses, likewise (``None`` unless asked for).
+    messages, actions : list of ((int, History), int)
+        The selected message at every user node and action at every leaf, in visiting order.
+    message_ties, action_ties : dict
+        Her optimal messages and actions at every (feature, node).
+    mass_scale : int
+        The denominator of every mass: ``prior_scale · rule_scale ** (provider turns)``.
+    """
+
+    value: Number
+    law: tuple[Number, ...]
+    laws: set[tuple[Number, ...]] | None
+    messages: list[tuple[tuple[int, History], int]]
+    actions: list[tuple[tuple[int, History], int]]
+    message_ties: dict[tuple[int, History], tuple[int, ...]]
+    action_ties: dict[tuple[int, History], tuple[int, ...]]
+    mass_scale: int
+
+
+@dataclass(frozen=True)
+class Numbers(Generic[Number]):
+    """How the rationals of an instance and a rule become the numbers the kernel runs on.
+
+    Attributes
+    ----------
+    name : str
+        ``"exact"`` or ``"float"``.
+    scaled : callable
+        A table of rationals to ``(D, table)``: its numbers and the scale ``D`` they are over.
+    """
+
+    name: str
+    scaled: Callable[[Sequence[Sequence[Fraction]]], tuple[int, tuple[tuple[Number, ...], ...]]]
+
+
+def _scaled(table: Sequence[Sequence[Fraction]]) -> tuple[int, tuple[tuple[int, ...], ...]]:
+    """A table of rationals as integers over their least common denominator ``D``: ``(D, D·table)``."""
+    scale = math.lcm(*(p.denominator for row in table for p in row))
+    return scale, tuple(
+        tuple(p.numerator * (scale // p.denominator) if p else 0 for p in row) for row in table
+    )
+
+
+def _floats(table: Sequence[Sequence[Fraction]]) -> tuple[int, tuple[tuple[float, ...], ...]]:
+    """A table of rationals as the nearest floats, over scale 1."""
+    return 1, tuple(tuple(float(p) for p in row) for row in table)
+
+
+EXACT: Numbers[int] = Numbers("exact", _scaled)
+"""Integers over the least common denominator of each table: the kernel's only exact numbers."""
+FLOATS: Numbers[float] = Numbers("float", _floats)
+"""Floats: the same walk in floating point, to compare the exact kernel with (benchmarks only)."""
+
+_PROBLEMS: dict[int, dict[tuple[str, int], UserProblem[Any]]] = {}
+"""User problems by ``id(instance)``, then kind of numbers and user; an entry leaves with its instance."""
+
+
+def user_problem(instance: Instance, user: int) -> UserProblem[int]:
+    """User i's exact problem: her prior, utility and the providers' stakes in her on common scales.
+
+    Built once per (instance, user) and kept while the instance lives, so that every rule of a
+    response table reuses the same scaled integers and conversation tree.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        Index of user i.
+
+    Returns
+    -------
+    UserProblem
+        The integers and their denominators.
+    """
+    return problem_in(instance, user, EXACT)
+
+
+def problem_in(instance: Instance, user: int, numbers: Numbers[Number]) -> UserProblem[Number]:
+    """User i's problem in the given numbers, built once per (instance, numbers, user).
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    user : int
+        Index of user i.
+    numbers : Numbers
+        :data:`EXACT` or :data:`FLOATS`.
+
+    Returns
+    -------
+    UserProblem
+        Her prior, utility and the providers' stakes in her, in those numbers.
+    """
+    key = id(instance)
+    problems = _PROBLEMS.get(key)
+    if problems is None:
+        problems = _PROBLEMS[key] = {}
+        weakref.finalize(instance, _PROBLEMS.pop, key, None)
+    problem: UserProblem[Number] | None = problems.get((numbers.name, user))
+    if problem is None:
+        problem = problems[(numbers.name, user)] = _build_problem(instance, user, numbers)
+    return problem
+
+
+def _build_problem(instance: Instance, user: int, numbers: Numbers[Number]) -> UserProblem[Number]:
+    person = instance.users[user]
+    prior_scale, priors = numbers.scaled(instance.joint_prior(user))
+    utility_scale, utility = numbers.scaled(person.utility)
+    sides = tuple(numbers.scaled(stakes[user].utility)[1] for stakes in instance.stakes)
+    weighted = [
+        numbers.scaled([[stake.weight * u for row in stake.utility for u in row]])
+        for stake in (stakes[user] for stakes in instance.stakes)
+    ]
+    return UserProblem(
+        label=person.label,
+        tree=_conversation_tree(instance.protocol),
+        world_states=instance.world_states,
+        n_actions=len(person.actions),
+        n_states=len(instance.states),
+        priors=priors,
+        prior_scale=prior_scale,
+        utility=utility,
+        utility_scale=utility_scale,
+        sides=sides,
+        payoffs=tuple(table[0] for _, table in weighted),
+        payoff_scales=tuple(scale for scale, _ in weighted),
+    )
+
+
+def rule_rows(instance: Instance, provider: int, rule: Rule) -> RuleRows[int]:
+    """A rule run by provider c as the exact walk reads it, after checking that it fits.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    provider : int
+        Index of the provider c running the rule.
+    rule : Rule
+        The rule, reading provider c's signals.
+
+    Returns
+    -------
+    RuleRows
+        Integers over the least common denominator of the rule's probabilities.
+
+    Raises
+    ------
+    ModelError
+        When the rule does not fit the provider's signals or the protocol.
+    """
+    return rows_in(instance, provider, rule, EXACT)
+
+
+def rows_in(instance: Instance, provider: int, rule: Rule, numbers: Numbers[Number]) -> RuleRows[Number]:
+    """A rule run by provider c in the given numbers, after checking that it fits.
+
+    Parameters
+    ----------
+    instance : Instance
+        The game.
+    provider : int
+        Index of the provider c running the rule.
+    rule : Rule
+        The rule, reading provider c's signals.
+    numbers : Numbers
+        :data:`EXACT` or :data:`FLOATS`.
+
+    Returns
+    -------
+    RuleRows
+        In every world, the rows of the signal seen there, and their scale.
+
+    Raises
+    ------
+    ModelError
+        When the rule does not fit the provider's signals or the protocol.
+    """
     tree = _conversation_tree(instance.protocol)
     if len(rule.table) != len(instance.providers[provider].signals):
         raise ModelError(
             f"the rule reads {len(rule.table)} inputs but provider {instance.providers[provider].label} "
             f"has {len(instance.providers[provider].signals)} signals; lift shared rules first"
         )
-    if any(len(row) != len(tree.provider_nodes) for row in rule.table) or any(
-        len(d) != len(instance.protocol.provider_messages) for row in rule.table for d in row
-    ):
+    n_messages, n_nodes = len(instance.protocol.provider_messages), len(tree.provider_nodes)
+    if any(len(row) != n_nodes or any(len(d) != n_messages for d in row) for row in rule.table):
         raise ModelError("the rule does not match the protocol's provider nodes and alphabet")
-    k = provider if beneficiary is None else beneficiary
-    secondary = instance.stakes[k][user].utility
-    return _walk(instance, tree, user, provider, rule, policy, k, secondary, all_laws, law_limit)
+    # One scale for the whole rule: every distribution at every (input, node) in one table.
+    scale, scaled = numbers.scaled([d for row in rule.table for d in row])
+    by_input = [scaled[s * n_nodes : (s + 1) * n_nodes] for s in range(len(rule.table))]
+    # Each world reads the rows of the provider's signal there.
+    return RuleRows(tuple(by_input[s] for s in instance.world_signals[provider]), scale)
 
 
 _SIGNS = {TiePolicy.CANONICAL: 0, TiePolicy.FAVOURABLE: 1, TiePolicy.ADVERSARIAL: -1}
 
-_Node = tuple[int, int, list[int], set[tuple[int, ...]] | None]
+
+def walk_response(
+    problem: UserProblem[Number],
+    rule: RuleRows[Number],
+    policy: TiePolicy = TiePolicy.CANONICAL,
+    beneficiary: int = 0,
+    *,
+    all_laws: bool = False,
+    law_limit: int = DEFAULT_LAW_LIMIT,
+) -> Walk[Number]:
+    """The backward induction of SPEC.md §4 on numbers of one kind, once over every (feature, node).
+
+    Exact callers pass integers (:func:`user_problem`, :func:`rule_rows`) and read the result over
+    its scales; the same walk runs on floats.
+
+    Parameters
+    ----------
+    problem : UserProblem
+        The user's side.
+    rule : RuleRows
+        The rule's side.
+    policy : TiePolicy
+        Which optimal choice is selected.
+    beneficiary : int
+        The provider whose utility breaks ties (unused when canonical).
+    all_laws : bool
+        Also collect every outcome law of her best responses.
+    law_limit : int
+        With ``all_laws``, refuse when an intermediate set of laws grows beyond this size.
+
+    Returns
+    -------
+    Walk
+        Value, laws and choices, unscaled.
+
+    Raises
+    ------
+    ClassTooLargeError
+        When, with ``all_laws``, a set of laws met on the way outnumbers ``law_limit``.
+    """
+    return _walk(problem, rule, policy, beneficiary, all_laws, law_limit)
+
+
+_Node = tuple[Number, Number, list[Number], set[tuple[Number, ...]] | None]
 """What the walk returns at a node: value, side value, selected law, every optimal law (scaled)."""
 
 
 def _walk(
-    instance: Instance,
-    tree: ConversationTree,
-    user: int,
-    provider: int,
-    rule: Rule,
+    problem: UserProblem[Number],
+    rule: RuleRows[Number],
     policy: TiePolicy,
     beneficiary: int,
-    secondary: Table,
     all_laws: bool,
     law_limit: int,
-) -> UserResponse:
-    """The backward induction of SPEC.md §4, once over every (feature, node).
+) -> Walk[Number]:
+    """The backward induction of SPEC.md §4.
 
-    Every quantity is an integer over one common denominator per kind (SPEC.md §9: no division
-    inside the kernel): the joint prior over ``P``, the rule over ``R``, so that every leaf mass
-    is over ``M = P·R^k`` with ``k`` provider turns; the user's utility over ``D_u`` (values over
-    ``M·D_u``) and the beneficiary's over ``D_s`` (side values, used only to compare). The exact
-    fractions are rebuilt at the end.
+    Every quantity is a number over one common denominator per kind: the joint prior over ``P``,
+    the rule over ``R``, so that every leaf mass is over ``M = P·R^k`` with ``k`` provider turns;
+    the user's utility over ``D_u`` (values over ``M·D_u``) and the beneficiary's over ``D_s``
+    (side values, used only to compare).
 
     At a leaf she takes the actions of largest value; at her turn the messages of largest value;
     at the provider's turn the values add. Among her optimal choices the policy selects the first
@@ -275,64 +602,56 @@ def _walk(
     optimal choices and Minkowski sums over the provider's messages and her features, each sum
     checked against ``law_limit``.
     """
-    protocol = instance.protocol
+    tree = problem.tree
+    protocol = tree.protocol
     turns, length = protocol.turns, len(protocol.turns)
     n_provider_messages, n_user_messages = len(protocol.provider_messages), len(protocol.user_messages)
-    person = instance.users[user]
-    n_actions, n_states = len(person.actions), len(instance.states)
-    size = n_actions * n_states
-    states = instance.world_states
+    n_states = problem.n_states
+    size = problem.n_actions * n_states
+    states = problem.world_states
     node_index = tree.provider_node_index
     sign = _SIGNS[policy]
-
-    priors = instance.joint_prior(user)
-    prior_scale, scaled_priors = _scaled(priors)
-    rule_scale = math.lcm(*(p.denominator for row in rule.table for d in row for p in d))
-    scaled_rule = [
-        [[p.numerator * (rule_scale // p.denominator) for p in d] for d in row] for row in rule.table
-    ]
-    # Each world reads the row of the provider's signal there.
-    rows = [scaled_rule[s] for s in instance.world_signals[provider]]
-    mass_scale = prior_scale * rule_scale**tree.provider_turn_count
-    utility_scale, utility = _scaled(person.utility)
-    _, side_utility = _scaled(secondary)
+    rows = rule.rows
+    utility = problem.utility
+    side_utility = problem.sides[beneficiary]
 
     ties_of_messages: dict[tuple[int, History], tuple[int, ...]] = {}
     ties_of_actions: dict[tuple[int, History], tuple[int, ...]] = {}
     chosen_messages: list[tuple[tuple[int, History], int]] = []
     chosen_actions: list[tuple[tuple[int, History], int]] = []
-    zero_law = (0,) * size
+    zero_law: tuple[Number, ...] = (0,) * size
 
-    def add(left: set[tuple[int, ...]], right: set[tuple[int, ...]]) -> set[tuple[int, ...]]:
-        result = {tuple(p + q for p, q in zip(a, b)) for a in left for b in right}
+    def add(left: set[tuple[Number, ...]], right: set[tuple[Number, ...]]) -> set[tuple[Number, ...]]:
+        result = {tuple([p + q for p, q in zip(a, b)]) for a in left for b in right}
         if len(result) > law_limit:
             raise ClassTooLargeError(
-                f"the set of optimal outcome laws of user {person.label}", len(result), law_limit, Limit.LAW
+                f"the set of optimal outcome laws of user {problem.label}", len(result), law_limit, Limit.LAW
             )
         return result
 
-    def walk(x: int, history: History, mass: list[int]) -> _Node:
+    def walk(x: int, history: History, mass: Sequence[Number]) -> _Node[Number]:
         t = len(history)
         if t == length:
-            totals = [0] * n_states
+            totals: list[Number] = [0] * n_states
             for w, m in enumerate(mass):
                 if m:
                     totals[states[w]] += m
             present = [(y, m) for y, m in enumerate(totals) if m]
-            values = [sum(m * row[y] for y, m in present) for row in utility]
+            values = [sum([m * row[y] for y, m in present]) for row in utility]
             top = max(values)
-            optimal = tuple(a for a, v in enumerate(values) if v == top)
+            optimal = tuple([a for a, v in enumerate(values) if v == top])
             ties_of_actions[(x, history)] = optimal
-            choice, side = optimal[0], 0
+            choice = optimal[0]
+            side: Number = 0
             if sign:
-                sides = {a: sum(m * side_utility[a][y] for y, m in present) for a in optimal}
+                sides = {a: sum([m * side_utility[a][y] for y, m in present]) for a in optimal}
                 choice = max(optimal, key=lambda a: sign * sides[a])
                 side = sides[choice]
             chosen_actions.append(((x, history), choice))
-            law = [0] * size
+            law = list(zero_law)
             for y, m in present:
                 law[choice * n_states + y] = m
-            laws: set[tuple[int, ...]] | None = None
+            laws: set[tuple[Number, ...]] | None = None
             if all_laws:
                 laws = set()
                 for a in optimal:
@@ -343,57 +662,47 @@ def _walk(
             return top, side, law, laws
         if turns[t] == PROVIDER_TURN:
             node = node_index[history]
-            value, side, law = 0, 0, [0] * size
-            laws = {zero_law} if all_laws else None
+            value: Number = 0
+            side_value: Number = 0
+            total: list[Number] = list(zero_law)
+            every: set[tuple[Number, ...]] | None = {zero_law} if all_laws else None
             for message in range(n_provider_messages):
                 child = [m * rows[w][node][message] if m else 0 for w, m in enumerate(mass)]
                 part_value, part_side, part_law, part_laws = walk(x, (*history, message), child)
                 value += part_value
-                side += part_side
-                law = [p + q for p, q in zip(law, part_law)]
-                if laws is not None and part_laws is not None:
-                    laws = add(laws, part_laws)
-            return value, side, law, laws
+                side_value += part_side
+                total = [p + q for p, q in zip(total, part_law)]
+                if every is not None and part_laws is not None:
+                    every = add(every, part_laws)
+            return value, side_value, total, every
         results = [walk(x, (*history, message), mass) for message in range(n_user_messages)]
         top = max(r[0] for r in results)
-        optimal = tuple(message for message, r in enumerate(results) if r[0] == top)
+        optimal = tuple([message for message, r in enumerate(results) if r[0] == top])
         ties_of_messages[(x, history)] = optimal
         choice = max(optimal, key=lambda message: sign * results[message][1]) if sign else optimal[0]
         chosen_messages.append(((x, history), choice))
-        laws = set().union(*(results[message][3] or () for message in optimal)) if all_laws else None
-        return top, results[choice][1], results[choice][2], laws
+        union = set().union(*(results[message][3] or () for message in optimal)) if all_laws else None
+        return top, results[choice][1], results[choice][2], union
 
-    value, law = 0, [0] * size
-    every_law: set[tuple[int, ...]] = {zero_law}
-    for x, prior in enumerate(scaled_priors):
+    value: Number = 0
+    law: list[Number] = list(zero_law)
+    every_law: set[tuple[Number, ...]] = {zero_law}
+    for x, prior in enumerate(problem.priors):
         part_value, _, part_law, part_laws = walk(x, (), prior)
         value += part_value
         law = [p + q for p, q in zip(law, part_law)]
         if part_laws is not None:
             every_law = add(every_law, part_laws)
-
-    def table(flat: Sequence[int]) -> Table:
-        return tuple(
-            tuple(Fraction(p, mass_scale) if p else ZERO for p in flat[a * n_states : (a + 1) * n_states])
-            for a in range(n_actions)
-        )
-
-    # Every (feature, node) is visited exactly once, so the selected choices form a strategy.
-    return UserResponse(
-        value=Fraction(value, mass_scale * utility_scale),
-        law=table(law),
-        strategy=UserStrategy(tuple(sorted(chosen_messages)), tuple(sorted(chosen_actions))),
-        ties=TieSet(tuple(sorted(ties_of_messages.items())), tuple(sorted(ties_of_actions.items()))),
-        laws=frozenset(table(flat) for flat in every_law) if all_laws else None,
-        policy=policy,
-        beneficiary=beneficiary,
+    return Walk(
+        value=value,
+        law=tuple(law),
+        laws=every_law if all_laws else None,
+        messages=chosen_messages,
+        actions=chosen_actions,
+        message_ties=ties_of_messages,
+        action_ties=ties_of_actions,
+        mass_scale=problem.prior_scale * rule.scale**tree.provider_turn_count,
     )
-
-
-def _scaled(table: Sequence[Sequence[Fraction]]) -> tuple[int, list[list[int]]]:
-    """A table of rationals as integers over their least common denominator ``D``: ``(D, D·table)``."""
-    scale = math.lcm(*(p.denominator for row in table for p in row))
-    return scale, [[p.numerator * (scale // p.denominator) for p in row] for row in table]
 
 
 @functools.lru_cache(maxsize=64)
