@@ -7,8 +7,12 @@ deterministic profile, provider 1's best mixed deviation in the anonymous game i
 - exhaustively: one linear program per combination of the users' choices (``(1 + a^k)^n`` of
   them with rivals), each solved by HiGHS and certified exactly — within ``--budget`` seconds, past
   which the run stops and the total is extrapolated from the programs solved (marked ``~``);
-- the same programs in floating point only (HiGHS, model build and solve, what certification adds
-  to): the ratio ``cert/float`` is the cost of exactness on the oracle's own programs;
+- the same programs in floating point only (HiGHS with its default presolve, model build and
+  solve, what certification adds to): the ratio ``cert/float`` is the cost of exactness on the
+  oracle's own programs, over all of them and apart for those certified infeasible (``inf c/f``;
+  ``infeasible`` is their share) and optimal (``opt c/f``); ``by ray`` is the share of
+  infeasible programs proved by HiGHS' dual ray (:mod:`solver.lp.farkas`) rather than by the
+  elastic program;
 - by the MIP path (``mip s``): one program over the users' choices (CBC), then the LP of its choices certified
   and its rule evaluated exactly (a certified candidate).
 
@@ -21,6 +25,7 @@ with the exhaustive supremum when the latter finished. Run by hand, never by pyt
 
     python benchmarks/bench_oracle.py
     python benchmarks/bench_oracle.py --budget 20 --only n3-a3-k2
+    python benchmarks/bench_oracle.py --only n2-a2-k2,n4-a2-k2,n3-a3-k2
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from __future__ import annotations
 import argparse
 import random
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from instances.generators import Sizes, generate_instance
@@ -79,29 +85,70 @@ def profile_of(instance: Instance, seed: int) -> list[Rule]:
     return [rng.choice(Deterministic().enumerate(instance, k)) for k in range(len(instance.providers))]
 
 
+@dataclass
+class Tally:
+    """Certified and float-only seconds over a rung's programs, by exact status."""
+
+    certified: dict[LPStatus, float] = field(default_factory=lambda: dict.fromkeys(LPStatus, 0.0))
+    floating: dict[LPStatus, float] = field(default_factory=lambda: dict.fromkeys(LPStatus, 0.0))
+    count: dict[LPStatus, int] = field(default_factory=lambda: dict.fromkeys(LPStatus, 0))
+    methods: Counter[str] = field(default_factory=Counter)
+
+    def add(self, status: LPStatus, certified: float, floating: float, method: str) -> None:
+        """Record one program."""
+        self.certified[status] += certified
+        self.floating[status] += floating
+        self.count[status] += 1
+        self.methods[method] += 1
+
+    @property
+    def solved(self) -> int:
+        """Programs solved."""
+        return sum(self.count.values())
+
+    def seconds(self) -> tuple[float, float]:
+        """Certified and float-only seconds over all programs."""
+        return sum(self.certified.values()), sum(self.floating.values())
+
+    def ratio(self, status: LPStatus | None = None) -> str:
+        """certified / float over the programs of one status (all when None); ``-`` when there are none."""
+        if status is None:
+            certified, floating = self.seconds()
+        else:
+            certified, floating = self.certified[status], self.floating[status]
+        return f"{certified / floating:.2f}" if floating else "-"
+
+
 def exhaustive(
     instance: Instance, users: tuple[int, ...], rules: list[list[Rule]], count: int, budget: float
-) -> tuple[str, float, float, Fraction | None]:
-    """Certified and float-only times over the programs, within a budget; the supremum if finished."""
-    certified = floating = 0.0
-    solved = 0
+) -> tuple[str, Tally, Fraction | None]:
+    """Certified and float-only times over the programs, within a budget; the supremum if finished.
+
+    Each program is solved in floating point and then certified, one after the other, so that the
+    machine's load weighs on both alike.
+    """
+    tally = Tally()
     best: Fraction | None = None
     programs = program_count(instance, 0, users, rules)
+    warm = True
     for program in deviation_programs(instance, 0, users, rules, limit=count):
+        if warm:  # imports and first calls (python-flint, HiGHS) are not timed
+            solve_float(program.program)
+            solve_lp(program.program)
+            warm = False
         start = time.perf_counter()
         solve_float(program.program)
-        floating += time.perf_counter() - start
+        floating = time.perf_counter() - start
         start = time.perf_counter()
         solution = solve_lp(program.program)
-        certified += time.perf_counter() - start
-        solved += 1
+        tally.add(solution.status, time.perf_counter() - start, floating, solution.method)
         if solution.status is LPStatus.OPTIMAL and solution.value is not None:
             value = solution.value + program.constant
             best = value if best is None else max(best, value)
+        certified = tally.seconds()[0]
         if certified > budget:
-            scale = programs / solved
-            return f"~{certified * scale:.0f}", certified / solved, floating / solved, None
-    return f"{certified:.2f}", certified / solved, floating / solved, best
+            return f"~{certified * programs / tally.solved:.0f}", tally, None
+    return f"{tally.seconds()[0]:.2f}", tally, best
 
 
 def main() -> None:
@@ -109,30 +156,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", type=float, default=60.0, help="Seconds of exhaustive work per rung.")
-    parser.add_argument("--only", help="Run one rung by name.")
+    parser.add_argument("--only", help="Run these rungs only (names separated by commas).")
     arguments = parser.parse_args()
     header = (
         f"{'rung':10} {'choices':>9} {'programs':>9} {'σ vars':>6} {'exhaustive s':>13} {'cert ms/LP':>10} "
-        f"{'float ms/LP':>11} {'cert/float':>10} {'mip s':>7} {'agree':>6}"
+        f"{'float ms/LP':>11} {'infeasible':>10} {'inf c/f':>7} {'opt c/f':>7} {'cert/float':>10} "
+        f"{'by ray':>6} {'mip s':>7} {'agree':>6}"
     )
     print(header)
     for rung in LADDER:
-        if arguments.only and rung.name != arguments.only:
+        if arguments.only and rung.name not in arguments.only.split(","):
             continue
         instance = instance_of(rung, arguments.seed)
         users = tuple(range(len(instance.users)))
         rules = [profile_of(instance, arguments.seed) for _ in users]
         count = count_choices(instance, 0, users, True)
         variables = DeviationContext(instance, 0).sigma_count()
-        total, cert, flt, best = exhaustive(instance, users, rules, count, arguments.budget)
+        total, tally, best = exhaustive(instance, users, rules, count, arguments.budget)
         start = time.perf_counter()
         candidate = solve_deviation(instance, 0, users, rules, method=OracleMethod.MIP)
         mip = time.perf_counter() - start
         agree = "-" if best is None else ("yes" if best == candidate.value else f"no {best}")
+        certified, floating = tally.seconds()
+        infeasible = tally.count[LPStatus.INFEASIBLE]
+        share = f"{100 * infeasible / tally.solved:.0f}%"
+        by_ray = f"{100 * tally.methods['highs+farkas-ray'] / infeasible:.0f}%" if infeasible else "-"
         print(
             f"{rung.name:10} {count:>9,} {program_count(instance, 0, users, rules):>9,} {variables:>6} "
-            f"{total:>13} {cert * 1e3:>10.2f} "
-            f"{flt * 1e3:>11.2f} {cert / flt:>10.1f} {mip:>7.2f} {agree:>6}",
+            f"{total:>13} {certified / tally.solved * 1e3:>10.2f} {floating / tally.solved * 1e3:>11.2f} "
+            f"{share:>10} {tally.ratio(LPStatus.INFEASIBLE):>7} {tally.ratio(LPStatus.OPTIMAL):>7} "
+            f"{tally.ratio():>10} {by_ray:>6} {mip:>7.2f} {agree:>6}",
             flush=True,
         )
 

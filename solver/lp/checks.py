@@ -11,7 +11,7 @@ one-line reason naming the failing row or column.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -48,13 +48,12 @@ def check_optimality(
     reason = _check_lengths(lp, primal=primal, dual_upper=dual_upper, dual_equal=dual_equal)
     if reason is None:
         rows = _integer_rows(lp)
-        reason = _primal_reason(lp, rows, primal) or _dual_reason(
-            lp, rows, dual_upper, dual_equal, lp.objective
-        )
+        support = _support(dual_upper, dual_equal)
+        reason = _primal_reason(lp, rows, primal) or _dual_reason(lp, rows, dual_upper, support, lp.objective)
     if reason is not None:
         return reason
     primal_value = dot(lp.objective, primal)
-    dual_value = _dual_value(lp, dual_upper, dual_equal)
+    dual_value = _dual_value(lp, support)
     if primal_value != dual_value:
         return f"duality gap: c·x = {primal_value} but b·y = {dual_value}"
     return None
@@ -83,10 +82,11 @@ def check_upper_bound(
         (bound,), "bound"
     )
     if reason is None:
-        reason = _dual_reason(lp, _integer_rows(lp), dual_upper, dual_equal, lp.objective)
+        support = _support(dual_upper, dual_equal)
+        reason = _dual_reason(lp, _integer_rows(lp), dual_upper, support, lp.objective)
     if reason is not None:
         return reason
-    value = _dual_value(lp, dual_upper, dual_equal)
+    value = _dual_value(lp, support)
     if value > bound:
         return f"b·y = {value} exceeds the bound {bound}"
     return None
@@ -114,10 +114,14 @@ def check_infeasibility(
     """
     reason = _check_lengths(lp, dual_upper=dual_upper, dual_equal=dual_equal)
     if reason is None:
-        reason = _dual_reason(lp, _integer_rows(lp), dual_upper, dual_equal, (ZERO,) * lp.variable_count)
+        support = _support(dual_upper, dual_equal)
+        # Only the rows with a nonzero multiplier enter A^T y.
+        m1 = len(lp.upper_rows)
+        rows = {r: _integer_row(lp.upper_rows[r] if r < m1 else lp.equal_rows[r - m1]) for r, _ in support}
+        reason = _dual_reason(lp, rows, dual_upper, support, (ZERO,) * lp.variable_count)
     if reason is not None:
         return reason
-    value = _dual_value(lp, dual_upper, dual_equal)
+    value = _dual_value(lp, support)
     if value >= 0:
         return f"b·y = {value} is not negative"
     return None
@@ -180,10 +184,9 @@ def _check_lengths(lp: LinearProgram, **vectors: Sequence[Fraction]) -> str | No
 
 
 def _common_denominator(values: Sequence[Fraction]) -> tuple[list[int], int]:
-    """Write fractions over one denominator: ``values[k] == numerators[k] / denominator``."""
-    fractions = [Fraction(v) for v in values]
-    denominator = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
-    return [f.numerator * (denominator // f.denominator) for f in fractions], denominator
+    """Write exact numbers over one denominator: ``values[k] == numerators[k] / denominator``."""
+    denominator = math.lcm(*(v.denominator for v in values)) if values else 1
+    return [v.numerator * (denominator // v.denominator) for v in values], denominator
 
 
 _IntegerRow = tuple[list[tuple[int, int]], int]
@@ -206,27 +209,40 @@ def _integer_rows(lp: LinearProgram) -> list[_IntegerRow]:
     return [_integer_row(row) for row in (*lp.upper_rows, *lp.equal_rows)]
 
 
-def _row_activities(rows: Sequence[_IntegerRow], x: Sequence[Fraction]) -> list[Fraction]:
-    """``A x`` row by row, exactly (integer accumulation over common denominators)."""
+def _row_activities(rows: Sequence[_IntegerRow], x: Sequence[Fraction]) -> list[tuple[int, int]]:
+    """``A x`` row by row, exactly: each activity as ``(numerator, positive denominator)``."""
     numerators, denominator = _common_denominator(x)
     return [
-        Fraction(sum(a * numerators[k] for k, a in coefficients), scale * denominator)
-        for coefficients, scale in rows
+        (sum(a * numerators[k] for k, a in coefficients), scale * denominator) for coefficients, scale in rows
     ]
 
 
+def _support(y_upper: Sequence[Fraction], y_equal: Sequence[Fraction]) -> list[tuple[int, Fraction]]:
+    """The nonzero multipliers with their rows (upper rows first): ``[(r, y_r), ...]``."""
+    return [(r, y) for r, y in enumerate((*y_upper, *y_equal)) if y]
+
+
 def _column_activities(
-    rows: Sequence[_IntegerRow], n: int, y_upper: Sequence[Fraction], y_equal: Sequence[Fraction]
-) -> list[Fraction]:
-    """``A_ub^T y_ub + A_eq^T y_eq``, exactly."""
-    multipliers = [Fraction(v) for v in (*y_upper, *y_equal)]
-    numerators, denominator = _common_denominator([y / scale for y, (_, scale) in zip(multipliers, rows)])
+    rows: Mapping[int, _IntegerRow] | Sequence[_IntegerRow], n: int, support: Sequence[tuple[int, Fraction]]
+) -> tuple[list[int], int]:
+    """``A_ub^T y_ub + A_eq^T y_eq`` exactly, as integer numerators over one positive denominator.
+
+    Only the rows of the support (:func:`_support`) are read.
+    """
+    used = [(rows[r][0], y.numerator, rows[r][1] * y.denominator) for r, y in support]
+    denominator = math.lcm(*(d for _, _, d in used)) if used else 1
     totals = [0] * n
-    for (coefficients, _), g in zip(rows, numerators):
-        if g:
-            for k, a in coefficients:
-                totals[k] += a * g
-    return [Fraction(t, denominator) for t in totals]
+    for coefficients, numerator, d in used:
+        g = numerator * (denominator // d)
+        for k, a in coefficients:
+            totals[k] += a * g
+    return totals, denominator
+
+
+def _sign_against(numerator: int, denominator: int, value: Fraction) -> int:
+    """The sign of ``numerator / denominator − value``, for a positive denominator, in integers."""
+    difference = numerator * value.denominator - value.numerator * denominator
+    return (difference > 0) - (difference < 0)
 
 
 def dot(a: Sequence[Fraction], b: Sequence[Fraction]) -> Fraction:
@@ -242,13 +258,18 @@ def dot(a: Sequence[Fraction], b: Sequence[Fraction]) -> Fraction:
     Fraction
         ``Σ_k a_k b_k``, exactly.
     """
-    numerators_a, denominator_a = _common_denominator(a)
-    numerators_b, denominator_b = _common_denominator(b)
+    pairs = [(p, q) for p, q in zip(a, b) if p and q]
+    numerators_a, denominator_a = _common_denominator([p for p, _ in pairs])
+    numerators_b, denominator_b = _common_denominator([q for _, q in pairs])
     return Fraction(sum(p * q for p, q in zip(numerators_a, numerators_b)), denominator_a * denominator_b)
 
 
-def _dual_value(lp: LinearProgram, y_upper: Sequence[Fraction], y_equal: Sequence[Fraction]) -> Fraction:
-    return dot((*lp.upper_rhs, *lp.equal_rhs), (*y_upper, *y_equal))
+def _dual_value(lp: LinearProgram, support: Sequence[tuple[int, Fraction]]) -> Fraction:
+    """``b·y`` over the support of y, accumulated in integers over one denominator."""
+    rhs = (*lp.upper_rhs, *lp.equal_rhs)
+    terms = [(rhs[r].numerator * y.numerator, rhs[r].denominator * y.denominator) for r, y in support]
+    denominator = math.lcm(*(d for _, d in terms)) if terms else 1
+    return Fraction(sum(p * (denominator // d) for p, d in terms), denominator)
 
 
 def _primal_reason(
@@ -265,34 +286,40 @@ def _primal_reason(
     upper = lp.upper_rhs if upper_rhs is None else upper_rhs
     equal = lp.equal_rhs if equal_rhs is None else equal_rhs
     m1 = len(lp.upper_rows)
-    for r, (activity, b) in enumerate(zip(_row_activities(rows[:m1], x), upper)):
-        if activity > b:
-            return f"{lp.row_label(r)}: A x = {activity} exceeds b = {b}"
-    for r, (activity, b) in enumerate(zip(_row_activities(rows[m1:], x), equal)):
-        if activity != b:
-            return f"{lp.row_label(m1 + r)}: A x = {activity} differs from b = {b}"
+    activities = _row_activities(rows, x)
+    for r, ((numerator, denominator), b) in enumerate(zip(activities[:m1], upper)):
+        if _sign_against(numerator, denominator, b) > 0:
+            return f"{lp.row_label(r)}: A x = {Fraction(numerator, denominator)} exceeds b = {b}"
+    for r, ((numerator, denominator), b) in enumerate(zip(activities[m1:], equal)):
+        if _sign_against(numerator, denominator, b) != 0:
+            return f"{lp.row_label(m1 + r)}: A x = {Fraction(numerator, denominator)} differs from b = {b}"
     return None
 
 
 def _dual_reason(
     lp: LinearProgram,
-    rows: Sequence[_IntegerRow],
+    rows: Mapping[int, _IntegerRow] | Sequence[_IntegerRow],
     y_upper: Sequence[Fraction],
-    y_equal: Sequence[Fraction],
+    support: Sequence[tuple[int, Fraction]],
     costs: Sequence[Fraction],
 ) -> str | None:
-    """Why y breaks ``y_ub ≥ 0``, ``A^T y ≥ costs`` (``=`` on free variables) (None if not)."""
-    for r, v in enumerate(y_upper):
-        if v < 0:
+    """Why y breaks ``y_ub ≥ 0``, ``A^T y ≥ costs`` (``=`` on free variables) (None if not).
+
+    ``support`` is y's (:func:`_support`); ``rows`` holds at least the integer rows of its rows.
+    """
+    m1 = len(y_upper)
+    for r, v in support:
+        if r < m1 and v < 0:
             return f"dual of {lp.row_label(r)} is {v}, negative"
-    for k, (activity, c) in enumerate(
-        zip(_column_activities(rows, lp.variable_count, y_upper, y_equal), costs)
-    ):
+    totals, denominator = _column_activities(rows, lp.variable_count, support)
+    for k, (numerator, c) in enumerate(zip(totals, costs)):
+        sign = _sign_against(numerator, denominator, c)
         if lp.is_free(k):
-            if activity != c:
+            if sign != 0:
+                activity = Fraction(numerator, denominator)
                 return f"column {lp.variable_label(k)} (free): A^T y = {activity} differs from {c}"
-        elif activity < c:
-            return f"column {lp.variable_label(k)}: A^T y = {activity} is below {c}"
+        elif sign < 0:
+            return f"column {lp.variable_label(k)}: A^T y = {Fraction(numerator, denominator)} is below {c}"
     return None
 
 

@@ -32,12 +32,16 @@ class FloatResult:
         unless optimal.
     value : float or None
         HiGHS' optimum in floating point, when optimal.
+    dual_ray : tuple of float
+        HiGHS' dual ray (one entry per row, upper rows first) when infeasible and asked for; a
+        candidate Farkas vector up to sign and scale (:mod:`solver.lp.farkas`), empty otherwise.
     """
 
     status: LPStatus | None
     basic_columns: tuple[int, ...] = ()
     basic_rows: tuple[int, ...] = ()
     value: float | None = None
+    dual_ray: tuple[float, ...] = ()
 
 
 def _new_highs() -> Any:
@@ -51,18 +55,25 @@ def _new_highs() -> Any:
     return highs
 
 
-def solve_float(lp: LinearProgram) -> FloatResult:
+def solve_float(lp: LinearProgram, *, presolve: bool = True, dual_ray: bool = False) -> FloatResult:
     """Solve a linear program in floating point with HiGHS' simplex; the result is only a candidate basis.
 
     Parameters
     ----------
     lp : LinearProgram
         The program; its fractions are rounded to floats.
+    presolve : bool
+        Whether HiGHS presolves (its default). Without presolve, an infeasible verdict comes from
+        the dual simplex itself, which holds a dual ray at no extra cost; after a presolve that
+        found the program infeasible, HiGHS solves it again to produce one.
+    dual_ray : bool
+        Whether an infeasible verdict should carry HiGHS' dual ray (:attr:`FloatResult.dual_ray`).
 
     Returns
     -------
     FloatResult
-        HiGHS' status and, when optimal, its basis and float optimum.
+        HiGHS' status and, when optimal, its basis and float optimum; when infeasible and asked
+        for, its dual ray.
 
     Raises
     ------
@@ -99,6 +110,8 @@ def solve_float(lp: LinearProgram) -> FloatResult:
     matrix.value_ = [a for column in columns for _, a in column]
     highs = _new_highs()
     highs.setOptionValue("solver", "simplex")
+    if not presolve:
+        highs.setOptionValue("presolve", "off")
     highs.passModel(model)
     highs.run()
     status = highs.getModelStatus()
@@ -108,6 +121,9 @@ def solve_float(lp: LinearProgram) -> FloatResult:
         highspy.HighsModelStatus.kUnbounded: LPStatus.UNBOUNDED,
     }
     found = statuses.get(status)
+    if found is LPStatus.INFEASIBLE and dual_ray:
+        _, has_ray, ray = highs.getDualRay()
+        return FloatResult(found, dual_ray=tuple(ray.tolist()) if has_ray else ())
     if found is not LPStatus.OPTIMAL:
         return FloatResult(found)
     basis = highs.getBasis()

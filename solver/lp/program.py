@@ -171,8 +171,10 @@ class LPSolution:
         :func:`~solver.lp.checks.check_unboundedness`).
     method : str
         How the answer was found: ``"highs+exact-basis"`` (the HiGHS basis was exactly optimal),
-        ``"highs+exact-repair"`` (exact pivots from it), ``"exact-simplex"`` (from a phase-1 start);
-        an infeasibility proof found through the elastic phase-1 program adds ``"elastic"``.
+        ``"highs+exact-repair"`` (exact pivots from it), ``"exact-simplex"`` (from a phase-1 start),
+        ``"highs+farkas-ray"`` (infeasible: HiGHS' dual ray, rationalised, was a Farkas
+        certificate); an infeasibility proof found through the elastic phase-1 program adds
+        ``"elastic"``.
     """
 
     status: LPStatus

@@ -2,9 +2,15 @@
 
 HiGHS proposes a basis (:mod:`solver.lp.highs`), which is made exact and certified; when it is not
 exactly optimal, exact pivots repair it (:mod:`solver.lp.simplex`). A program HiGHS finds
-infeasible is proved so by a Farkas certificate from the elastic phase-1 program
-(:mod:`solver.lp.elastic`); an unbounded one by a feasible point and an improving ray. When none of
-that works, the exact simplex starts from scratch. Every answer is checked by :mod:`solver.lp.checks`.
+infeasible is proved so by a Farkas certificate: HiGHS' own dual ray, rationalised and checked
+exactly (:mod:`solver.lp.farkas`), or, when no rationalisation of the ray passes the check, the
+exact optimal dual of the elastic phase-1 program (:mod:`solver.lp.elastic`). An unbounded program
+is proved so by a feasible point and an improving ray. When none of that works, the exact simplex
+starts from scratch. Every answer is checked by :mod:`solver.lp.checks`.
+
+HiGHS runs without presolve here: most programs of the deviation oracle are infeasible, and the
+dual simplex that finds them so holds the dual ray, which HiGHS would otherwise compute by a
+second solve after a presolve that found the infeasibility.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import replace
 from solver.core.errors import ModelError
 from solver.core.numbers import ZERO
 from solver.lp.elastic import elastic_program, infeasibility_from_elastic
+from solver.lp.farkas import infeasibility_from_ray
 from solver.lp.highs import FloatResult, certify_basis, solve_float
 from solver.lp.program import LinearProgram, LPSolution, LPStatus
 from solver.lp.simplex import StandardForm, solve_from_basis, solve_from_scratch
@@ -46,7 +53,7 @@ def _solve_auto(lp: LinearProgram, elastic: bool) -> LPSolution:
     if lp.variable_count == 0 or lp.row_count == 0:
         return solve_from_scratch(lp)
     try:
-        found = solve_float(lp)
+        found = solve_float(lp, presolve=False, dual_ray=elastic)
     except (OverflowError, RuntimeError, ValueError):
         return solve_from_scratch(lp)
     if found.status is LPStatus.OPTIMAL:
@@ -65,7 +72,10 @@ def _solve_auto(lp: LinearProgram, elastic: bool) -> LPSolution:
         repaired = _repair(lp, feasible)
         if repaired is not None:
             return repaired
-    elif elastic:
+    elif elastic:  # infeasible, or no verdict (then HiGHS gives no ray)
+        proof = infeasibility_from_ray(lp, found.dual_ray)
+        if proof is not None:
+            return proof
         proof = infeasibility_from_elastic(lp, _solve_auto(elastic_program(lp), elastic=False))
         if proof is not None:
             return proof
