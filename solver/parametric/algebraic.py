@@ -471,3 +471,64 @@ def sort_reals(numbers: Sequence[Real]) -> list[Real]:
     from functools import cmp_to_key
 
     return sorted(numbers, key=cmp_to_key(compare))
+
+
+def simplest_between(low: Fraction, high: Fraction) -> Fraction:
+    """The rational with the smallest denominator strictly between two rationals (Stern–Brocot).
+
+    Parameters
+    ----------
+    low, high : Fraction
+        The ends, ``low < high``.
+
+    Returns
+    -------
+    Fraction
+        The simplest rational in ``(low, high)``; among equal denominators, the smallest numerator
+        in absolute value.
+    """
+    if not low < high:
+        raise ValueError("simplest_between needs low < high")
+    if low < 0 < high:
+        return Fraction(0)
+    if high <= 0:
+        return -simplest_between(-high, -low)
+    floor = low.numerator // low.denominator
+    if floor + 1 < high:
+        return Fraction(floor + 1)
+    # low and high share their integer part (or high is that part plus one): recurse on the reciprocals.
+    fraction_low = low - floor
+    fraction_high = high - floor
+    if fraction_low == 0:
+        inverse = 1 / fraction_high
+        return floor + Fraction(1, inverse.numerator // inverse.denominator + 1)
+    return floor + 1 / simplest_between(1 / fraction_high, 1 / fraction_low)
+
+
+def rational_between(low: Real, high: Real) -> Fraction:
+    """A simple rational strictly between two real algebraic numbers.
+
+    Parameters
+    ----------
+    low, high : Fraction or AlgebraicNumber
+        The ends, ``low < high``.
+
+    Returns
+    -------
+    Fraction
+        The simplest rational of a rational interval inside ``(low, high)``.
+    """
+    if isinstance(low, AlgebraicNumber):
+        while compare(low.high, high) >= 0:
+            low.refine()
+        left = low.high
+    else:
+        left = low
+    if isinstance(high, AlgebraicNumber):
+        while compare(high.low, left) <= 0:
+            high.refine()
+        right = high.low
+    else:
+        right = high
+    # low < left <= q < right <= high for the q chosen (left = low when low is rational).
+    return simplest_between(left, right)

@@ -16,7 +16,7 @@ Evaluators written over these numbers use only ``+ - * /``, unary ``-``, compari
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Union
+from typing import Any, Union
 
 from flint import fmpq, fmpq_poly
 
@@ -338,17 +338,7 @@ class ParamValue:
         sympy.Expr
             The cancelled rational function.
         """
-        import sympy
-
-        symbol = sympy.Symbol(self.trace.name)
-
-        def poly(p: Polynomial) -> object:
-            return sum(
-                (sympy.Rational(int(c.p), int(c.q)) * symbol**k for k, c in enumerate(p.coeffs())),
-                sympy.Integer(0),
-            )
-
-        return sympy.cancel(poly(self.numerator) / poly(self.denominator))  # type: ignore[operator]
+        return function_sympy(self.numerator, self.denominator, self.trace.name)
 
     def same_function(self, other: ParamValue | Fraction | int) -> bool:
         """Whether two numbers are the same function of the parameter (no comparison is recorded).
@@ -524,6 +514,71 @@ class ParamValue:
         for _ in range(abs(exponent)):
             result = result * base
         return result
+
+
+def is_identically_zero(value: object) -> bool:
+    """Whether a number is zero as a function (nothing is traced: this is structure, not a sign).
+
+    Parameters
+    ----------
+    value : ParamValue, Fraction or int
+        The number.
+
+    Returns
+    -------
+    bool
+        True for a Fraction or int equal to 0, or a ParamValue whose numerator is the zero
+        polynomial.
+    """
+    if isinstance(value, ParamValue):
+        return bool(value.numerator.is_zero())
+    return isinstance(value, (int, Fraction)) and value == 0
+
+
+def function_sympy(numerator: Polynomial, denominator: Polynomial, name: str) -> object:
+    """A rational function of the parameter as a sympy expression.
+
+    Parameters
+    ----------
+    numerator, denominator : fmpq_poly
+        The function's polynomials.
+    name : str
+        The parameter's name.
+
+    Returns
+    -------
+    sympy.Expr
+        ``numerator / denominator``, cancelled.
+    """
+    import sympy
+
+    symbol = sympy.Symbol(name)
+
+    def poly(p: Polynomial) -> Any:
+        return sum(
+            (sympy.Rational(int(c.p), int(c.q)) * symbol**k for k, c in enumerate(p.coeffs())),
+            sympy.Integer(0),
+        )
+
+    return sympy.cancel(poly(numerator) / poly(denominator))
+
+
+def function_text(numerator: Polynomial, denominator: Polynomial, name: str) -> str:
+    """A rational function of the parameter as sympy text, e.g. ``"(p**2 + 1)/(2*p)"``.
+
+    Parameters
+    ----------
+    numerator, denominator : fmpq_poly
+        The function's polynomials.
+    name : str
+        The parameter's name.
+
+    Returns
+    -------
+    str
+        Sympy's spelling of the cancelled function.
+    """
+    return str(function_sympy(numerator, denominator, name))
 
 
 Number = ParamValue | Fraction
