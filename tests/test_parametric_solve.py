@@ -1,0 +1,146 @@
+"""The generic equilibrium search of :mod:`solver.parametric.equilibria` on plain Fractions.
+
+Written over any ordered field, the search must be, on ``Fraction``, exactly the ordinary engine of
+:mod:`solver.equilibria` (SPEC.md §4, §5): the same equilibrium profiles, the same admissible
+selections, the same count and the same worst and best utilities, in both games, under every tie
+policy, with δ = 0 and δ > 0.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from solver.conversation.classes import Deterministic, Grid
+from solver.conversation.rules import Rule
+from solver.core.errors import ClassTooLargeError
+from solver.core.model import Instance
+from solver.core.serialization import load
+from solver.equilibria.enumeration import solve_equilibria
+from solver.equilibria.games import Game, Mode, respond_to_rule
+from solver.equilibria.results import SolveResult
+from solver.parametric.equilibria import (
+    Entry,
+    GenericKernel,
+    GenericSolution,
+    SolveEvaluation,
+    build_table,
+    quantities,
+    solve_game,
+)
+from solver.responses.response import TiePolicy
+from tests.strategies import small_instances
+
+F = Fraction
+LIBRARY = Path(__file__).resolve().parent.parent / "instances"
+
+
+def _generic(game: Game, delta: Fraction, policy: TiePolicy) -> GenericSolution:
+    return solve_game(game.instance, game.rules, game.mode, respond_to_rule, delta, policy)
+
+
+def _selections(solution: GenericSolution, instance: Instance, game: Game) -> list[tuple[object, ...]]:
+    """Per equilibrium: utilities, canonical flag, per user the (provider, payoffs) she uses."""
+    table = {}
+    for e in solution.equilibria:
+        per_user = []
+        for u, i in enumerate(e.users):
+            chosen = []
+            for k, law in e.used[u]:
+                rule = game.rules[k][e.profile[k]]
+                chosen.append((k, respond_to_rule(instance, i, k, rule).payoffs[law]))
+            per_user.append(tuple(chosen))
+        table[(e.users, e.profile)] = (tuple(e.utilities), e.canonical, tuple(per_user))
+    return sorted(table.items())
+
+
+def _expected(result: SolveResult) -> list[tuple[object, ...]]:
+    table = {}
+    for e in result.equilibria:
+        table[(e.users, e.profile)] = (
+            tuple(o.utility for o in e.outcomes),
+            e.canonical,
+            tuple(tuple(o.selections) for o in e.outcomes),
+        )
+    return sorted(table.items())
+
+
+def _agree(game: Game, delta: Fraction, policy: TiePolicy) -> None:
+    try:
+        expected = solve_equilibria(game, delta, policy)
+    except ClassTooLargeError:
+        # Too many combinations of candidates for the engine: the generic search refuses them too.
+        with pytest.raises(ClassTooLargeError):
+            _generic(game, delta, policy)
+        return
+    found = _generic(game, delta, policy)
+    assert found.count == expected.count
+    assert found.worst == expected.worst
+    assert found.best == expected.best
+    assert _selections(found, game.instance, game) == _expected(expected)
+
+
+@given(
+    small_instances(max_users=2, max_providers=2, max_signals=2),
+    st.sampled_from(list(Mode)),
+    st.sampled_from([F(0), F(1, 4)]),
+    st.sampled_from(list(TiePolicy)),
+)
+def test_generic_search_on_fractions_is_the_engine(
+    instance: Instance, mode: Mode, delta: Fraction, policy: TiePolicy
+) -> None:
+    # Same arithmetic, same comparisons: on Fractions the two searches must agree on everything.
+    _agree(Game(instance, mode, Deterministic()), delta, policy)
+
+
+@given(
+    small_instances(max_users=2, max_signals=2, max_providers=2, max_states=2), st.sampled_from(list(Mode))
+)
+def test_generic_search_on_a_grid_class(instance: Instance, mode: Mode) -> None:
+    # Mixed rules give laws with several optimal responses more often; the grid class reaches them.
+    game = Game(instance, mode, Grid(2), limit=64)
+    _agree(game, F(0), TiePolicy.FAVOURABLE)
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("name", ["prosecutor_judge.yaml"])
+def test_library_instance(name: str, mode: Mode) -> None:
+    game = Game(load(LIBRARY / name), mode, Deterministic())
+    for policy in TiePolicy:
+        _agree(game, F(0), policy)
+
+
+def test_quantities_use_the_names_of_solve_json() -> None:
+    instance = load(LIBRARY / "prosecutor_judge.yaml")
+    game = Game(instance, Mode.ANONYMOUS, Deterministic())
+    solution = _generic(game, F(0), TiePolicy.FAVOURABLE)
+    named = quantities([u.label for u in instance.users], solution)
+    numeric, verdicts = SolveEvaluation(Mode.ANONYMOUS, Deterministic()).numeric(instance)
+    assert named == dict(numeric)
+    assert verdicts == {}
+    assert set(named) == {"worst.judge", "best.judge"}
+
+
+def test_kernel_never_hashes_a_number() -> None:
+    # A number type that refuses hashing, as the traced values do: the kernel must still run.
+    class Unhashable(Fraction):
+        __hash__ = None  # type: ignore[assignment]
+
+    instance = load(LIBRARY / "prosecutor_judge.yaml")
+    game = Game(instance, Mode.ANONYMOUS, Deterministic())
+
+    def respond(inst: Instance, user: int, provider: int, rule: Rule) -> Entry:
+        answer = respond_to_rule(inst, user, provider, rule)
+        return Entry(Unhashable(answer.value), tuple(tuple(Unhashable(p) for p in v) for v in answer.payoffs))
+
+    table = build_table(instance, (0,), game.rules, respond)
+    kernel = GenericKernel(table, [len(r) for r in game.rules], TiePolicy.FAVOURABLE, F(0))
+    with pytest.raises(TypeError):
+        hash(kernel.values[0][0][0])
+    found = solve_game(instance, game.rules, Mode.ANONYMOUS, respond)
+    expected = solve_equilibria(game)
+    assert found.count == expected.count and found.worst == expected.worst
