@@ -68,14 +68,17 @@ def simplest_close(value: float, tolerance: float) -> Fraction:
 
 def _convergent(value: float, tolerance: float) -> tuple[int, int]:
     """:func:`simplest_close` as ``(p, q)`` in lowest terms, ``q > 0``."""
-    numerator, denominator = value.as_integer_ratio()
+    n, d = value.as_integer_ratio()
     if tolerance <= 0:
-        return numerator, denominator
+        return n, d
+    # |p/q − n/d| ≤ t/u  ⇔  |p·d − n·q|·u ≤ t·q·d, in integers.
+    t, u = tolerance.as_integer_ratio()
+    numerator, denominator = n, d
     p0, q0, p1, q1 = 0, 1, 1, 0
     while denominator:
         term, remainder = divmod(numerator, denominator)
         p0, q0, p1, q1 = p1, q1, term * p1 + p0, term * q1 + q0
-        if abs(p1 / q1 - value) <= tolerance:
+        if abs(p1 * d - n * q1) * u <= t * q1 * d:
             return p1, q1
         numerator, denominator = denominator, remainder
     return p1, q1
