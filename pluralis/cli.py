@@ -86,10 +86,23 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "fit": ("pluralis.fit", "fit_command"),
     "generate": ("pluralis.generate", "generate_command"),
     "search": ("pluralis.search", "search_command"),
+    "sweep": ("pluralis.sweep", "sweep_command"),
     "synthesize": ("pluralis.fit", "synthesize_command"),
 }
-"""Subcommands defined in modules of their own, imported only when one of them is run or listed
-(so that ``pluralis check`` does not import numpy for ``fit`` or the process pool for ``batch``)."""
+"""Subcommands defined in modules of their own, imported only when one of them is run (so that
+``pluralis check`` does not import numpy for ``fit`` or the process pool for ``batch``)."""
+
+LAZY_HELP: dict[str, str] = {
+    "batch": "Run a command over every instance file in DIRECTORY, in parallel, resumably.",
+    "check": "Check the claims of SPEC §8 on the instance FILE: a verdict per claim, user and T.",
+    "fit": "Fit every group of TABLE.csv by the providers' utilities (SPEC.md §10).",
+    "generate": "Write COUNT instances of a FAMILY into OUT, with provenance and a catalog.json.",
+    "search": "Search instances on which a claim fails, or, for an existence claim, a witness.",
+    "sweep": "Sweep a parameter of FILE over an interval: exact pieces, breakpoints and functions (SPEC §9).",
+    "synthesize": "Write a SYNTHETIC utility table (OUT/table.csv) and its stakes (OUT/stakes.csv).",
+}
+"""The first paragraph of each lazy subcommand's help, which ``pluralis --help`` lists without
+importing its module (a test holds them equal to the commands' own)."""
 
 
 class _Group(click.Group):
@@ -97,6 +110,23 @@ class _Group(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click lists them, but a lazy subcommand not yet imported stands in as a command with
+        # the help of LAZY_HELP, shortened the same way.
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_HELP and name not in self.commands:
+                rows.append((name, click.Command(name, help=LAZY_HELP[name])))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if not rows:
+            return
+        limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:

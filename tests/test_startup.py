@@ -1,6 +1,6 @@
 """Commands start without the heavy packages they do not use: scipy, matplotlib and numpy (fitting),
-dask and distributed (``--cluster``), pulp (the MIPs) and the process pool (``batch``); each is
-imported where it is used."""
+dask and distributed (``--cluster``), pulp (the MIPs), highspy (the LP solver), sympy (parametric
+values) and the process pool (``batch``); each is imported where it is used."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,6 +22,10 @@ except SystemExit:
     pass
 heavy = [m for m in ("scipy", "matplotlib", "dask", "distributed") if m in sys.modules]
 print("HEAVY:" + ",".join(heavy))
+every = ("numpy", "scipy", "matplotlib", "pulp", "highspy", "dask", "distributed", "sympy")
+print("IMPORTED:" + ",".join(m for m in every if m in sys.modules))
+lazy = ("pluralis.batch", "pluralis.claims", "pluralis.fit", "pluralis.generate", "pluralis.search")
+print("COMMANDS:" + ",".join(m for m in lazy if m in sys.modules))
 light = [m for m in ("pulp", "concurrent.futures.process", "pluralis.fit") if m in sys.modules]
 print("UNUSED:" + ",".join(light))
 """
@@ -76,3 +81,71 @@ def test_the_probe_sees_an_unused_import() -> None:
         cwd=ROOT,
     )
     assert "UNUSED:pulp" in run.stdout
+
+
+def _probe(arguments: list[str], before: str = "") -> dict[str, list[str]]:
+    """Run a command in a fresh interpreter; what it imported, by line of the probe."""
+    run = subprocess.run(
+        [sys.executable, "-c", before + _PROBE, *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    found = {}
+    for line in run.stdout.splitlines():
+        key, _, value = line.partition(":")
+        if key in ("HEAVY", "IMPORTED", "UNUSED", "COMMANDS"):
+            found[key] = [m for m in value.split(",") if m]
+    assert "IMPORTED" in found, run.stdout + run.stderr
+    return found
+
+
+def test_help_imports_no_heavy_package_and_no_command_module() -> None:
+    # ``pluralis --help`` lists every command from its help text alone: neither numpy (``fit``)
+    # nor any module of a command defined apart is imported for it.
+    found = _probe(["--help"])
+    assert found["IMPORTED"] == []
+    assert found["COMMANDS"] == []
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["check", str(ROOT / "instances" / "two_providers_two_users.yaml")],
+        ["inspect", str(ROOT / "instances" / "two_providers_two_users.yaml")],
+    ],
+    ids=["check", "inspect"],
+)
+def test_check_and_inspect_import_only_the_lp_solver(arguments: list[str]) -> None:
+    # Their alignment LPs are solved by HiGHS (SPEC.md §9), which brings numpy; nothing else heavy.
+    found = _probe(arguments)
+    assert set(found["IMPORTED"]) <= {"highspy", "numpy"}, found
+
+
+def test_small_solve_imports_no_heavy_package() -> None:
+    # The enumeration of a small game needs no LP, no MIP and no array package.
+    found = _probe(["solve", str(ROOT / "instances" / "two_providers_two_users.yaml")])
+    assert found["IMPORTED"] == []
+
+
+@pytest.mark.parametrize("module", ["numpy", "sympy", "pulp"])
+def test_the_probe_sees_every_heavy_package(module: str) -> None:
+    # A control: after the import, the probe lists it, so the tests above can fail.
+    found = _probe(["--help"], before=f"import {module}\n")
+    assert module in found["IMPORTED"]
+
+
+def test_listed_help_is_each_lazy_command_s_own() -> None:
+    # ``--help`` shows LAZY_HELP in place of each lazy command's help: the two must agree, and
+    # every lazy command must have an entry (else listing it would import its module).
+    import importlib
+
+    from pluralis.cli import LAZY_COMMANDS, LAZY_HELP
+
+    assert set(LAZY_HELP) == set(LAZY_COMMANDS)
+    for name, (module, attribute) in LAZY_COMMANDS.items():
+        command = getattr(importlib.import_module(module), attribute)
+        stand_in = click.Command(name, help=LAZY_HELP[name])
+        for limit in (30, 45, 80, 200):
+            assert stand_in.get_short_help_str(limit) == command.get_short_help_str(limit), name

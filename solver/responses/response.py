@@ -242,13 +242,18 @@ def solve_user_response(
             for a in range(n_actions)
         )
 
+    law = table(found.law)
+    laws = None
+    if found.laws is not None:
+        # The canonical law is among them: made fractions once.
+        laws = frozenset(law if flat == found.law else table(flat) for flat in found.laws)
     # Every (feature, node) is visited exactly once, so the selected choices form a strategy.
     return UserResponse(
         value=Fraction(found.value, mass_scale * problem.utility_scale),
-        law=table(found.law),
+        law=law,
         strategy=UserStrategy(tuple(sorted(found.messages)), tuple(sorted(found.actions))),
         ties=TieSet(tuple(sorted(found.message_ties.items())), tuple(sorted(found.action_ties.items()))),
-        laws=frozenset(table(flat) for flat in found.laws) if found.laws is not None else None,
+        laws=laws,
         policy=policy,
         beneficiary=k,
     )
