@@ -532,3 +532,42 @@ def rational_between(low: Real, high: Real) -> Fraction:
         right = high
     # low < left <= q < right <= high for the q chosen (left = low when low is rational).
     return simplest_between(left, right)
+
+
+def root_index(number: AlgebraicNumber) -> int:
+    """How many real roots of the defining polynomial lie below the number (sympy's ``CRootOf`` index).
+
+    Parameters
+    ----------
+    number : AlgebraicNumber
+        The number.
+
+    Returns
+    -------
+    int
+        The index of the number among the real roots of its polynomial, increasing from 0.
+    """
+    coefficients_ = number.poly.coeffs()
+    lead = abs(coefficients_[-1])
+    bound = 1 + max(abs(to_fraction(c / lead)) for c in coefficients_[:-1])
+    return count_roots(number.poly, -bound - 1, number.low)
+
+
+def sympy_text(value: Real, name: str = "p") -> str:
+    """A real algebraic number as exact sympy text: ``"1/2"`` or ``"CRootOf(p**2 - 2, 1)"``.
+
+    Parameters
+    ----------
+    value : Fraction or AlgebraicNumber
+        The number.
+    name : str
+        The variable of the defining polynomial.
+
+    Returns
+    -------
+    str
+        Text that ``sympy.sympify`` reads back as the same number.
+    """
+    if isinstance(value, AlgebraicNumber):
+        return f"CRootOf({value.polynomial_text(name)}, {root_index(value)})"
+    return str(value)

@@ -1,0 +1,386 @@
+"""``pluralis sweep``: exact pieces and breakpoints over a parameter's interval (SPEC.md §9).
+
+Acceptance cases: the prosecutor and judge with the prior swept (commit, a rational breakpoint),
+the same with the prior entering quadratically (an irrational breakpoint, shown exactly), and bad
+input (each a one-line error with exit status 2). Each expected function is derived by hand in a
+comment.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pluralis.cli import cli
+from solver.core.errors import InstanceError
+from solver.parametric.algebraic import AlgebraicNumber
+from solver.parametric.commit import CommitEvaluation
+from solver.parametric.family import Family, SweepError
+from solver.parametric.inspect import InspectEvaluation
+from solver.parametric.sweep import Answer, SweepResult, same_quantity, sweep
+from solver.parametric.values import ParamValue
+
+P = Fraction
+
+
+def prosecutor_judge(
+    guilty: str = "p", innocent: str = "1-p", value: str = "3/10", **extra: Any
+) -> dict[str, Any]:
+    """SPEC.md §11's prosecutor and judge with the prior of guilt written in a parameter p."""
+    document: dict[str, Any] = {
+        "schema_version": 1,
+        "title": "Prosecutor and judge with a prior",
+        "parameters": {"p": value},
+        "states": ["guilty", "innocent"],
+        "providers": {"prosecutor": {"signals": ["saw_guilty", "saw_innocent"]}},
+        "users": {
+            "judge": {
+                "actions": ["acquit", "convict"],
+                "utility": {"acquit": {"guilty": 0, "innocent": 1}, "convict": {"guilty": 1, "innocent": 0}},
+            }
+        },
+        "worlds": {
+            "w1": {"prob": guilty, "state": "guilty", "signals": {"prosecutor": "saw_guilty"}},
+            "w2": {"prob": innocent, "state": "innocent", "signals": {"prosecutor": "saw_innocent"}},
+        },
+        "stakes": {
+            "prosecutor": {
+                "judge": {
+                    "weight": 1,
+                    "utility": {
+                        "acquit": {"guilty": 0, "innocent": 0},
+                        "convict": {"guilty": 1, "innocent": 1},
+                    },
+                }
+            }
+        },
+        "protocol": {"turns": ["P"], "provider_messages": ["m1", "m2"], "user_messages": []},
+    }
+    document.update(extra)
+    return document
+
+
+def functions_at(result: SweepResult, value: Fraction) -> dict[str, Any]:
+    return dict(result.piece_at(value).answer.quantities)
+
+
+def same(quantity: Any, text: str) -> bool:
+    """Whether a reported number is the function written as sympy text in p."""
+    import sympy
+
+    p = sympy.Symbol("p")
+    return bool(
+        sympy.simplify(
+            sympy.sympify(quantity.expression() if isinstance(quantity, ParamValue) else str(quantity))
+            - sympy.sympify(text, locals={"p": p})
+        )
+        == 0
+    )
+
+
+# -- acceptance (1): Kamenica–Gentzkow ------------------------------------------------------------------
+
+
+def test_prosecutor_commitment_over_the_prior() -> None:
+    # Hand derivation (Kamenica and Gentzkow 2011). Prior of guilt p; the judge convicts when her
+    # posterior of guilt is at least 1/2 (ties go to the prosecutor, SPEC.md §4).
+    # - p ≥ 1/2: without information she convicts; the prosecutor gets 1, she gets p.
+    # - p < 1/2: the prosecutor recommends "convict" always when guilty and with probability q when
+    #   innocent, with the posterior p / (p + (1-p) q) = 1/2, i.e. q = p / (1-p). Conviction has
+    #   probability p + (1-p) q = 2p, his payoff. She is right when convicting the guilty (mass p)
+    #   and when acquitting the innocent (mass (1-p)(1-q) = 1 - 2p): her utility is 1 - p.
+    # So one breakpoint, 1/2; payoff 2p then 1; her utility 1 - p then p (at 1/2 both formulas agree).
+    family = Family.from_document(prosecutor_judge())
+    result = sweep(family, "p", (P(1, 100), P(99, 100)), CommitEvaluation())
+    assert result.breakpoints == (P(1, 2),)
+    assert [(piece.kind, piece.low, piece.high) for piece in result.pieces] == [
+        ("point", P(1, 100), P(1, 100)),
+        ("open", P(1, 100), P(1, 2)),
+        ("point", P(1, 2), P(1, 2)),
+        ("open", P(1, 2), P(99, 100)),
+        ("point", P(99, 100), P(99, 100)),
+    ]
+    below, above = functions_at(result, P(1, 4)), functions_at(result, P(3, 4))
+    assert same(below["payoff.prosecutor"], "2*p") and same(above["payoff.prosecutor"], "1")
+    assert same(below["utility.judge"], "1 - p") and same(above["utility.judge"], "p")
+    # The rule of the derivation: innocent → "convict" (m2) with probability p / (1 - p).
+    assert same(below["rule.saw_innocent.m2"], "p/(1 - p)")
+    middle = result.piece_at(P(1, 2)).answer.quantities
+    assert middle["payoff.prosecutor"].at(P(1, 2)) == 1 and middle["utility.judge"].at(P(1, 2)) == P(1, 2)
+    assert all(piece.checked for piece in result.pieces)  # every piece has a rational point
+
+
+def test_commit_through_the_command_line(tmp_path: Path) -> None:
+    path = tmp_path / "pj.yaml"
+    path.write_text(yaml.safe_dump(prosecutor_judge()), encoding="utf-8")
+    plot = tmp_path / "pj.png"
+    outcome = CliRunner().invoke(
+        cli,
+        ["sweep", str(path), "--param", "p=1/100..99/100", "--what", "commit", "--json", "--plot", str(plot)],
+    )
+    assert outcome.exit_code == 0, outcome.output
+    document = json.loads(outcome.output)
+    assert document["schema"] == "pluralis.sweep/1"
+    assert document["parameter"] == "p" and document["interval"] == ["1/100", "99/100"]
+    assert document["breakpoints"] == [{"value": "1/2", "exact": "1/2"}]
+    kinds = [(piece["from"], piece["to"], piece["kind"]) for piece in document["pieces"]]
+    assert kinds == [
+        ("1/100", "1/100", "point"),
+        ("1/100", "1/2", "open"),
+        ("1/2", "1/2", "point"),
+        ("1/2", "99/100", "open"),
+        ("99/100", "99/100", "point"),
+    ]
+    assert document["pieces"][1]["quantities"]["payoff.prosecutor"] == "2*p"  # derived above
+    assert document["pieces"][3]["quantities"]["utility.judge"] == "p"
+    assert document["pieces"][2]["values"]["utility.judge"] == "1/2"  # p = 1/2: 1 - p = p = 1/2
+    assert plot.read_bytes().startswith(b"\x89PNG")
+    text = CliRunner().invoke(cli, ["sweep", str(path), "--param", "p=1/100..99/100", "--what", "commit"])
+    assert text.exit_code == 0 and "p = 1/2" in text.output and "2*p" in text.output
+
+
+# -- acceptance (3): an irrational breakpoint ----------------------------------------------------------------
+
+
+def test_prior_entering_quadratically_gives_an_irrational_breakpoint(tmp_path: Path) -> None:
+    # With prior of guilt p², the derivation above holds with p² in place of p: the payoff is 2p²
+    # while p² < 1/2 and 1 after, so the one breakpoint is the root of 2p² − 1 in (0, 1): 1/√2.
+    family = Family.from_document(prosecutor_judge(guilty="p*p", innocent="1 - p*p"))
+    result = sweep(family, "p", (P(1, 100), P(99, 100)), CommitEvaluation())
+    (point,) = result.breakpoints
+    assert isinstance(point, AlgebraicNumber)
+    assert point.polynomial_text("p") == "2*p**2 - 1"
+    assert point.decimal(12) == "0.707106781187"
+    low, high = point.interval
+    assert P(1, 100) <= low < high <= P(99, 100)
+    assert same(functions_at(result, P(1, 2))["payoff.prosecutor"], "2*p**2")
+    assert same(functions_at(result, P(9, 10))["payoff.prosecutor"], "1")
+    middle = next(piece for piece in result.pieces if piece.kind == "point" and piece.low is point)
+    assert not middle.checked  # an irrational point cannot be given to the point engine
+    assert all(piece.checked for piece in result.pieces if piece is not middle)
+    path = tmp_path / "quadratic.yaml"
+    path.write_text(yaml.safe_dump(prosecutor_judge(guilty="p*p", innocent="1 - p*p")), encoding="utf-8")
+    outcome = CliRunner().invoke(
+        cli, ["sweep", str(path), "--param", "p=1/100..99/100", "--what", "commit", "--json"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    (breakpoint_,) = json.loads(outcome.output)["breakpoints"]
+    assert breakpoint_["value"].startswith("0.70710678118654")
+    assert breakpoint_["exact"]["polynomial"] == "2*x**2 - 1"
+    assert breakpoint_["exact"]["sympy"] == "CRootOf(2*p**2 - 1, 1)"  # the larger of ±1/√2
+
+
+# -- the driver ----------------------------------------------------------------------------------------
+
+
+class _Judge:
+    """The judge's best action without information: acquit while 1 - p > p (SPEC.md §4, canonical)."""
+
+    def traced(self, family: Any) -> Answer:
+        guilty, innocent = family.worlds[0].prob, family.worlds[1].prob
+        acquit = innocent
+        convict = guilty
+        value = max(acquit, convict)
+        return Answer({"value": value}, {}, "acquit" if acquit >= convict else "convict")
+
+    def numeric(self, instance: Any) -> tuple[dict[str, Fraction | None], dict[str, str]]:
+        return {"value": max(instance.worlds[0].prob, instance.worlds[1].prob)}, {}
+
+
+def test_pieces_cover_the_interval_and_merge_equal_answers() -> None:
+    # max(1 - p, p): 1 - p up to 1/2 and p after, the maximiser changing at 1/2 (ties: acquit).
+    result = sweep(Family.from_document(prosecutor_judge()), "p", (P(0, 1) + P(1, 10), P(9, 10)), _Judge())
+    assert result.breakpoints == (P(1, 2),)
+    assert same(functions_at(result, P(1, 5))["value"], "1 - p")
+    assert same(functions_at(result, P(4, 5))["value"], "p")
+    # On [1/10, 4/10] no answer changes: one open piece between the two end points.
+    narrow = sweep(Family.from_document(prosecutor_judge()), "p", (P(1, 10), P(2, 5)), _Judge())
+    assert [piece.kind for piece in narrow.pieces] == ["point", "open", "point"]
+
+
+class _Wrong(_Judge):
+    def numeric(self, instance: Any) -> tuple[dict[str, Fraction | None], dict[str, str]]:
+        return {"value": min(instance.worlds[0].prob, instance.worlds[1].prob)}, {}
+
+
+def test_a_mismatch_with_the_point_engine_is_an_error_showing_both_values() -> None:
+    from solver.parametric.sweep import SweepMismatchError
+
+    with pytest.raises(SweepMismatchError, match=r"by the traced evaluation but .* by the point engine"):
+        sweep(Family.from_document(prosecutor_judge()), "p", (P(1, 10), P(9, 10)), _Wrong())
+
+
+def test_same_quantity_compares_functions_not_values() -> None:
+    family = Family.from_document(prosecutor_judge())
+    from solver.parametric.values import Point, Trace
+
+    trace = Trace(Point.rational(P(1, 2)))
+    p = trace.parameter()
+    assert same_quantity(p, 1 - p) is False  # equal at 1/2, different functions
+    assert same_quantity(2 * p / 2, p) and same_quantity(None, None) and not same_quantity(None, p)
+    assert same_quantity(P(1, 2), 1 - p + p - P(1, 2))
+    del family
+
+
+# -- inspect against the point command ------------------------------------------------------------------
+
+
+@given(st.fractions(min_value=P(1, 50), max_value=P(49, 50), max_denominator=60))
+def test_inspect_pieces_agree_with_pluralis_inspect(value: Fraction) -> None:
+    # The judge's utility of acquitting an innocent is p: the alignment LP and the benchmark depend
+    # on p. The piece holding any rational value gives what the point engine gives there.
+    document = prosecutor_judge(guilty="1/2", innocent="1/2", value="1/2")
+    document["users"]["judge"]["utility"]["acquit"]["innocent"] = "p"
+    family = Family.from_document(document)
+    result = _inspect_sweep(family)
+    quantities, _ = InspectEvaluation().numeric(family.instance_at(value))
+    piece = result.piece_at(value)
+    for name, expected in quantities.items():
+        got = piece.answer.quantities[name]
+        assert (got.at(value) if isinstance(got, ParamValue) else got) == expected
+
+
+_CACHE: dict[str, SweepResult] = {}
+
+
+def _inspect_sweep(family: Family) -> SweepResult:
+    if "inspect" not in _CACHE:
+        _CACHE["inspect"] = sweep(family, "p", (P(1, 50), P(49, 50)), InspectEvaluation())
+    return _CACHE["inspect"]
+
+
+# -- acceptance (5): bad input ------------------------------------------------------------------------------
+
+
+def _run(tmp_path: Path, document: dict[str, Any], *arguments: str) -> Any:
+    path = tmp_path / "family.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return CliRunner().invoke(cli, ["sweep", str(path), *arguments])
+
+
+@pytest.mark.parametrize(
+    ("document", "arguments", "message"),
+    [
+        pytest.param(
+            prosecutor_judge(),
+            ["--param", "q=0..1"],
+            "unknown parameter 'q'; the file declares: p",
+            id="unknown",
+        ),
+        pytest.param(
+            {k: v for k, v in prosecutor_judge(guilty="1/2", innocent="1/2").items() if k != "parameters"},
+            ["--param", "p=0..1"],
+            "the file declares no parameters; declare one",
+            id="no-parameters",
+        ),
+        pytest.param(prosecutor_judge(), ["--param", "p=1/2..1/2"], "is empty; give LOW < HIGH", id="empty"),
+        pytest.param(
+            prosecutor_judge(), ["--param", "p=3/4..1/4"], "is reversed; give LOW < HIGH", id="reversed"
+        ),
+        pytest.param(prosecutor_judge(), ["--param", "p 0 1"], "is not NAME=LOW..HIGH", id="shape"),
+        pytest.param(
+            prosecutor_judge(),
+            ["--param", "p=1/2..1"],
+            "worlds.w2.prob: 1 - p is not positive for p = 1 (every world has a positive probability)",
+            id="probability-zero-at-an-end",
+        ),
+        pytest.param(
+            prosecutor_judge(guilty="2*p", innocent="1-2*p", value="1/4"),
+            ["--param", "p=1/4..3/4"],
+            "worlds.w2.prob: 1 - 2*p is not positive for p in [1/2, 3/4]",
+            id="probability-leaves",
+        ),
+        pytest.param(
+            prosecutor_judge(guilty="p", innocent="1/2", value="1/2"),
+            ["--param", "p=1/4..3/4"],
+            "world probabilities sum to p + 1/2, not 1 for every p",
+            id="worlds-do-not-sum-to-one",
+        ),
+        pytest.param(
+            prosecutor_judge(
+                users={
+                    "judge": {
+                        "actions": ["acquit", "convict"],
+                        "utility": {
+                            "acquit": {"guilty": 0, "innocent": "2*p"},
+                            "convict": {"guilty": 1, "innocent": 0},
+                        },
+                    }
+                }
+            ),
+            ["--param", "p=1/4..3/4"],
+            "users.judge.utility[acquit][innocent]: utility 2*p exceeds 1 for p in (1/2, 3/4]",
+            id="utility-leaves",
+        ),
+        pytest.param(
+            prosecutor_judge(
+                value="2",
+                guilty="1/2",
+                innocent="1/2",
+                stakes={
+                    "prosecutor": {
+                        "judge": {
+                            "weight": "p**p",
+                            "utility": {
+                                "acquit": {"guilty": 0, "innocent": 0},
+                                "convict": {"guilty": 1, "innocent": 1},
+                            },
+                        }
+                    }
+                },
+            ),
+            ["--param", "p=1..3"],
+            "raises to a power that depends on p, which a sweep cannot follow exactly; write the exponent",
+            id="exponent",
+        ),
+        pytest.param(
+            prosecutor_judge(guilty="1/(4*p)", innocent="1 - 1/(4*p)", value="1"),
+            ["--param", "p=-1..2"],
+            "worlds.w1.prob: divides by zero at p = 0, inside [-1, 2]",
+            id="pole",
+        ),
+        pytest.param(
+            prosecutor_judge(), ["--param", "p=1/4..3/4", "--plot", "out.svg"], ".png or .pdf", id="plot"
+        ),
+        pytest.param(
+            prosecutor_judge(),
+            ["--param", "p=1/4..3/4", "--what", "commit", "--class", "grid:2"],
+            "--what commit computes the optimal commitment over the class full",
+            id="commit-class",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_status_2(
+    tmp_path: Path, document: dict[str, Any], arguments: list[str], message: str
+) -> None:
+    outcome = _run(tmp_path, document, *arguments)
+    assert outcome.exit_code == 2, outcome.output
+    lines = outcome.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert message in lines[0]
+
+
+def test_pole_outside_the_interval_is_allowed() -> None:
+    # A parameter in a denominator is swept when the pole lies outside the interval: the prior
+    # p/(1 + p) (guilty) and 1/(1 + p) (innocent) on [1/10, 2], pole at -1. The judge acquits
+    # while 1/(1 + p) ≥ p/(1 + p), i.e. p ≤ 1: one breakpoint, 1.
+    family = Family.from_document(prosecutor_judge(guilty="p/(1 + p)", innocent="1/(1 + p)", value="1/2"))
+    result = sweep(family, "p", (P(1, 10), P(2)), _Judge())
+    assert result.breakpoints == (P(1),)
+    assert same(functions_at(result, P(1, 2))["value"], "1/(1 + p)")
+
+
+def test_family_errors_are_model_errors() -> None:
+    family = Family.from_document(prosecutor_judge())
+    with pytest.raises(SweepError):
+        family.with_parameter("q")
+    with pytest.raises(InstanceError):
+        sweep(family, "p", (P(0), P(1)), _Judge())
