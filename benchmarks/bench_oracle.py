@@ -21,7 +21,9 @@ oracle's limit is compared with) leaves out staying elsewhere for users no rule 
 can leave worse off. ``σ vars`` counts the
 deviating rule's probabilities (signals × report nodes × messages); every program also has one
 auxiliary variable per user, feature, report and message. ``agree`` compares the MIP candidate
-with the exhaustive supremum when the latter finished. Run by hand, never by pytest::
+with the exhaustive supremum when the latter finished. The exhaustive and float-only times are CPU
+seconds of this process; ``mip s`` is wall-clock time (CBC runs in a process of its own). Run by
+hand, never by pytest::
 
     python benchmarks/bench_oracle.py
     python benchmarks/bench_oracle.py --budget 20 --only n3-a3-k2
@@ -124,8 +126,9 @@ def exhaustive(
 ) -> tuple[str, Tally, Fraction | None]:
     """Certified and float-only times over the programs, within a budget; the supremum if finished.
 
-    Each program is solved in floating point and then certified, one after the other, so that the
-    machine's load weighs on both alike.
+    Each program is solved in floating point and then certified, one after the other, and both are
+    timed in CPU seconds of this process (:func:`time.process_time`), so that the load of a shared
+    machine weighs on neither.
     """
     tally = Tally()
     best: Fraction | None = None
@@ -136,12 +139,12 @@ def exhaustive(
             solve_float(program.program)
             solve_lp(program.program)
             warm = False
-        start = time.perf_counter()
+        start = time.process_time()
         solve_float(program.program)
-        floating = time.perf_counter() - start
-        start = time.perf_counter()
+        floating = time.process_time() - start
+        start = time.process_time()
         solution = solve_lp(program.program)
-        tally.add(solution.status, time.perf_counter() - start, floating, solution.method)
+        tally.add(solution.status, time.process_time() - start, floating, solution.method)
         if solution.status is LPStatus.OPTIMAL and solution.value is not None:
             value = solution.value + program.constant
             best = value if best is None else max(best, value)
