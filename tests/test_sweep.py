@@ -384,3 +384,30 @@ def test_family_errors_are_model_errors() -> None:
         family.with_parameter("q")
     with pytest.raises(InstanceError):
         sweep(family, "p", (P(0), P(1)), _Judge())
+
+
+# -- acceptance (4): the bundled example ------------------------------------------------------------------
+
+
+def test_bundled_market_has_an_uninformative_equilibrium_exactly_from_two_thirds() -> None:
+    # instances/uninformative_market.yaml: two prosecutors who want a conviction, both seeing the
+    # state; the judge gets 1/2 for convicting the guilty and 1 for acquitting the innocent, so with
+    # posterior q of guilt she convicts iff q/2 ≥ 1 - q, i.e. q ≥ 2/3 (ties: either, SPEC.md §4).
+    # Deterministic rules: reveal the state (or its relabelling) or say one message.
+    # - Revealing by either prosecutor gives her p/2 + (1 - p) = 1 - p/2 (she convicts the guilty only).
+    # - Uninformative everywhere gives her max(p/2, 1 - p): for p < 2/3 she acquits, and a prosecutor
+    #   who reveals is consulted (1 - p/2 > 1 - p) and gains p/2 convictions; for p ≥ 2/3 she
+    #   convicts (value p/2), every prosecutor gets 1, and nothing does better.
+    # So worst.judge = best.judge = 1 - p/2 below 2/3, and worst.judge = p/2 (the uninformative
+    # equilibrium), best.judge = 1 - p/2 from 2/3 on; at 2/3 itself worst = 1/3 = p/2.
+    path = Path(__file__).resolve().parent.parent / "instances" / "uninformative_market.yaml"
+    outcome = CliRunner().invoke(
+        cli, ["sweep", str(path), "--param", "p=1/100..99/100", "--what", "solve", "--json"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    document = json.loads(outcome.output)
+    assert document["breakpoints"] == [{"value": "2/3", "exact": "2/3"}]
+    pieces = {(piece["from"], piece["to"]): piece for piece in document["pieces"]}
+    assert pieces[("1/100", "2/3")]["quantities"] == {"worst.judge": "1 - p/2", "best.judge": "1 - p/2"}
+    assert pieces[("2/3", "99/100")]["quantities"] == {"worst.judge": "p/2", "best.judge": "1 - p/2"}
+    assert pieces[("2/3", "2/3")]["values"] == {"worst.judge": "1/3", "best.judge": "2/3"}
