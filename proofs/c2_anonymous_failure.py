@@ -17,6 +17,7 @@ The checker's verdict HOLDS means "this instance witnesses C2"; VACUOUS names th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -46,7 +47,7 @@ def _vacuous(setting: Setting, reasons: list[str], rows: list[Row] | None = None
     return ClaimResult(ID, Status.EXISTENCE, Verdict.VACUOUS, setting, tuple(rows or ()), tuple(reasons))
 
 
-def _candidates(equilibria: tuple[Equilibrium, ...], benchmarks: list[Fraction]) -> list[Equilibrium]:
+def _candidates(equilibria: Sequence[Equilibrium], benchmarks: list[Fraction]) -> list[Equilibrium]:
     """Uninformative equilibria leaving someone below her benchmark, the largest shortfall first."""
     chosen = [
         e

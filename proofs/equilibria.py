@@ -8,6 +8,7 @@ has no equilibrium.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol, TypeVar
@@ -60,7 +61,7 @@ class Quantified:
     ----------
     game : Game
         The game.
-    equilibria : tuple of Equilibrium
+    equilibria : sequence of Equilibrium
         The equilibria quantified over (anonymous: whole profiles; personalized: users' slices that
         take part in an equilibrium of the whole game).
     count : int
@@ -72,7 +73,7 @@ class Quantified:
     """
 
     game: Game
-    equilibria: tuple[Equilibrium, ...]
+    equilibria: Sequence[Equilibrium]
     count: int
     worst: tuple[Fraction | None, ...]
     setting: Setting

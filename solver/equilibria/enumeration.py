@@ -27,7 +27,7 @@ from solver.equilibria.regret import (
     personalized_result,
     slice_kernels,
 )
-from solver.equilibria.results import Equilibrium, Method, SolveResult
+from solver.equilibria.results import Equilibrium, LazyEquilibria, Method, SolveResult
 from solver.responses.response import TiePolicy
 
 
@@ -41,6 +41,7 @@ def solve_equilibria(
     policy: TiePolicy = TiePolicy.FAVOURABLE,
     progress: ProgressHook | None = None,
     selection_limit: int = DEFAULT_SELECTION_LIMIT,
+    vectorised: bool = True,
 ) -> SolveResult:
     """Enumerate every equilibrium (σ, b) of a game over its finite class, exactly.
 
@@ -56,6 +57,12 @@ def solve_equilibria(
         Called now and then with the profiles scanned (:mod:`solver.core.progress`).
     selection_limit : int
         Refuse profiles whose number of best-response selections exceeds this.
+    vectorised : bool
+        Anonymous game: decide every profile at once with :func:`solver.equilibria.scan.scan_anonymous`
+        and build each equilibrium when it is read (the default), or one profile at a time with
+        :func:`solver.equilibria.regret.examine`, building every equilibrium (``False``, the reference
+        path). Both give equal results. The vectorised scan falls back to the per-profile path when
+        its int64 sums could overflow.
 
     Returns
     -------
@@ -66,14 +73,52 @@ def solve_equilibria(
     if delta < 0:
         raise ModelError(f"δ must be non-negative, got {delta}")
     if game.mode is Mode.ANONYMOUS:
+        if vectorised:
+            return _scan_anonymous(game, Fraction(delta), policy, progress, selection_limit)
         return _solve_anonymous(game, Fraction(delta), policy, progress, selection_limit)
     return _solve_personalized(game, Fraction(delta), policy, progress, selection_limit)
 
 
-def _solve_anonymous(
+def _scan_anonymous(
     game: Game, delta: Fraction, policy: TiePolicy, progress: ProgressHook | None, limit: int
 ) -> SolveResult:
     kernel = RegretKernel(game, policy, delta)
+    from solver.equilibria import scan  # numpy is imported only when an anonymous game is solved
+
+    if not scan.fits(kernel):
+        return _solve_anonymous(game, delta, policy, progress, limit, kernel)
+    found = scan.scan_anonymous(game, kernel, limit, progress)
+
+    def build(profile: tuple[int, ...]) -> Equilibrium:
+        equilibrium = examine(game, kernel, profile, limit)
+        if equilibrium is None:
+            raise AssertionError(f"the scan and examine disagree on profile {profile}")
+        return equilibrium
+
+    return SolveResult(
+        Mode.ANONYMOUS,
+        game.strategy_class,
+        policy,
+        delta,
+        Method.ENUMERATE,
+        True,
+        found.complete,
+        LazyEquilibria(found.profiles, build, found.built),
+        len(found.profiles),
+        found.worst,
+        found.best,
+    )
+
+
+def _solve_anonymous(
+    game: Game,
+    delta: Fraction,
+    policy: TiePolicy,
+    progress: ProgressHook | None,
+    limit: int,
+    kernel: RegretKernel | None = None,
+) -> SolveResult:
+    kernel = RegretKernel(game, policy, delta) if kernel is None else kernel
     found: list[Equilibrium] = []
     complete = True
     total = game.profile_count()

@@ -873,7 +873,7 @@ def _extreme_personalized(
         _add(problem, pulp.lpSum(gains) <= float(delta + margin))
     position = game.users.index(user)
 
-    def check(profiles: tuple[Profile, ...]) -> tuple[Fraction, tuple[Equilibrium, ...]] | None:
+    def check(profiles: tuple[Profile, ...]) -> tuple[Fraction, Sequence[Equilibrium]] | None:
         candidates = [[candidate_at(s, p)] for s, p in zip(kernels, profiles)]
         _, count = recombine(candidates, delta_scaled, m, limit, separable=False)
         if count == 0:

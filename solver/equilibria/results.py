@@ -21,10 +21,11 @@ from __future__ import annotations
 import enum
 import itertools
 import math
-from collections.abc import Hashable, Iterator, Sequence
+import operator
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import Any, SupportsIndex, TypeVar, overload
 
 from solver.conversation.classes import StrategyClass
 from solver.conversation.protocol import ConversationTree, History
@@ -116,6 +117,88 @@ class Equilibrium:
         return self.users, self.profile
 
 
+class LazyEquilibria(Sequence[Equilibrium]):
+    """Equilibria given by their profiles and built on first access, each once.
+
+    To a reader it is the tuple of its equilibria: ``len``, indexing (a slice gives a tuple),
+    iteration, ``in``, equality with a tuple or another such sequence, and its hash are the
+    tuple's. Only the equilibria read are built (:func:`solver.equilibria.regret.examine`), so a
+    solve that lists a few of millions builds a few.
+
+    Parameters
+    ----------
+    profiles : sequence of tuple of int
+        The equilibrium profiles, in order.
+    build : callable
+        Builds the equilibrium at a profile.
+    built : mapping of int to Equilibrium, optional
+        Equilibria already built, by position.
+    """
+
+    __slots__ = ("_build", "_built", "_profiles")
+
+    def __init__(
+        self,
+        profiles: Sequence[tuple[int, ...]],
+        build: Callable[[tuple[int, ...]], Equilibrium],
+        built: Mapping[int, Equilibrium] | None = None,
+    ) -> None:
+        self._profiles = profiles
+        self._build = build
+        self._built: dict[int, Equilibrium] = dict(built or {})
+
+    @property
+    def profiles(self) -> Sequence[tuple[int, ...]]:
+        """The equilibrium profiles, in order, without building anything."""
+        return self._profiles
+
+    @property
+    def built(self) -> int:
+        """How many equilibria have been built so far."""
+        return len(self._built)
+
+    def __len__(self) -> int:
+        return len(self._profiles)
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Equilibrium: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Equilibrium, ...]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Equilibrium | tuple[Equilibrium, ...]:
+        if isinstance(index, slice):
+            return tuple(self[k] for k in range(*index.indices(len(self))))
+        k = operator.index(index)
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError("equilibrium index out of range")
+        equilibrium = self._built.get(k)
+        if equilibrium is None:
+            equilibrium = self._build(self._profiles[k])
+            self._built[k] = equilibrium
+        return equilibrium
+
+    def __iter__(self) -> Iterator[Equilibrium]:
+        return (self[k] for k in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, (tuple, LazyEquilibria)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"LazyEquilibria({len(self)} equilibria, {len(self._built)} built)"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled (and deep-copied) as the tuple it stands for: the builder need not travel.
+        return (tuple, (tuple(self),))
+
+
 @dataclass(frozen=True)
 class SolveResult:
     """Every equilibrium of a game over a finite class, with provenance.
@@ -137,9 +220,10 @@ class SolveResult:
         arithmetic.
     complete : bool
         False when the search was interrupted: the list holds what was found.
-    equilibria : tuple of Equilibrium
+    equilibria : sequence of Equilibrium
         Anonymous game: the equilibria. Personalized game: the equilibria of each user's slice that
-        take part in some equilibrium of the whole game, user by user.
+        take part in some equilibrium of the whole game, user by user. A tuple, or a
+        :class:`LazyEquilibria` that builds each equilibrium when it is read.
     count : int
         The number of equilibrium profiles of the whole game.
     worst, best : tuple of (Fraction or None)
@@ -155,7 +239,7 @@ class SolveResult:
     method: Method
     exact: bool
     complete: bool
-    equilibria: tuple[Equilibrium, ...]
+    equilibria: Sequence[Equilibrium]
     count: int
     worst: tuple[Fraction | None, ...]
     best: tuple[Fraction | None, ...]

@@ -1,0 +1,517 @@
+"""Every profile of an anonymous game at once: which are equilibria (SPEC.md §4, §5, §9).
+
+The per-profile path (:func:`solver.equilibria.regret.examine`) decides one profile at a time and
+builds an :class:`~solver.equilibria.results.Equilibrium` for each equilibrium. This module decides
+them all with numpy on the integer scale of a :class:`~solver.equilibria.regret.RegretKernel`, exactly
+(int64, after checking that no sum can overflow), in two passes.
+
+**Deviation tables.** Fix a provider j and the others' rules ``q = σ_{-j}``. Each user's reaction to
+j's rule r (attracted, stays, or tied under adversarial ties) and the payoff she leaves j when she
+was with j and re-chooses (``left``, :meth:`RegretKernel.deviation`) depend on ``(r, q)`` only. What
+depends on the selection b is what she keeps when she stays: ``b_i``'s payoff to j if she was with a
+rival, ``left`` if she was with j. Over all her selections at σ = (s, q) that is at least
+
+- ``left``, when j is her only optimal provider at σ (every selection is with j);
+- ``low = min`` over her optimal rivals of their worst payoff to j, otherwise (a selection with a
+  rival keeps at least that; ``left ≥ low`` under every policy).
+
+A user's contribution to j's deviation total grows with what she keeps, so with ``G(s)`` the users
+for whom j is the only optimal provider, every selection b has
+``Dev_j(σ, b) ≥ max_{r ≠ s} Σ_i c_i(r, kept_i)`` with ``kept_i = left_i`` for i in ``G(s)`` and
+``low_i`` otherwise. For each ``q`` and each set ``G`` the first pass keeps the two best rules of that
+total (the best one may be s itself, which is no deviation). Under adversarial ties ``left = low``
+and ``G`` does not matter.
+
+**The scan.** Per profile: each user's optimal providers and the number of her selections, an upper
+bound ``Σ_i max_b Π_j`` on each provider's payoff, and the lower bound above on its deviation. A
+profile where some provider's bound fails has no admissible selection. Where every user has one
+selection the two bounds are ``Π_j(σ, b)`` and ``Dev_j(σ, b)`` themselves, so the test is SPEC.md §5's
+condition, exactly. The other profiles that pass (users with ties between providers or between
+optimal outcome laws) are decided by :func:`~solver.equilibria.regret.examine`.
+
+Profiles are scanned in blocks in product order (the first provider's rule changing slowest), with
+progress reported per block; Ctrl-C keeps the blocks finished.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from solver.core.progress import ProgressHook, report
+from solver.equilibria.games import Game
+from solver.equilibria.regret import RegretKernel, examine
+from solver.equilibria.results import Equilibrium
+from solver.responses.response import TiePolicy
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Array = npt.NDArray[np.int64]
+    Mask = npt.NDArray[np.bool_]
+
+BLOCK = 1 << 16
+"""Profiles per block of the scan."""
+
+CHUNK = 1 << 20
+"""Entries ``(q, r)`` per block of the deviation tables."""
+
+PATTERN_LIMIT = 1 << 22
+"""The most entries ``(q, G)`` a provider's deviation table may hold; above it, no vectorised scan."""
+
+_BOUND = 1 << 62
+"""Every integer of the scan stays below this in absolute value."""
+_NEG = -(1 << 62)
+"""Minus infinity on the scan's scale."""
+_SELECTIONS = 1 << 40
+"""Counts of selections are clipped here (a larger limit is checked by the per-profile path)."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What a vectorised scan of an anonymous game found.
+
+    Attributes
+    ----------
+    profiles : tuple of tuple of int
+        The equilibrium profiles, in product order.
+    built : dict of int to Equilibrium
+        Equilibria already built during the scan (profiles decided by ``examine``), by position.
+    worst, best : tuple of (Fraction or None)
+        Per user of the game, her lowest and highest utility over the equilibria found.
+    complete : bool
+        False when the scan was interrupted: the profiles are those of the blocks finished.
+    """
+
+    profiles: tuple[tuple[int, ...], ...]
+    built: dict[int, Equilibrium]
+    worst: tuple[Fraction | None, ...]
+    best: tuple[Fraction | None, ...]
+    complete: bool
+
+
+class _Tables:
+    """A kernel's lookups as int64 arrays: value ranks, selections, payoff vectors."""
+
+    def __init__(self, kernel: RegretKernel) -> None:
+        self.m = kernel.m
+        self.n = len(kernel.values)
+        self.sizes = kernel.sizes
+        self.levels: list[list[Fraction]] = []
+        self.rank: list[list[Array]] = []
+        self.count: list[list[Array]] = []
+        self.vectors: list[list[Array]] = []
+        self.canonical: list[list[Array]] = []
+        self.best: list[list[Array]] = []
+        self.worst: list[list[Array]] = []
+        for u in range(self.n):
+            levels = sorted({v for provider in kernel.values[u] for v in provider})
+            position = {v: k for k, v in enumerate(levels)}
+            self.levels.append(levels)
+            self.rank.append([np.array([position[v] for v in p], dtype=np.int64) for p in kernel.values[u]])
+            # Her selections at a rule: its distinct payoff vectors (SPEC.md §4), padded to one length.
+            distinct = [[list(dict.fromkeys(r)) for r in p] for p in kernel.payoffs[u]]
+            self.count.append([np.array([len(r) for r in p], dtype=np.int64) for p in distinct])
+            self.vectors.append([_padded(p, self.m) for p in distinct])
+            self.canonical.append([_matrix([r[0] for r in p], self.m) for p in kernel.payoffs[u]])
+            self.best.append([_matrix(p, self.m) for p in kernel.best[u]])
+            self.worst.append([_matrix(p, self.m) for p in kernel.worst[u]])
+
+    def own(self, policy: TiePolicy, u: int, j: int) -> Array:
+        """j's payoff from the u-th user when its rule r attracts her, per r (SPEC.md §4, case 2)."""
+        if policy is TiePolicy.CANONICAL:
+            return self.canonical[u][j][:, j]
+        if policy is TiePolicy.FAVOURABLE:
+            return self.best[u][j][:, j]
+        return self.worst[u][j][:, j]
+
+
+def _matrix(rows: list[tuple[int, ...]], m: int) -> Array:
+    return np.array(rows, dtype=np.int64).reshape(len(rows), m)
+
+
+def _padded(rules: list[list[tuple[int, ...]]], m: int) -> Array:
+    width = max((len(r) for r in rules), default=1)
+    table = np.zeros((len(rules), width, m), dtype=np.int64)
+    for k, vectors in enumerate(rules):
+        table[k, : len(vectors)] = vectors
+    return table
+
+
+def fits(kernel: RegretKernel) -> bool:
+    """Whether a kernel's sums fit the scan's int64 arithmetic and its tables a bounded memory.
+
+    Parameters
+    ----------
+    kernel : RegretKernel
+        The kernel of an anonymous game.
+
+    Returns
+    -------
+    bool
+        True when every payoff, summed over all users (and δ added), stays below ``2^62`` in
+        absolute value, and every provider's deviation table has at most :data:`PATTERN_LIMIT`
+        entries (``2^n`` per profile of the other providers' rules).
+    """
+    largest = max(
+        (abs(p) for user in kernel.payoffs for provider in user for r in provider for v in r for p in v),
+        default=0,
+    )
+    if (len(kernel.values) + 2) * largest + abs(kernel.delta) >= _BOUND:
+        return False
+    profiles = 1
+    for size in kernel.sizes:
+        profiles *= size
+    patterns = 1 << len(kernel.values)
+    return all(profiles // size * patterns <= PATTERN_LIMIT for size in kernel.sizes if size > 1)
+
+
+@dataclass(frozen=True)
+class _Deviations:
+    """Provider j's deviation tables, per profile q of the others' rules (module docstring).
+
+    ``best[q, G]``, ``rule[q, G]``, ``second[q, G]``: the largest deviation total over j's rules when
+    the users of the set G keep ``left`` and the others ``low``, the rule that reaches it, and the
+    second largest. Under adversarial ties G is always empty. ``by_set[q, S]`` (same three tables,
+    deviator-favourable and canonical ties only): the same over the rules that attract exactly the
+    users of S, counting only what they bring. ``left[u]``, ``low[u]``: per user, per q.
+    """
+
+    best: Array
+    rule: Array
+    second: Array
+    by_set: tuple[Array, Array, Array] | None
+    left: list[Array]
+    low: list[Array]
+
+
+def _others(sizes: tuple[int, ...], j: int, q: Array) -> list[Array]:
+    """The digits of the others' rules, by provider (j's entry is unused)."""
+    digits: list[Array] = []
+    rest = q.copy()
+    for k in reversed(range(len(sizes))):
+        if k == j:
+            digits.append(np.zeros_like(q))
+            continue
+        digits.append(rest % sizes[k])
+        rest //= sizes[k]
+    return digits[::-1]
+
+
+def _deviation_table(tables: _Tables, kernel: RegretKernel, j: int) -> _Deviations:
+    """Provider j's deviation tables (the first pass of the module's docstring)."""
+    policy = kernel.policy
+    sizes, m, n = tables.sizes, tables.m, tables.n
+    size = sizes[j]
+    others = 1
+    for k, s in enumerate(sizes):
+        if k != j:
+            others *= s
+    adversarial = policy is TiePolicy.ADVERSARIAL
+    patterns = 1 if adversarial else 1 << n
+    tops = [np.full((others, patterns), _NEG, dtype=np.int64) for _ in range(2)]
+    rules = np.zeros((others, patterns), dtype=np.int64)
+    lefts = [np.zeros(others, dtype=np.int64) for _ in range(n)]
+    lows = [np.zeros(others, dtype=np.int64) for _ in range(n)]
+    rivals = [k for k in range(m) if k != j]
+    step = max(1, CHUNK // size)
+    for start in range(0, others, step):
+        q = np.arange(start, min(others, start + step), dtype=np.int64)
+        digits = _others(sizes, j, q)
+        total = np.zeros((len(q), size), dtype=np.int64)
+        attracted_set = np.zeros((len(q), size), dtype=np.int64)
+        for u in range(n):
+            mine, own = tables.rank[u][j], tables.own(policy, u, j)
+            if not rivals:
+                # Alone, j keeps every user whatever its rule.
+                total += own[None, :]
+                attracted_set |= 1 << u
+                continue
+            values = [tables.rank[u][k][digits[k]] for k in rivals]
+            top = values[0].copy()
+            for v in values[1:]:
+                np.maximum(top, v, out=top)
+            optimal = [v == top for v in values]
+            low = np.full(len(q), -_NEG, dtype=np.int64)
+            for k, o in zip(rivals, optimal):
+                np.minimum(low, np.where(o, tables.worst[u][k][digits[k], j], -_NEG), out=low)
+            if policy is TiePolicy.FAVOURABLE:
+                left = np.full(len(q), _NEG, dtype=np.int64)
+                for k, o in zip(rivals, optimal):
+                    np.maximum(left, np.where(o, tables.best[u][k][digits[k], j], _NEG), out=left)
+            elif adversarial:
+                left = low
+            else:
+                # The first optimal rival in file order keeps her, with her canonical law.
+                left = np.zeros(len(q), dtype=np.int64)
+                first = np.full(len(q), m, dtype=np.int64)
+                for k, o in reversed(list(zip(rivals, optimal))):
+                    left = np.where(o, tables.canonical[u][k][digits[k], j], left)
+                    first = np.where(o, k, first)
+            lefts[u][q], lows[u][q] = left, low
+            if adversarial:
+                above = mine[None, :] > top[:, None]
+                below = mine[None, :] < top[:, None]
+                tied = np.minimum(own[None, :], low[:, None])
+                total += np.where(above, own[None, :], np.where(below, low[:, None], tied))
+                continue
+            if policy is TiePolicy.FAVOURABLE:
+                attracted = mine[None, :] >= top[:, None]
+            else:
+                attracted = (mine[None, :] > top[:, None]) | (
+                    (mine[None, :] == top[:, None]) & (j < first)[:, None]
+                )
+            total += np.where(attracted, own[None, :], 0)
+            attracted_set |= attracted.astype(np.int64) << u
+        if adversarial:
+            _top_two(total, tops[0], rules, tops[1], q, 0)
+            continue
+        for group in np.flatnonzero(np.bincount(attracted_set.ravel(), minlength=patterns)):
+            value = np.where(attracted_set == group, total, _NEG)
+            _top_two(value, tops[0], rules, tops[1], q, int(group))
+    if adversarial:
+        return _Deviations(tops[0], rules, tops[1], None, lefts, lows)
+    best, rule, second = _by_kept(tops[0], rules, tops[1], lefts, lows, n)
+    return _Deviations(best, rule, second, (tops[0], rules, tops[1]), lefts, lows)
+
+
+def _by_kept(
+    best: Array, rule: Array, second: Array, lefts: list[Array], lows: list[Array], n: int
+) -> tuple[Array, Array, Array]:
+    """From the tables by attracted set S to the tables by the set G of users who keep ``left``."""
+    patterns = 1 << n
+    rows = np.arange(best.shape[0])
+    out = [np.empty_like(best) for _ in range(3)]
+    for group in range(patterns):
+        kept = [lefts[u] if group >> u & 1 else lows[u] for u in range(n)]
+        first = best.copy()
+        runner = second.copy()
+        for attracted in range(patterns):
+            offset = sum((kept[u] for u in range(n) if not attracted >> u & 1), np.zeros_like(rows))
+            first[:, attracted] += np.where(best[:, attracted] > _NEG, offset, 0)
+            runner[:, attracted] += np.where(second[:, attracted] > _NEG, offset, 0)
+        arg = first.argmax(axis=1)
+        out[0][:, group] = first[rows, arg]
+        out[1][:, group] = rule[rows, arg]
+        first[rows, arg] = runner[rows, arg]
+        out[2][:, group] = first.max(axis=1)
+    return out[0], out[1], out[2]
+
+
+def _top_two(value: Array, best: Array, rule: Array, second: Array, q: Array, g: int) -> None:
+    """Store, per row q, the best entry of ``value``, its column, and the second best."""
+    rows = np.arange(len(q))
+    arg = value.argmax(axis=1)
+    best[q, g] = value[rows, arg]
+    rule[q, g] = arg
+    value[rows, arg] = _NEG
+    second[q, g] = value.max(axis=1)
+
+
+def scan_anonymous(
+    game: Game,
+    kernel: RegretKernel,
+    limit: int,
+    progress: ProgressHook | None = None,
+    task: str = "anonymous game",
+) -> ScanResult:
+    """Decide every profile of an anonymous game at once, exactly (SPEC.md §4, §5).
+
+    Parameters
+    ----------
+    game : Game
+        The anonymous game.
+    kernel : RegretKernel
+        Its kernel (:func:`fits` must hold).
+    limit : int
+        The most combinations of the users' best-response selections at one profile; a profile
+        with more raises, as :func:`~solver.equilibria.regret.examine` does.
+    progress : ProgressHook, optional
+        Called once per block with the profiles scanned.
+    task : str
+        The task's name for the progress hook.
+
+    Returns
+    -------
+    ScanResult
+        The equilibrium profiles in product order, the equilibria built while deciding ties, and
+        each user's worst and best equilibrium utility; ``complete=False`` after Ctrl-C, with the
+        blocks finished.
+
+    Raises
+    ------
+    ClassTooLargeError
+        When some profile has more combinations of selections than ``limit``.
+    """
+    tables = _Tables(kernel)
+    sizes, m, n = tables.sizes, tables.m, tables.n
+    total = 1
+    for s in sizes:
+        total *= s
+    strides = [1] * m
+    for k in reversed(range(m - 1)):
+        strides[k] = strides[k + 1] * sizes[k + 1]
+    profiles: list[Array] = []
+    ranks: list[Array] = []
+    built: dict[tuple[int, ...], Equilibrium] = {}
+    complete = True
+    try:
+        deviations = {j: _deviation_table(tables, kernel, j) for j in range(m) if sizes[j] > 1}
+        for start in range(0, total, BLOCK):
+            report(progress, task, start, total)
+            index = np.arange(start, min(total, start + BLOCK), dtype=np.int64)
+            found, top, decided = _scan_block(game, kernel, tables, deviations, strides, index, limit)
+            profiles.append(found)
+            ranks.append(top)
+            built.update(decided)
+    except KeyboardInterrupt:
+        complete = False
+    if profiles:
+        found_all = np.concatenate(profiles, axis=0)
+        top_all = np.concatenate(ranks, axis=0)
+    else:
+        found_all = np.zeros((0, m), dtype=np.int64)
+        top_all = np.zeros((0, n), dtype=np.int64)
+    chosen = tuple(tuple(int(r) for r in row) for row in found_all)
+    positions = {p: k for k, p in enumerate(chosen)}
+    worst: list[Fraction | None] = [None] * len(game.instance.users)
+    best: list[Fraction | None] = [None] * len(game.instance.users)
+    if len(chosen):
+        for u, user in enumerate(game.users):
+            worst[user] = tables.levels[u][int(top_all[:, u].min())]
+            best[user] = tables.levels[u][int(top_all[:, u].max())]
+    return ScanResult(
+        chosen,
+        {positions[p]: e for p, e in built.items() if p in positions},
+        tuple(worst),
+        tuple(best),
+        complete,
+    )
+
+
+def _scan_block(
+    game: Game,
+    kernel: RegretKernel,
+    tables: _Tables,
+    deviations: dict[int, _Deviations],
+    strides: list[int],
+    index: Array,
+    limit: int,
+) -> tuple[Array, Array, dict[tuple[int, ...], Equilibrium]]:
+    """One block of profiles: the equilibria, each user's utility rank there, those built."""
+    sizes, m, n = tables.sizes, tables.m, tables.n
+    digits = [(index // strides[k]) % sizes[k] for k in range(m)]
+    upper = np.zeros((len(index), m), dtype=np.int64)
+    alone = [np.zeros(len(index), dtype=np.int64) for _ in range(m)]
+    single = np.ones(len(index), dtype=bool)
+    selections = np.ones(len(index), dtype=np.int64)
+    top_ranks = np.zeros((len(index), n), dtype=np.int64)
+    for u in range(n):
+        values = [tables.rank[u][k][digits[k]] for k in range(m)]
+        top = values[0].copy()
+        for v in values[1:]:
+            np.maximum(top, v, out=top)
+        top_ranks[:, u] = top
+        optimal = [v == top for v in values]
+        count = np.zeros(len(index), dtype=np.int64)
+        most = np.full((len(index), m), _NEG, dtype=np.int64)
+        for k in range(m):
+            count += np.where(optimal[k], tables.count[u][k][digits[k]], 0)
+            np.maximum(most, np.where(optimal[k][:, None], tables.best[u][k][digits[k]], _NEG), out=most)
+        upper += most
+        single &= count == 1
+        selections = np.minimum(selections * count, min(limit, _SELECTIONS) + 1)
+        providers = np.zeros(len(index), dtype=np.int64)
+        for o in optimal:
+            providers += o
+        for j in range(m):
+            alone[j] |= (optimal[j] & (providers == 1)).astype(np.int64) << u
+    over = selections > min(limit, _SELECTIONS)
+    if over.any():
+        first = int(np.argmax(over))
+        # The per-profile path raises the error with this profile's count of selections.
+        examine(game, kernel, tuple(int(d[first]) for d in digits), limit)
+    passed = np.ones(len(index), dtype=bool)
+    for j, table in deviations.items():
+        q = (index // (strides[j] * sizes[j])) * strides[j] + index % strides[j]
+        g = alone[j] if table.best.shape[1] > 1 else np.zeros_like(q)
+        deviation = np.where(table.rule[q, g] == digits[j], table.second[q, g], table.best[q, g])
+        passed &= upper[:, j] >= deviation - kernel.delta
+    keep = passed & single
+    built: dict[tuple[int, ...], Equilibrium] = {}
+    ties = np.flatnonzero(passed & ~single)
+    if len(ties) and kernel.policy is not TiePolicy.ADVERSARIAL:
+        keep[ties] = _admissible(kernel, tables, deviations, strides, index[ties], [d[ties] for d in digits])
+    elif len(ties):
+        for row in ties:
+            profile = tuple(int(d[row]) for d in digits)
+            equilibrium = examine(game, kernel, profile, limit)
+            if equilibrium is not None:
+                built[profile] = equilibrium
+                keep[row] = True
+    rows = np.flatnonzero(keep)
+    found = np.stack([d[rows] for d in digits], axis=1) if m else np.zeros((len(rows), 0), dtype=np.int64)
+    return found, top_ranks[rows], built
+
+
+def _admissible(
+    kernel: RegretKernel,
+    tables: _Tables,
+    deviations: dict[int, _Deviations],
+    strides: list[int],
+    index: Array,
+    digits: list[Array],
+) -> Mask:
+    """Whether some selection b is admissible at each profile, by trying every b (SPEC.md §5).
+
+    Deviator-favourable and canonical ties: ``Dev_j(σ, b)`` is the largest, over the sets S of users
+    that a rule other than σ_j attracts, of that rule's total from S plus what the others keep.
+    """
+    sizes, m, n = tables.sizes, tables.m, tables.n
+    patterns = 1 << n
+    slots: list[list[tuple[Mask, int, Array]]] = []
+    for u in range(n):
+        values = [tables.rank[u][k][digits[k]] for k in range(m)]
+        top = values[0].copy()
+        for v in values[1:]:
+            np.maximum(top, v, out=top)
+        mine = []
+        for k in range(m):
+            optimal = values[k] == top
+            counts = tables.count[u][k][digits[k]]
+            for law in range(tables.vectors[u][k].shape[1]):
+                valid = optimal & (law < counts)
+                if valid.any():
+                    mine.append((valid, k, tables.vectors[u][k][digits[k], law]))
+        slots.append(mine)
+    excluded: dict[int, Array] = {}
+    lefts: dict[int, list[Array]] = {}
+    for j, table in deviations.items():
+        assert table.by_set is not None
+        best, rule, second = table.by_set
+        q = (index // (strides[j] * sizes[j])) * strides[j] + index % strides[j]
+        excluded[j] = np.where(rule[q] == digits[j][:, None], second[q], best[q])
+        lefts[j] = [left[q] for left in table.left]
+    found = np.zeros(len(index), dtype=bool)
+    for combination in itertools.product(*slots):
+        valid = np.ones(len(index), dtype=bool)
+        for mask, _, _ in combination:
+            valid &= mask
+        valid &= ~found
+        if not valid.any():
+            continue
+        for j in excluded:
+            payoff = sum((vector[:, j] for _, _, vector in combination), np.zeros(len(index), dtype=np.int64))
+            kept = [lefts[j][u] if k == j else vector[:, j] for u, (_, k, vector) in enumerate(combination)]
+            deviation = np.full(len(index), _NEG, dtype=np.int64)
+            for attracted in range(patterns):
+                column = excluded[j][:, attracted]
+                rest = sum((kept[u] for u in range(n) if not attracted >> u & 1), np.zeros_like(column))
+                np.maximum(deviation, np.where(column > _NEG, column + rest, _NEG), out=deviation)
+            valid &= payoff >= deviation - kernel.delta
+        found |= valid
+    return found
