@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,6 +33,8 @@ from solver.parametric.equilibria import (
     quantities,
     solve_game,
 )
+from solver.parametric.family import Family
+from solver.parametric.sweep import sweep, value_at
 from solver.responses.response import TiePolicy
 from tests.strategies import small_instances
 
@@ -144,3 +147,49 @@ def test_kernel_never_hashes_a_number() -> None:
     found = solve_game(instance, game.rules, Mode.ANONYMOUS, respond)
     expected = solve_equilibria(game)
     assert found.count == expected.count and found.worst == expected.worst
+
+
+def _prosecutor_family() -> Family:
+    document = yaml.safe_load((LIBRARY / "prosecutor_judge.yaml").read_text(encoding="utf-8"))
+    document["parameters"] = {"p": "3/10"}
+    document["worlds"]["w1"]["prob"] = "p"
+    document["worlds"]["w2"]["prob"] = "1 - p"
+    return Family.from_document(document)
+
+
+@pytest.mark.parametrize(
+    ("policy", "at_half"),
+    [(TiePolicy.FAVOURABLE, (F(1, 2), F(1, 2), 2)), (TiePolicy.ADVERSARIAL, (F(1, 2), F(1), 4))],
+)
+@pytest.mark.parametrize("mode", list(Mode))
+def test_prosecutor_and_judge_swept_over_the_prior(
+    mode: Mode, policy: TiePolicy, at_half: tuple[Fraction, Fraction, int]
+) -> None:
+    # Prior of guilt p; the prosecutor's four deterministic rules: two uninformative (the judge's
+    # value max(p, 1 − p), conviction for sure when p > 1/2, never when p < 1/2) and two revealing
+    # (value 1, conviction with probability p). One provider, so an equilibrium is a best rule:
+    # below 1/2 revealing (p > 0), the judge gets 1; above 1/2 uninformative (1 > p), she gets p.
+    # At p = 1/2 the judge is indifferent after an uninformative rule. Deviator-favourable ties credit
+    # it with a conviction (payoff 1 > 1/2): only the two uninformative rules are equilibria, with
+    # her convicting, and she gets 1/2. Adversarial ties credit it with an acquittal (0): revealing
+    # (1/2) is an equilibrium too, so 4 profiles, worst 1/2 and best 1.
+    result = sweep(
+        _prosecutor_family(),
+        "p",
+        (F(1, 100), F(99, 100)),
+        SolveEvaluation(mode, Deterministic(), policy=policy),
+    )
+    assert [piece.kind for piece in result.pieces] == ["point", "open", "point", "open", "point"]
+    assert result.breakpoints == (F(1, 2),)
+    below, half, above = result.pieces[1], result.pieces[2], result.pieces[3]
+    for x in (F(1, 100), F(1, 5), F(49, 100)):
+        assert value_at(below.answer.quantities["worst.judge"], x) == 1
+        assert value_at(below.answer.quantities["best.judge"], x) == 1
+    for x in (F(51, 100), F(3, 4), F(99, 100)):
+        assert value_at(above.answer.quantities["worst.judge"], x) == x
+        assert value_at(above.answer.quantities["best.judge"], x) == x
+    worst, best, count = at_half
+    assert value_at(half.answer.quantities["worst.judge"], F(1, 2)) == worst
+    assert value_at(half.answer.quantities["best.judge"], F(1, 2)) == best
+    structure = half.answer.structure
+    assert isinstance(structure, tuple) and structure[1] == count
