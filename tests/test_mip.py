@@ -5,7 +5,10 @@ The enumeration (:func:`solver.equilibria.enumeration.solve_equilibria`) and the
 numbers, on every bundled instance and on generated ones, under each tie policy of SPEC.md §4; the
 MIP's extreme-equilibrium search must find the enumeration's worst and best utilities. Like PuLP's
 own tests, the same assertions run against each engine, and a solver's "Optimal" is only ever a
-candidate: the last tests make the solver fail or lie and check that the result says so.
+candidate: the last tests make the solver fail or lie and check that the result says so. The
+extremes engine (:func:`solver.equilibria.mip_extremes.find_equilibrium_extremes`), which never
+enumerates profiles, must find the enumeration's existence verdict and every user's worst and best
+utility, with witnesses that the regret kernel re-verifies.
 """
 
 from __future__ import annotations
@@ -30,8 +33,14 @@ from solver.core.serialization import instance_from_dict, load
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.mip import Sense, find_extreme_equilibrium_mip, solve_equilibria_mip
+from solver.equilibria.mip_extremes import (
+    EXTREMES_NOTE,
+    LABEL,
+    EquilibriumExtremes,
+    find_equilibrium_extremes,
+)
 from solver.equilibria.regret import verify_profile
-from solver.equilibria.results import SolveResult
+from solver.equilibria.results import Method, SolveResult
 from solver.responses.response import TiePolicy
 from tests import strategies as S
 
@@ -457,3 +466,149 @@ def test_a_sense_round_trips_through_its_text(sense: Sense) -> None:
 def test_an_unknown_sense_names_the_allowed_ones() -> None:
     with pytest.raises(ModelError, match=r"unknown sense 'median'; use one of 'min', 'max'$"):
         Sense("median")
+
+
+# -- the extremes engine: the lazy-cut MIP against the enumeration --------------------------------------
+
+
+def extremes_case_params() -> list[Any]:
+    """The contract's cases the extremes engine accepts: anonymous games, personalized ones at δ = 0."""
+    return [
+        pytest.param(param.values[0], id=param.id)
+        for param in CASES
+        if param.values[0].mode is Mode.ANONYMOUS or param.values[0].delta == 0
+    ]
+
+
+def assert_extremes_match(game: Game, found: EquilibriumExtremes, reference: SolveResult) -> None:
+    """Existence, worst and best per user equal the enumeration's; every witness re-verified exactly."""
+    assert found.optimal and found.exact and found.notes == (), found.notes
+    assert found.label == LABEL
+    assert found.exists is (reference.count > 0)
+    assert tuple(u.worst for u in found.users) == reference.worst
+    assert tuple(u.best for u in found.users) == reference.best
+    assert found.profiles == game.profile_count()
+    for extremes in found.users:
+        for utility, witness in (
+            (extremes.worst, extremes.worst_witness),
+            (extremes.best, extremes.best_witness),
+        ):
+            if utility is None:
+                assert witness == ()
+                continue
+            mine = [o.utility for e in witness for o in e.outcomes if o.user == extremes.user]
+            assert mine == [utility]
+            if game.mode is Mode.ANONYMOUS:
+                (equilibrium,) = witness
+                assert verify_profile(game, equilibrium.profile, found.delta, found.policy) == equilibrium
+            else:
+                # One equilibrium of each user's game: together a whole-game equilibrium (δ = 0).
+                assert [e.users for e in witness] == [(i,) for i in game.users]
+                for part, equilibrium in zip(game.split(), witness):
+                    verified = verify_profile(part, equilibrium.profile, found.delta, found.policy)
+                    assert verified == equilibrium
+
+
+@pytest.mark.parametrize("case", extremes_case_params())
+def test_extremes_engine_matches_the_enumeration(case: Case) -> None:
+    game = case.game()
+    found = find_equilibrium_extremes(game, case.delta, case.policy)
+    assert_extremes_match(game, found, solve("enumerate", case))
+
+
+@given(
+    instance=SMALL_GAMES,
+    mode=st.sampled_from(Mode),
+    policy=st.sampled_from(TiePolicy),
+    delta=st.sampled_from((Fraction(0), Fraction(1, 10), Fraction(1, 2))),
+)
+def test_extremes_engine_agrees_with_the_enumeration_on_generated_games(
+    instance: Instance, mode: Mode, policy: TiePolicy, delta: Fraction
+) -> None:
+    # The personalized game splits by user only at δ = 0 (SPEC.md §5), which the engine relies on.
+    delta = delta if mode is Mode.ANONYMOUS else Fraction(0)
+    game = Game(instance, mode, parse_class("deterministic"))
+    found = find_equilibrium_extremes(game, delta, policy)
+    assert_extremes_match(game, found, solve_equilibria(game, delta, policy))
+
+
+def with_zero_stakes(document: dict[str, Any]) -> dict[str, Any]:
+    stakes = {p: {u: dict(s, weight=0) for u, s in row.items()} for p, row in document["stakes"].items()}
+    return dict(document, stakes=stakes)
+
+
+EDGE_GAMES = {
+    # No whole-game equilibrium in the personalized game (see NO_WHOLE_GAME_EQUILIBRIUM above); in the
+    # anonymous game the same two providers compete for U1 alone as well.
+    "no-equilibrium": NO_WHOLE_GAME_EQUILIBRIUM,
+    # Zero stakes: no provider gains from any deviation, so every profile is an equilibrium and
+    # each user's extremes are her lowest and highest value of the best offer over all profiles.
+    "zero-stakes": with_zero_stakes(NO_WHOLE_GAME_EQUILIBRIUM),
+}
+
+
+@pytest.mark.parametrize("policy", TiePolicy, ids=lambda p: p.name.lower())
+@pytest.mark.parametrize("mode", Mode, ids=lambda m: m.value)
+@pytest.mark.parametrize("name", sorted(EDGE_GAMES))
+def test_extremes_engine_on_edge_games(name: str, mode: Mode, policy: TiePolicy) -> None:
+    game = Game(instance_from_dict(EDGE_GAMES[name]), mode, parse_class("grid:2"))
+    reference = solve_equilibria(game, Fraction(0), policy)
+    found = find_equilibrium_extremes(game, Fraction(0), policy)
+    assert_extremes_match(game, found, reference)
+    if name == "zero-stakes":
+        assert reference.count == game.profile_count() ** (
+            len(game.users) if mode is Mode.PERSONALIZED else 1
+        )
+    if name == "no-equilibrium" and mode is Mode.PERSONALIZED and policy is TiePolicy.FAVOURABLE:
+        assert found.exists is False
+
+
+def test_extremes_as_a_solve_result_list_the_witnesses_only() -> None:
+    case = Case("two_providers_two_users", Mode.ANONYMOUS, "deterministic", TiePolicy.FAVOURABLE, Fraction(0))
+    found = find_equilibrium_extremes(case.game())
+    result = found.to_solve_result()
+    reference = solve("enumerate", case)
+    assert result.method is Method.MIP and result.exact
+    # The list is not every equilibrium: complete means what it means for an interrupted search.
+    assert not result.complete
+    assert (result.worst, result.best) == (reference.worst, reference.best)
+    listed = {e.key(): e for e in reference.equilibria}
+    assert result.equilibria and all(listed[e.key()] == e for e in result.equilibria)
+    assert result.notes[0].startswith(EXTREMES_NOTE) and LABEL in result.notes[0]
+
+
+def test_a_failing_solver_leaves_the_extremes_not_optimal() -> None:
+    found = find_equilibrium_extremes(PROSECUTOR.game(), solver=FailingSolver())
+    assert not found.optimal and found.exists is None
+    assert all(u.worst is None and u.best is None for u in found.users)
+    assert any(note.startswith("INCOMPLETE") and "Not Solved" in note for note in found.notes)
+    assert found.label.startswith("NOT optimal")
+
+
+def test_a_lying_solver_never_makes_a_non_equilibrium_an_extreme() -> None:
+    # The lie sets no selection binary: the point spells no selection, and the search stops there.
+    found = find_equilibrium_extremes(PROSECUTOR.game(), solver=LyingSolver((0,)))
+    assert not found.optimal
+    assert all(u.worst is None for u in found.users)
+
+
+def test_the_extremes_time_limit_is_honoured() -> None:
+    game = Game(bundled("complementary_halves"), Mode.ANONYMOUS, parse_class("deterministic"))
+    found = find_equilibrium_extremes(game, time_limit=1e-9)
+    assert not found.optimal and any("time limit" in note for note in found.notes)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda game: find_equilibrium_extremes(game, Fraction(-1)),
+        lambda game: find_equilibrium_extremes(game, time_limit=0),
+        lambda game: find_equilibrium_extremes(
+            Game(game.instance, Mode.PERSONALIZED, game.strategy_class), Fraction(1, 10)
+        ),
+    ],
+    ids=["negative-delta", "zero-time", "personalized-positive-delta"],
+)
+def test_bad_extremes_requests_are_refused(call: Callable[[Game], object]) -> None:
+    with pytest.raises(ModelError):
+        call(PROSECUTOR.game())

@@ -68,6 +68,9 @@ from solver.responses.response import TiePolicy
 LABEL = "extreme optimal by the MIP, equilibrium certified exactly"
 """How a finished extreme is labelled: its optimality rests on the solver's infeasibility verdict."""
 
+EXTREMES_NOTE = "extremes only"
+"""How the note of :meth:`EquilibriumExtremes.to_solve_result` begins: its list holds witnesses only."""
+
 DEVIATIONS_PER_PROVIDER = 3
 """Profitable deviations turned into cuts per provider and master solution, best first."""
 
@@ -216,7 +219,7 @@ class EquilibriumExtremes:
         """
         witnesses = self.witnesses()
         note = (
-            f"extremes only ({self.label}): the list holds the equilibria attaining each user's worst "
+            f"{EXTREMES_NOTE} ({self.label}): the list holds the equilibria attaining each user's worst "
             f"and best utility among the game's {self.profiles} profiles"
             + ("" if self.mode is Mode.ANONYMOUS else " per user's game")
             + "; worst and best are over all equilibria"
@@ -280,7 +283,7 @@ class _Master:
         problem = pulp.LpProblem("extremes", pulp.LpMinimize)
         self.problem = problem
         self.x: dict[Key, Any] = {
-            (k, r): pulp.LpVariable(f"x_{k}_{r}", cat=pulp.LpBinary)
+            (k, r): problem.add_variable(f"x_{k}_{r}", 0, 1, cat=pulp.LpBinary)
             for k in range(m)
             for r in range(self.sizes[k])
         }
@@ -291,7 +294,9 @@ class _Master:
             for k in range(m):
                 for r in range(self.sizes[k]):
                     for law in range(len(self.laws[u][k][r])):
-                        self.w[u, k, r, law] = pulp.LpVariable(f"w_{u}_{k}_{r}_{law}", cat=pulp.LpBinary)
+                        self.w[u, k, r, law] = problem.add_variable(
+                            f"w_{u}_{k}_{r}_{law}", 0, 1, cat=pulp.LpBinary
+                        )
         for u in range(self.n):
             problem += pulp.lpSum(v for key, v in self.w.items() if key[0] == u) == 1, f"one_selection_{u}"
             for k in range(m):
@@ -328,7 +333,8 @@ class _Master:
             for u in range(self.n)
         ]
         self.cuts: dict[tuple[int, int], tuple[list[Any], list[set[_Row]]]] = {}
-        self.bars: list[str] = []
+        self.bars: list[Any] = []
+        self.bar_count = 0
         self.seen: set[tuple[Profile, tuple[Key, ...]]] = set()
 
     # -- the building blocks -----------------------------------------------------------------------
@@ -561,7 +567,7 @@ class _Master:
         """Add (or tighten) the cut of provider j's deviation to ``rule`` so that it excludes this point."""
         if (j, rule) not in self.cuts:
             variables = [
-                pulp.LpVariable(f"pay_{j}_{rule}_{u}", lowBound=0, upBound=self.top[u][j])
+                self.problem.add_variable(f"pay_{j}_{rule}_{u}", 0, self.top[u][j], cat=pulp.LpContinuous)
                 for u in range(self.n)
             ]
             self.cuts[j, rule] = (variables, [set() for _ in range(self.n)])
@@ -593,24 +599,30 @@ class _Master:
     # -- the bar -------------------------------------------------------------------------------------
 
     def clear_bars(self) -> None:
-        for name in self.bars:
-            self.problem.constraints.pop(name, None)
+        """Switch off every bar: its slack may take any value from now on."""
+        for slack in self.bars:
+            slack.upBound = self.m
         self.bars = []
 
     def raise_bar(self, u: int, minimize: bool, value: Fraction) -> None:
-        """Ask for an equilibrium strictly better than ``value`` for user u, exactly."""
-        name = f"bar_{len(self.bars)}"
+        """Ask for an equilibrium strictly better than ``value`` for user u, exactly.
+
+        The bar's slack is fixed at 0 while it holds; :meth:`clear_bars` frees it.
+        """
+        self.bar_count += 1
+        slack = self.problem.add_variable(f"bar_slack_{self.bar_count}", 0, 0, cat=pulp.LpContinuous)
+        name = f"bar_{self.bar_count}"
         if minimize:
             keys = [
                 (k, r) for k in range(self.m) for r in range(self.sizes[k]) if self.values[u][k][r] >= value
             ]
-            self.problem += pulp.lpSum(self.x[key] for key in keys) <= 0, name
+            self.problem += pulp.lpSum(self.x[key] for key in keys) <= slack, name
         else:
             keys = [
                 (k, r) for k in range(self.m) for r in range(self.sizes[k]) if self.values[u][k][r] > value
             ]
-            self.problem += pulp.lpSum(self.x[key] for key in keys) >= 1, name
-        self.bars.append(name)
+            self.problem += pulp.lpSum(self.x[key] for key in keys) + slack >= 1, name
+        self.bars.append(slack)
 
     def objective(self, u: int, minimize: bool) -> None:
         self.problem.sense = pulp.LpMinimize if minimize else pulp.LpMaximize
