@@ -34,6 +34,8 @@ def to_fmpq(value: Fraction | int) -> fmpq:
     fmpq
         The same number.
     """
+    if type(value) is int:
+        return fmpq(value)
     value = Fraction(value)
     return fmpq(value.numerator, value.denominator)
 

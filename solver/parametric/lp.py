@@ -17,10 +17,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from solver.core.numbers import ONE, ZERO
-from solver.parametric.values import is_identically_zero
+from solver.parametric.values import ParamValue, is_identically_zero
 
 GenericRow = tuple[tuple[int, Any], ...]
 """A sparse row: ``((variable, coefficient), ...)`` with generic numbers."""
@@ -76,7 +77,15 @@ class GenericSolution:
 
 
 def _is_zero(x: Any) -> bool:
-    return x is ZERO or is_identically_zero(x)
+    """Whether an entry is zero as a function (structure: nothing is traced)."""
+    if x is ZERO:
+        return True
+    kind = type(x)
+    if kind is ParamValue:
+        return bool(x.numerator.is_zero())
+    if kind is Fraction or kind is int:
+        return not x
+    return is_identically_zero(x)
 
 
 class _Tableau:

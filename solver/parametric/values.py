@@ -24,7 +24,6 @@ from solver.parametric.algebraic import (
     AlgebraicNumber,
     Polynomial,
     Real,
-    coefficients,
     monic,
     sign_at,
     to_fmpq,
@@ -123,7 +122,7 @@ class Trace:
     def __init__(self, point: Point, name: str = "p") -> None:
         self.point = point
         self.name = name
-        self._recorded: dict[tuple[Fraction, ...], Polynomial] = {}
+        self._recorded: dict[tuple[fmpq, ...], Polynomial] = {}
         self.comparisons = 0
 
     @property
@@ -141,7 +140,7 @@ class Trace:
         """
         if poly.degree() > 0:
             normal = monic(poly)
-            self._recorded.setdefault(coefficients(normal), normal)
+            self._recorded.setdefault(tuple(normal.coeffs()), normal)
 
     def parameter(self) -> ParamValue:
         """The parameter itself as a traced number.
@@ -406,8 +405,34 @@ class ParamValue:
             return ParamValue.constant(other, self.trace)
         raise TypeError(f"cannot combine a ParamValue with {type(other).__name__}")
 
+    def _raw(self, numerator: Polynomial, denominator: Polynomial, value: fmpq | None) -> ParamValue:
+        """A function already in lowest terms with a monic denominator (no normalisation)."""
+        result = ParamValue.__new__(ParamValue)
+        result.numerator = numerator
+        result.denominator = denominator
+        result.trace = self.trace
+        result._value = value
+        return result
+
+    def _plus_scalar(self, c: fmpq) -> ParamValue:
+        # (n + c d) / d stays in lowest terms: gcd(n + c d, d) = gcd(n, d).
+        value = None if self._value is None else self._value + c
+        if self.denominator.degree() == 0:
+            return self._raw(self.numerator + c, self.denominator, value)
+        return self._raw(self.numerator + self.denominator * c, self.denominator, value)
+
+    def _times_scalar(self, c: fmpq) -> ParamValue:
+        if c == 0:
+            return self._raw(fmpq_poly([]), _ONE_POLY, None if self._value is None else c)
+        return self._raw(
+            self.numerator * c, self.denominator, None if self._value is None else self._value * c
+        )
+
     def _compare(self, other: object) -> int | None:
-        if not isinstance(other, (ParamValue, int, Fraction)) or isinstance(other, bool):
+        scalar = _scalar(other)
+        if scalar is not None:
+            return self._plus_scalar(-scalar).sign()
+        if not isinstance(other, ParamValue):
             return None
         return (self - other).sign()
 
@@ -446,11 +471,16 @@ class ParamValue:
         return result
 
     def __add__(self, other: Operand) -> ParamValue:
-        if not isinstance(other, (ParamValue, int, Fraction)):
+        scalar = _scalar(other)
+        if scalar is not None:
+            return self._plus_scalar(scalar)
+        if not isinstance(other, ParamValue):
             return NotImplemented
         o = self._coerce(other)
         a, b = self._value, o._value
         value = a + b if a is not None and b is not None else None
+        if self.denominator.degree() == 0 and o.denominator.degree() == 0:
+            return self._raw(self.numerator + o.numerator, _ONE_POLY, value)
         if self.denominator == o.denominator:
             return self._combine(self.numerator + o.numerator, self.denominator, value)
         return self._combine(
@@ -462,7 +492,7 @@ class ParamValue:
     __radd__ = __add__
 
     def __neg__(self) -> ParamValue:
-        return self._combine(-self.numerator, self.denominator, None if self._value is None else -self._value)
+        return self._raw(-self.numerator, self.denominator, None if self._value is None else -self._value)
 
     def __pos__(self) -> ParamValue:
         return self
@@ -471,34 +501,49 @@ class ParamValue:
         return -self if self.sign() < 0 else self
 
     def __sub__(self, other: Operand) -> ParamValue:
-        if not isinstance(other, (ParamValue, int, Fraction)):
+        scalar = _scalar(other)
+        if scalar is not None:
+            return self._plus_scalar(-scalar)
+        if not isinstance(other, ParamValue):
             return NotImplemented
         return self + (-self._coerce(other))
 
     def __rsub__(self, other: Operand) -> ParamValue:
-        if not isinstance(other, (ParamValue, int, Fraction)):
-            return NotImplemented
-        return self._coerce(other) + (-self)
+        scalar = _scalar(other)
+        if scalar is not None:
+            return (-self)._plus_scalar(scalar)
+        return NotImplemented
 
     def __mul__(self, other: Operand) -> ParamValue:
-        if not isinstance(other, (ParamValue, int, Fraction)):
+        scalar = _scalar(other)
+        if scalar is not None:
+            return self._times_scalar(scalar)
+        if not isinstance(other, ParamValue):
             return NotImplemented
         o = self._coerce(other)
         a, b = self._value, o._value
         value = a * b if a is not None and b is not None else None
+        if self.denominator.degree() == 0 and o.denominator.degree() == 0:
+            return self._raw(self.numerator * o.numerator, _ONE_POLY, value)
         return self._combine(self.numerator * o.numerator, self.denominator * o.denominator, value)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Operand) -> ParamValue:
-        if not isinstance(other, (ParamValue, int, Fraction)):
+        scalar = _scalar(other)
+        if scalar is not None:
+            if scalar == 0:
+                raise ZeroDivisionError("division by zero")
+            return self._times_scalar(1 / scalar)
+        if not isinstance(other, ParamValue):
             return NotImplemented
         return self * self._coerce(other)._inverse()
 
     def __rtruediv__(self, other: Operand) -> ParamValue:
-        if not isinstance(other, (ParamValue, int, Fraction)):
+        scalar = _scalar(other)
+        if scalar is None:
             return NotImplemented
-        return self._coerce(other) * self._inverse()
+        return self._inverse()._times_scalar(scalar)
 
     def _inverse(self) -> ParamValue:
         if self.sign() == 0:
@@ -514,6 +559,18 @@ class ParamValue:
         for _ in range(abs(exponent)):
             result = result * base
         return result
+
+
+def _scalar(value: object) -> fmpq | None:
+    """An int or Fraction as python-flint's rational (None for anything else)."""
+    kind = type(value)
+    if kind is Fraction:
+        assert isinstance(value, Fraction)
+        return fmpq(value.numerator, value.denominator)
+    if kind is int:
+        assert isinstance(value, int)
+        return fmpq(value)
+    return None
 
 
 def is_identically_zero(value: object) -> bool:
