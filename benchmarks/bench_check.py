@@ -16,10 +16,23 @@ without the interpreter's start-up.
 The outputs are compared as well: the text ``check`` prints for every file must be the same in
 both checkouts (every verdict and number unchanged), or the row says ``differs``.
 
+``--breakdown FILE`` splits one ``pluralis check FILE`` process of this checkout into its phases
+(CPU seconds, medians over the runs): the interpreter's start-up before the first line, the
+import of the command line, the import of ``check`` with the claims and the engine, the LP
+solver's import (HiGHS, with numpy, which the first LP brings), reading the file, the analysis
+(every memoized computation of :class:`solver.analysis.Analysis`), the claims' own work, the
+output, and what is left to the process (option parsing, the interpreter's exit).
+
+Python compiles every module it imports, unless a compiled copy is cached: with
+``--bytecode-cache`` every process writes and reads its compiled modules under the temporary
+folder (``PYTHONPYCACHEPREFIX``), as an installed program does; without it the environment
+decides (``PYTHONDONTWRITEBYTECODE=1`` compiles every module in every run).
+
 Run by hand, never by pytest::
 
     python benchmarks/bench_check.py --before b512620
     python benchmarks/bench_check.py --before b512620 --runs 5 instances/prosecutor_judge.yaml
+    python benchmarks/bench_check.py --breakdown instances/two_providers_two_users.yaml --runs 7
 """
 
 from __future__ import annotations
@@ -59,6 +72,55 @@ check_claims(instance)
 print(time.process_time() - start)
 """
 """Time the claims layer alone on one file: the CPU seconds of ``check_claims`` after the imports."""
+
+BREAKDOWN = """
+import time
+started = time.process_time()
+import sys
+file = sys.argv[1]
+marks = [("interpreter start-up", started)]
+import pluralis.cli
+marks.append(("import the command line (pluralis.cli)", time.process_time()))
+command = pluralis.cli.cli.get_command(None, "check")
+marks.append(("import check, the claims and the engine", time.process_time()))
+import highspy
+marks.append(("import the LP solver (highspy, numpy)", time.process_time()))
+from solver.core.serialization import load
+instance = load(file)
+marks.append(("read the file", time.process_time()))
+from solver.analysis import Analysis
+inside = [0, 0.0]
+def timed(method):
+    def wrapper(*args, **kwargs):
+        inside[0] += 1
+        start = time.process_time()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            inside[0] -= 1
+            if inside[0] == 0:
+                inside[1] += time.process_time() - start
+    return wrapper
+for name in [n for n in vars(Analysis) if not n.startswith("_") and callable(vars(Analysis)[n])]:
+    setattr(Analysis, name, timed(vars(Analysis)[name]))
+from proofs.check import check_claims
+from pluralis.claims import print_results
+from pluralis.output import output_console
+results = check_claims(instance)
+done = time.process_time()
+marks.append(("analysis (memoized engine work)", marks[-1][1] + inside[1]))
+marks.append(("claims' own work", done))
+print_results(output_console(), instance.title or file, results)
+marks.append(("output", time.process_time()))
+previous = 0.0
+for name, at in marks:
+    sys.stderr.write(f"PHASE {name}\\t{at - previous}\\n")
+    previous = at
+"""
+"""Split one check into phases: CPU seconds from one mark to the next, written to standard error.
+
+The analysis's mark is placed so that its phase is the time spent inside the analysis's public
+methods (outermost calls only) and the claims' phase what the claims spent around them."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +163,34 @@ def worktree(ref: str) -> Path:
     return path
 
 
+BYTECODE_CACHE = False
+"""Whether child processes cache their compiled modules (set by ``--bytecode-cache``)."""
+
+
+def environment(tree: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process running one checkout's code.
+
+    Parameters
+    ----------
+    tree : Path
+        The checkout, put first on ``PYTHONPATH``.
+    **extra : str
+        More variables.
+
+    Returns
+    -------
+    dict
+        The environment; with ``--bytecode-cache``, compiled modules cached per checkout under the
+        temporary folder.
+    """
+    variables = dict(os.environ, PYTHONPATH=str(tree), **extra)
+    if BYTECODE_CACHE:
+        variables.pop("PYTHONDONTWRITEBYTECODE", None)
+        cache = Path(tempfile.gettempdir()) / f"pluralis-pycache-{abs(hash(str(tree))):x}"
+        variables["PYTHONPYCACHEPREFIX"] = str(cache)
+    return variables
+
+
 def run(tree: Path, arguments: Sequence[str]) -> Run:
     """Run the command line of one checkout once and measure the CPU time of its process.
 
@@ -117,12 +207,11 @@ def run(tree: Path, arguments: Sequence[str]) -> Run:
         CPU seconds (user + system, from the operating system's accounting of the child), the
         standard output, and the folder ``pluralis`` was imported from.
     """
-    environment = dict(os.environ, PYTHONPATH=str(tree), COLUMNS="200")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     completed = subprocess.run(
         [sys.executable, "-c", PROBE, *arguments],
         cwd=tree,
-        env=environment,
+        env=environment(tree, COLUMNS="200"),
         capture_output=True,
         text=True,
         check=False,
@@ -159,11 +248,10 @@ def claims_seconds(tree: Path, file: Path) -> float:
     float
         Seconds of CPU time of the claims layer alone.
     """
-    environment = dict(os.environ, PYTHONPATH=str(tree))
     completed = subprocess.run(
         [sys.executable, "-c", IN_PROCESS, str(file)],
         cwd=tree,
-        env=environment,
+        env=environment(tree),
         capture_output=True,
         text=True,
         check=True,
@@ -217,13 +305,74 @@ def bundled_files() -> list[Path]:
     return sorted((ROOT / "instances").glob("*.yaml"))
 
 
+def breakdown(file: Path, runs: int) -> None:
+    """Print the phases of ``pluralis check FILE`` in this checkout, medians of CPU seconds.
+
+    Parameters
+    ----------
+    file : Path
+        The instance file.
+    runs : int
+        Counted runs, after one warm-up.
+    """
+    phases: dict[str, list[float]] = {}
+    totals: list[float] = []
+    bare: list[float] = []
+    for counted in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        completed = subprocess.run(
+            [sys.executable, "-c", BREAKDOWN, str(file)],
+            cwd=ROOT,
+            env=environment(ROOT, COLUMNS="200"),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", "pass"], env=environment(ROOT), check=True)
+        end = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if not counted:
+            continue
+        totals.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+        bare.append((end.ru_utime - start.ru_utime) + (end.ru_stime - start.ru_stime))
+        for line in completed.stderr.splitlines():
+            if line.startswith("PHASE "):
+                name, seconds = line.removeprefix("PHASE ").split("\t")
+                phases.setdefault(name, []).append(float(seconds))
+    cache = "cached" if BYTECODE_CACHE else "as the environment says"
+    print(f"pluralis check {file.name}: CPU seconds, medians of {runs} runs (compiled modules {cache})")
+    print(f"{'phase':<46} {'seconds':>8} {'share':>6}")
+    total = statistics.median(totals)
+    listed = 0.0
+    for name, values in phases.items():
+        seconds = statistics.median(values)
+        listed += seconds
+        print(f"{name:<46} {seconds:>8.3f} {seconds / total:>6.0%}")
+    rest = total - listed
+    print(f"{'the rest (exit, and what the phases miss)':<46} {rest:>8.3f} {rest / total:>6.0%}")
+    print(f"{'whole process':<46} {total:>8.3f} {1:>6.0%}")
+    print(f"{'(python -c pass, for comparison)':<46} {statistics.median(bare):>8.3f}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Print a table: per file, CPU seconds before and after, their ratio, and whether outputs agree."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("files", nargs="*", type=Path, help="instance files (default: the bundled examples)")
-    parser.add_argument("--before", required=True, help="the earlier commit to compare with")
+    parser.add_argument("--before", help="the earlier commit to compare with")
     parser.add_argument("--runs", type=int, default=3, help="counted runs of each checkout (default 3)")
+    parser.add_argument("--breakdown", type=Path, help="split one check of this file into phases, and stop")
+    parser.add_argument(
+        "--bytecode-cache", action="store_true", help="cache compiled modules (as an installed program)"
+    )
     options = parser.parse_args(argv)
+    global BYTECODE_CACHE
+    BYTECODE_CACHE = options.bytecode_cache
+    if options.breakdown is not None:
+        breakdown(options.breakdown.resolve(), options.runs)
+        return
+    if options.before is None:
+        parser.error("--before is needed unless --breakdown is given")
     before = worktree(options.before)
     after = ROOT
     files = [f.resolve() for f in options.files] or bundled_files()
