@@ -173,18 +173,27 @@ def _profiles(structure: Any) -> tuple[int, list[tuple[Any, ...]]]:
     return count, sorted((users, profile, canonical) for users, profile, _, canonical in equilibria)
 
 
-@given(cases(), st.sampled_from(list(Mode)), st.integers(0, 100))
-def test_solve_piece_agrees_with_the_point_command(case: Any, mode: Mode, index: int) -> None:
-    # solve, deterministic class: worst and best utilities and the equilibrium profiles (SPEC.md §5).
+@given(
+    cases(),
+    st.sampled_from(list(Mode)),
+    st.sampled_from(list(TiePolicy)),
+    st.sampled_from([F(0), F(1, 4)]),
+    st.integers(0, 100),
+)
+def test_solve_piece_agrees_with_the_point_command(
+    case: Any, mode: Mode, policy: TiePolicy, delta: Fraction, index: int
+) -> None:
+    # solve, deterministic class: worst and best utilities and the equilibrium profiles (SPEC.md §5),
+    # under every tie policy for deviations, with δ = 0 and δ > 0.
     document, interval, grid = case
     family = Family.from_document(document)
-    evaluation = SolveEvaluation(mode, Deterministic())
+    evaluation = SolveEvaluation(mode, Deterministic(), delta, policy)
     result = sweep(family, "p", interval, evaluation)
     for value in _values(result, grid, index):
         instance = family.instance_at(value)
         quantities, verdicts = evaluation.numeric(instance)
         _agrees_at(result, value, dict(quantities), dict(verdicts))
-        point = solve_equilibria(Game(instance, mode, Deterministic()))
+        point = solve_equilibria(Game(instance, mode, Deterministic()), delta, policy)
         count, profiles = _profiles(result.piece_at(value).answer.structure)
         assert count == point.count
         assert profiles == sorted((e.users, e.profile, e.canonical) for e in point.equilibria)
