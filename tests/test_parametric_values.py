@@ -254,3 +254,82 @@ def test_generic_responses_on_traced_constants_match_the_point_engine(case: S.Ru
     assert [tuple(tuple(value(x) for x in row) for row in law) for law in got.laws] == list(expected.laws)
     assert [tuple(value(x) for x in v) for v in got.payoffs] == list(expected.payoffs)
     assert trace.polynomials == ()  # constants decide every comparison without recording
+
+
+# -- the parametric simplex ------------------------------------------------------------------------------
+
+from solver.lp import LinearProgram, LPStatus, solve_lp  # noqa: E402
+from solver.parametric.lp import GenericLP, GenericStatus, solve_generic_lp  # noqa: E402
+
+affine = st.tuples(small_fractions, small_fractions)
+
+
+@st.composite
+def parametric_programs(draw: st.DrawFn) -> dict[str, Any]:
+    """A small LP whose every number is affine in the parameter, ``a + b p``."""
+    n = draw(st.integers(1, 3))
+    upper = draw(st.integers(0, 3))
+    equal = draw(st.integers(0, 1))
+    rows = lambda count: [  # noqa: E731
+        [(k, draw(affine)) for k in range(n) if draw(st.booleans())] for _ in range(count)
+    ]
+    return {
+        "objective": [draw(affine) for _ in range(n)],
+        "upper_rows": rows(upper),
+        "upper_rhs": [draw(affine) for _ in range(upper)],
+        "equal_rows": rows(equal),
+        "equal_rhs": [draw(affine) for _ in range(equal)],
+        "free": [draw(st.booleans()) for _ in range(n)],
+    }
+
+
+def _instantiate(data: dict[str, Any], number: Any) -> dict[str, Any]:
+    return {
+        "objective": tuple(number(c) for c in data["objective"]),
+        "upper_rows": tuple(tuple((k, number(a)) for k, a in row) for row in data["upper_rows"]),
+        "upper_rhs": tuple(number(b) for b in data["upper_rhs"]),
+        "equal_rows": tuple(tuple((k, number(a)) for k, a in row) for row in data["equal_rows"]),
+        "equal_rhs": tuple(number(b) for b in data["equal_rhs"]),
+        "free": tuple(data["free"]),
+    }
+
+
+@given(parametric_programs(), small_fractions, st.floats(-0.9, 0.9))
+def test_the_parametric_simplex_is_the_lp_layer_on_the_whole_piece(
+    data: dict[str, Any], point: Fraction, offset: float
+) -> None:
+    # Solved traced at one point, the program's status and optimum (a rational function) must be
+    # what the project's LP layer finds at any other rational of the same piece: the recorded
+    # polynomials keep their signs there, so the certified basis stays optimal.
+    trace = Trace(Point.rational(point))
+    p = trace.parameter()
+    traced = solve_generic_lp(GenericLP(**_instantiate(data, lambda ab: ab[0] + ab[1] * p)))
+    window = (point - 4, point + 4)
+    roots = sorted(
+        {
+            r if isinstance(r, Fraction) else r.approximation(20)
+            for q in trace.polynomials
+            for r in isolate_roots(q, *window)
+        }
+    )
+    if point in roots:
+        return
+    above = min((r for r in roots if r > point), default=window[1])
+    below = max((r for r in roots if r < point), default=window[0])
+    step = Fraction(offset).limit_denominator(100)
+    other = point + ((above - point) if step > 0 else (point - below)) * step
+    if not below < other < above:
+        return
+    for where in (point, other):
+        plain = solve_lp(LinearProgram(**_instantiate(data, lambda ab, w=where: ab[0] + ab[1] * w)))
+        assert plain.status.value == traced.status.value
+        if plain.status is LPStatus.OPTIMAL:
+            assert traced.value is not None
+            got = traced.value.at(where) if isinstance(traced.value, ParamValue) else traced.value
+            assert got == plain.value
+    if traced.status is GenericStatus.OPTIMAL:
+        # Strong duality of the reported duals, as functions.
+        duals = (*traced.dual_upper, *traced.dual_equal)
+        rhs = _instantiate(data, lambda ab: ab[0] + ab[1] * p)
+        total = sum((y * b for y, b in zip(duals, (*rhs["upper_rhs"], *rhs["equal_rhs"]))), Fraction(0))
+        assert (total - traced.value) == 0

@@ -302,6 +302,17 @@ class ParamValue:
             raise ZeroDivisionError(f"{self.expression()} has a pole at {value}")
         return to_fraction(self.numerator(x) / d)
 
+    def point_value(self) -> Fraction | None:
+        """The exact value at the trace's point when it is rational (nothing is recorded).
+
+        Returns
+        -------
+        Fraction or None
+            The value, or None at an irrational point.
+        """
+        value = self._point_value()
+        return None if value is None else to_fraction(value)
+
     def constant_value(self) -> Fraction:
         """The value of a constant function.
 
