@@ -376,8 +376,9 @@ def check_claim(instance: Any, claim: str, options: CheckOptions) -> tuple[Verdi
     Returns
     -------
     tuple
-        The verdict, the rows (empty when the claim is vacuous as a whole) and a hashable summary:
-        the reason it is vacuous, or the equilibria's structure.
+        The verdict, the rows (empty when the claim is vacuous as a whole) and the reason it is
+        vacuous as a whole (empty otherwise). The equilibria themselves are not part of the answer:
+        where they change but every verdict and margin stays the same function, the answer is one.
     """
     mode = Mode.PERSONALIZED if claim == "C1" else Mode.ANONYMOUS
     if not options.strategy_class.contains_shared_rules:
@@ -389,7 +390,7 @@ def check_claim(instance: Any, claim: str, options: CheckOptions) -> tuple[Verdi
     if solution.count == 0:
         return Verdict.VACUOUS, [], "no equilibrium"
     rows = c1_rows(instance, solution, options) if claim == "C1" else c3_rows(instance, solution, options)
-    return _overall(rows), rows, solution.structure()
+    return _overall(rows), rows, ""
 
 
 def _claim_ids(claims: Sequence[str]) -> tuple[str, ...]:

@@ -203,12 +203,15 @@ def test_solve_piece_agrees_with_the_point_command(
         }
 
 
-@given(cases(), st.sampled_from([TiePolicy.FAVOURABLE, TiePolicy.ADVERSARIAL]), st.integers(0, 100))
-def test_check_piece_agrees_with_the_point_command(case: Any, policy: TiePolicy, index: int) -> None:
-    # check C1 and C3: verdicts, each row's bound and margin, and the smallest margin (SPEC.md §8).
+@given(cases(), st.sampled_from(list(TiePolicy)), st.sampled_from([F(0), F(1, 4)]), st.integers(0, 100))
+def test_check_piece_agrees_with_the_point_command(
+    case: Any, policy: TiePolicy, delta: Fraction, index: int
+) -> None:
+    # check C1 and C3: verdicts, each row's bound and margin, and the smallest margin (SPEC.md §8),
+    # under every tie policy, with δ = 0 and δ > 0 (the bound terms' δ/λ*).
     document, interval, grid = case
     family = Family.from_document(document)
-    options = CheckOptions(policy=policy)
+    options = CheckOptions(delta=delta, policy=policy)
     evaluation = CheckEvaluation(("C1", "C3"), options)
     result = sweep(family, "p", interval, evaluation)
     for value in _values(result, grid, index):
