@@ -1,9 +1,9 @@
-"""The generic equilibrium search of :mod:`solver.parametric.equilibria` on plain Fractions.
+"""Equilibria and claims over generic numbers (:mod:`solver.parametric.equilibria`, :mod:`proofs.parametric`).
 
 Written over any ordered field, the search must be, on ``Fraction``, exactly the ordinary engine of
 :mod:`solver.equilibria` (SPEC.md §4, §5): the same equilibrium profiles, the same admissible
 selections, the same count and the same worst and best utilities, in both games, under every tie
-policy, with δ = 0 and δ > 0.
+policy, with δ = 0 and δ > 0; and C1 and C3 must give the point checkers' rows and verdicts.
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from proofs.check import check_claims
+from proofs.claim import CheckOptions
+from proofs.parametric import CheckEvaluation, c1_bound_term, c3_bound_term, check_claim
 from solver.conversation.classes import Deterministic, Grid
 from solver.conversation.rules import Rule
-from solver.core.errors import ClassTooLargeError
+from solver.core.errors import ClassTooLargeError, ModelError
 from solver.core.model import Instance
 from solver.core.serialization import load
 from solver.equilibria.enumeration import solve_equilibria
@@ -35,6 +38,8 @@ from solver.parametric.equilibria import (
 )
 from solver.parametric.family import Family
 from solver.parametric.sweep import sweep, value_at
+from solver.responses.alignment import best_bound_weights, strong_alignment
+from solver.responses.information import provider_subsets
 from solver.responses.response import TiePolicy
 from tests.strategies import small_instances
 
@@ -193,3 +198,50 @@ def test_prosecutor_and_judge_swept_over_the_prior(
     assert value_at(half.answer.quantities["best.judge"], F(1, 2)) == best
     structure = half.answer.structure
     assert isinstance(structure, tuple) and structure[1] == count
+
+
+# -- the claims over generic numbers (proofs.parametric), on Fractions ------------------------------------
+
+
+@given(small_instances(max_users=2, max_providers=2, max_signals=2), st.sampled_from([F(0), F(1, 3)]))
+def test_bound_terms_on_fractions_are_the_alignment_programs(instance: Instance, delta: Fraction) -> None:
+    # The same linear programs (SPEC.md §7–8) solved by the generic simplex: the same exact optima.
+    for i in range(len(instance.users)):
+        for t in provider_subsets(instance):
+            assert (
+                c1_bound_term(instance, i, t, delta) == best_bound_weights(instance, i, t, delta).bound_term
+            )
+            assert (
+                c3_bound_term(instance, t, i, delta)
+                == strong_alignment(instance, t, delta).bounds[i].bound_term
+            )
+
+
+@given(
+    small_instances(max_users=2, max_providers=2, max_signals=2),
+    st.sampled_from(["C1", "C3"]),
+    st.sampled_from(list(TiePolicy)),
+)
+def test_claim_rows_on_fractions_are_the_checkers(instance: Instance, claim: str, policy: TiePolicy) -> None:
+    # C1 and C3 over generic numbers, run on Fractions: the point checkers' verdict and rows.
+    options = CheckOptions(policy=policy)
+    verdict, rows, _ = check_claim(instance, claim, options)
+    expected = check_claims(instance, [claim], options)[claim]
+    assert verdict is expected.verdict
+    got = [
+        (r.user, r.subset_label, r.bound, r.worst if r.bound is not None else None, r.verdict) for r in rows
+    ]
+    want = [
+        (r.user, r.subset_label, r.bound, r.worst if r.bound is not None else None, r.verdict)
+        for r in expected.rows
+    ]
+    assert sorted(got, key=str) == sorted(want, key=str)
+
+
+def test_only_c1_and_c3_are_swept() -> None:
+    with pytest.raises(ModelError, match="not available for sweeps"):
+        CheckEvaluation(("C2",))
+    with pytest.raises(ModelError, match="not available for sweeps"):
+        CheckEvaluation(("C1",), CheckOptions(full=True))
+    assert CheckEvaluation(("c3",)).claims == ("C3",)
+    assert CheckEvaluation().claims == ("C1", "C3")
