@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from pluralis.cli import cli
 from solver.core.errors import InstanceError
+from solver.equilibria.games import Mode
 from solver.parametric.algebraic import AlgebraicNumber
 from solver.parametric.commit import CommitEvaluation
 from solver.parametric.family import Family, SweepError
@@ -411,3 +412,38 @@ def test_bundled_market_has_an_uninformative_equilibrium_exactly_from_two_thirds
     assert pieces[("1/100", "2/3")]["quantities"] == {"worst.judge": "1 - p/2", "best.judge": "1 - p/2"}
     assert pieces[("2/3", "99/100")]["quantities"] == {"worst.judge": "p/2", "best.judge": "1 - p/2"}
     assert pieces[("2/3", "2/3")]["values"] == {"worst.judge": "1/3", "best.judge": "2/3"}
+
+
+def _two_judges() -> dict[str, Any]:
+    document = prosecutor_judge()
+    document["users"]["strict"] = {
+        "actions": ["acquit", "convict"],
+        "utility": {"acquit": {"guilty": 0, "innocent": 1}, "convict": {"guilty": "1/2", "innocent": 0}},
+    }
+    document["stakes"]["prosecutor"]["strict"] = document["stakes"]["prosecutor"]["judge"]
+    return document
+
+
+def test_commitments_towards_two_judges_in_both_games() -> None:
+    # The strict judge gets 1/2 for convicting the guilty: she convicts iff her posterior of guilt
+    # is at least 2/3. Persuading her alone (as for the judge, with 2/3 for 1/2): "convict" on the
+    # innocent with probability q, p / (p + (1-p) q) = 2/3, q = p / (2(1-p)); conviction 3p/2 while
+    # p ≤ 2/3, and 1 after; she gets p/2 + (1-p)(1-q) = 1 - p, then p/2 (convicting uninformed).
+    # Personalized: each judge her own rule: breakpoints 1/2 (the judge) and 2/3 (the strict one).
+    # Anonymous: one rule for both. Making the strict judge indifferent also makes the judge convict
+    # on "convict" (posterior 2/3 ≥ 1/2): 3p/2 + 3p/2 = 3p, better than the judge's own persuasion
+    # (2p, the strict judge then acquits on posterior 1/2). So 3p until 2/3, then 2; the judge gets
+    # p + (1-p)(1-q) = 1 - p/2. At 1/2 nothing changes: the fine pieces there merge.
+    family = Family.from_document(_two_judges())
+    personalized = sweep(family, "p", (P(1, 100), P(99, 100)), CommitEvaluation(Mode.PERSONALIZED))
+    assert personalized.breakpoints == (P(1, 2), P(2, 3))
+    middle = functions_at(personalized, P(3, 5))
+    assert same(middle["payoff.prosecutor.judge"], "1") and same(middle["payoff.prosecutor.strict"], "3*p/2")
+    assert same(middle["utility.strict"], "1 - p") and same(middle["utility.judge"], "p")
+    anonymous = sweep(family, "p", (P(1, 100), P(99, 100)), CommitEvaluation(Mode.ANONYMOUS))
+    assert anonymous.breakpoints == (P(2, 3),)
+    assert anonymous.fine_pieces > len(anonymous.pieces)  # the split at 1/2 merged away
+    below, above = functions_at(anonymous, P(1, 4)), functions_at(anonymous, P(4, 5))
+    assert same(below["payoff.prosecutor"], "3*p") and same(above["payoff.prosecutor"], "2")
+    assert same(below["utility.judge"], "1 - p/2") and same(below["utility.strict"], "1 - p")
+    assert same(above["utility.judge"], "p") and same(above["utility.strict"], "p/2")
