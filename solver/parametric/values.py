@@ -43,11 +43,13 @@ class Point:
         The parameter's value.
     """
 
-    __slots__ = ("exact", "value")
+    __slots__ = ("_signs", "exact", "value")
 
     def __init__(self, value: Real) -> None:
         self.value: Real = value
         self.exact = None if isinstance(value, AlgebraicNumber) else to_fmpq(value)
+        # Signs decided at an irrational point, by polynomial: each costs a gcd and Sturm counts.
+        self._signs: dict[tuple[fmpq, ...], int] = {}
 
     @classmethod
     def rational(cls, value: Fraction | int) -> Point:
@@ -102,7 +104,10 @@ class Point:
         if self.exact is not None:
             v = poly(self.exact)
             return (v > 0) - (v < 0)
-        return sign_at(poly, self.value)
+        key = tuple(poly.coeffs())
+        if key not in self._signs:
+            self._signs[key] = sign_at(poly, self.value)
+        return self._signs[key]
 
     def __repr__(self) -> str:
         return f"Point({self.value!r})"
