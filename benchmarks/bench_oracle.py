@@ -28,6 +28,12 @@ hand, never by pytest::
     python benchmarks/bench_oracle.py
     python benchmarks/bench_oracle.py --budget 20 --only n3-a3-k2
     python benchmarks/bench_oracle.py --only n2-a2-k2,n4-a2-k2,n3-a3-k2
+    python benchmarks/bench_oracle.py --breakdown --only n3-a3-k2,n2-a3-k3
+
+``--breakdown`` times the parts of the certified path instead, relative to the float-only solve:
+for infeasible programs HiGHS without presolve and with its dual ray (``inf highs``), the ray made
+exact and checked (``inf ray``) and the elastic re-solve it replaces (``inf elastic``); for optimal
+ones HiGHS without presolve (``opt highs``) and the exact basis and its check (``opt basis``).
 """
 
 from __future__ import annotations
@@ -44,7 +50,9 @@ from solver.conversation.classes import Deterministic
 from solver.conversation.rules import Rule
 from solver.core.model import Instance
 from solver.lp import LPStatus, solve_lp
-from solver.lp.highs import solve_float
+from solver.lp.elastic import elastic_program, infeasibility_from_elastic
+from solver.lp.farkas import infeasibility_from_ray
+from solver.lp.highs import certify_basis, solve_float
 from solver.oracle.deviation import count_choices, deviation_programs, program_count, solve_deviation
 from solver.oracle.problem import DeviationContext, OracleMethod
 
@@ -154,13 +162,82 @@ def exhaustive(
     return f"{tally.seconds()[0]:.2f}", tally, best
 
 
+BREAKDOWN_PROGRAMS = 2000
+"""Programs of a rung timed part by part with ``--breakdown`` (the first ones, in the oracle's order)."""
+
+
+def breakdown(instance: Instance, users: tuple[int, ...], rules: list[list[Rule]], count: int) -> str:
+    """The parts of the certified path, in CPU time relative to the float-only solve, by exact status.
+
+    Infeasible programs: HiGHS without presolve and with its dual ray (what :func:`solve_lp` runs),
+    the ray made exact and checked (:func:`solver.lp.farkas.infeasibility_from_ray`), and the
+    elastic re-solve it replaces. Optimal programs: HiGHS without presolve, and the basis made
+    exact and checked (:func:`solver.lp.highs.certify_basis`).
+    """
+    parts: dict[str, float] = dict.fromkeys(
+        ("inf highs", "inf ray", "inf elastic", "opt highs", "opt basis"), 0.0
+    )
+    floating: dict[LPStatus, float] = dict.fromkeys(LPStatus, 0.0)
+    clock = time.process_time
+    for n, program in enumerate(deviation_programs(instance, 0, users, rules, limit=count)):
+        if n == BREAKDOWN_PROGRAMS:
+            break
+        lp = program.program
+        if n == 0:  # imports and first calls are not timed
+            solve_lp(lp)
+            solve_lp(elastic_program(lp))
+        start = clock()
+        solve_float(lp)
+        middle = clock()
+        found = solve_float(lp, presolve=False, dual_ray=True)
+        end = clock()
+        if found.status is LPStatus.INFEASIBLE:
+            floating[LPStatus.INFEASIBLE] += middle - start
+            parts["inf highs"] += end - middle
+            start = clock()
+            infeasibility_from_ray(lp, found.dual_ray)
+            middle = clock()
+            infeasibility_from_elastic(lp, solve_lp(elastic_program(lp)))
+            parts["inf ray"] += middle - start
+            parts["inf elastic"] += clock() - middle
+        elif found.status is LPStatus.OPTIMAL:
+            floating[LPStatus.OPTIMAL] += middle - start
+            parts["opt highs"] += end - middle
+            start = clock()
+            certify_basis(lp, found.basic_columns, found.basic_rows)
+            parts["opt basis"] += clock() - start
+    cells = []
+    for name, seconds in parts.items():
+        base = floating[LPStatus.INFEASIBLE if name.startswith("inf") else LPStatus.OPTIMAL]
+        cells.append(f"{name} {seconds / base:.2f}" if base else f"{name} -")
+    return ", ".join(cells)
+
+
 def main() -> None:
     """Run the ladder and print one row per rung."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", type=float, default=60.0, help="Seconds of exhaustive work per rung.")
     parser.add_argument("--only", help="Run these rungs only (names separated by commas).")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help=f"Time the parts of the certified path on each rung's first {BREAKDOWN_PROGRAMS} programs.",
+    )
     arguments = parser.parse_args()
+    if arguments.breakdown:
+        print(
+            "parts of the certified path, in CPU time per unit of the float-only solve (HiGHS with presolve)"
+        )
+        for rung in LADDER:
+            if arguments.only and rung.name not in arguments.only.split(","):
+                continue
+            instance = instance_of(rung, arguments.seed)
+            users = tuple(range(len(instance.users)))
+            rules = [profile_of(instance, arguments.seed) for _ in users]
+            count = count_choices(instance, 0, users, True)
+            print(f"{rung.name:10} {breakdown(instance, users, rules, count)}", flush=True)
+        return
     header = (
         f"{'rung':10} {'choices':>9} {'programs':>9} {'σ vars':>6} {'exhaustive s':>13} {'cert ms/LP':>10} "
         f"{'float ms/LP':>11} {'infeasible':>10} {'inf c/f':>7} {'opt c/f':>7} {'cert/float':>10} "
