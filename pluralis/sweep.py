@@ -36,7 +36,7 @@ from solver.core.numbers import parse_number
 from solver.equilibria.games import Mode
 from solver.parametric.algebraic import AlgebraicNumber, Real, sympy_text
 from solver.parametric.family import Family, SweepError
-from solver.parametric.sweep import Evaluation, Piece, SweepResult, describe_real, sweep
+from solver.parametric.sweep import Evaluation, Piece, SweepResult, describe_real, same_quantity, sweep
 from solver.parametric.values import ParamValue
 from solver.responses.response import TiePolicy
 
@@ -342,7 +342,8 @@ def print_sweep(console: Console, result: SweepResult, what: str, title: str) ->
     points = result.breakpoints
     if points:
         console.print(f"breakpoints ({len(points)}):")
-        for value in points:
+        quiet = _structural_breakpoints(result)
+        for k, value in enumerate(points):
             if isinstance(value, AlgebraicNumber):
                 text = (
                     f"  {name} = root of {value.polynomial_text(name)} in ({value.interval[0]}, "
@@ -350,6 +351,8 @@ def print_sweep(console: Console, result: SweepResult, what: str, title: str) ->
                 )
             else:
                 text = f"  {name} = {value}"
+            if k in quiet:
+                text += "  (the same numbers on both sides: what changes is the combinatorial answer)"
             console.print(text, soft_wrap=True)
     else:
         console.print("no breakpoint: one answer on the whole open interval")
@@ -397,6 +400,21 @@ def print_sweep(console: Console, result: SweepResult, what: str, title: str) ->
         + (f" ({len(unchecked)} irrational point(s) cannot be)" if unchecked else ""),
         style="dim",
     )
+
+
+def _structural_breakpoints(result: SweepResult) -> set[int]:
+    """The breakpoints (by index) where the numbers and verdicts continue but the structure changes."""
+    found = set()
+    interior = [k for k, p in enumerate(result.pieces) if p.kind == "point"][1:-1]
+    for index, k in enumerate(interior):
+        left, right = result.pieces[k - 1].answer, result.pieces[k + 1].answer
+        if (
+            dict(left.verdicts) == dict(right.verdicts)
+            and list(left.quantities) == list(right.quantities)
+            and all(same_quantity(left.quantities[q], right.quantities[q]) for q in left.quantities)
+        ):
+            found.add(index)
+    return found
 
 
 def plot_sweep(result: SweepResult, path: Path, title: str) -> None:

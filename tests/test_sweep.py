@@ -447,3 +447,28 @@ def test_commitments_towards_two_judges_in_both_games() -> None:
     assert same(below["payoff.prosecutor"], "3*p") and same(above["payoff.prosecutor"], "2")
     assert same(below["utility.judge"], "1 - p/2") and same(below["utility.strict"], "1 - p")
     assert same(above["utility.judge"], "p") and same(above["utility.strict"], "p/2")
+
+
+class _Side:
+    """A constant number whose structure (which side of 1/2 the prior of guilt is) changes at 1/2."""
+
+    def traced(self, family: Any) -> Answer:
+        guilty = family.worlds[0].prob
+        return Answer({"one": P(1)}, {}, "low" if guilty < P(1, 2) else "high")
+
+    def numeric(self, instance: Any) -> tuple[dict[str, Fraction | None], dict[str, str]]:
+        return {"one": P(1)}, {}
+
+
+def test_a_breakpoint_of_structure_alone_is_said_so() -> None:
+    from rich.console import Console
+
+    from pluralis.sweep import print_sweep
+
+    result = sweep(Family.from_document(prosecutor_judge()), "p", (P(1, 10), P(9, 10)), _Side())
+    assert result.breakpoints == (P(1, 2),)  # the structure changes at 1/2, the number never
+    console = Console(record=True, width=200)
+    print_sweep(console, result, "test", "title")
+    assert "p = 1/2  (the same numbers on both sides: what changes is the combinatorial answer)" in (
+        console.export_text()
+    )
