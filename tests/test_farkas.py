@@ -22,6 +22,7 @@ from solver.lp import LinearProgram, LPSolution, LPStatus, check_infeasibility, 
 from solver.lp.elastic import elastic_program, infeasibility_from_elastic
 from solver.lp.farkas import infeasibility_from_ray, rationalised_rays, simplest_close
 from solver.lp.highs import solve_float
+from solver.lp.solve import PRESOLVE_ABOVE
 
 F = Fraction
 
@@ -235,6 +236,22 @@ def test_a_ray_is_oriented_and_scaled() -> None:
     proof = infeasibility_from_ray(lp, (-2.5 + 1e-14, -2.5))
     assert proof is not None and proof.dual_upper == (F(1), F(1))
     assert next(iter(rationalised_rays((-2.5 + 1e-14, -2.5)))) == (F(-1), F(-1))
+
+
+def test_a_presolved_program_is_proved_by_the_ray() -> None:
+    # Above PRESOLVE_ABOVE nonzeros HiGHS presolves, then computes the ray on request. Thirty
+    # variables, nine rows Σ_k (1 + (k + r) mod 3) x_k ≤ 5 and −Σ_k x_k ≤ −100: since every
+    # coefficient is at least 1, row 0 gives Σ x ≤ 5 < 100. Certificate y = (1, 0, …, 0, 1):
+    # A^T y = coefficient − 1 ≥ 0 in every column, b·y = 5 − 100 = −95.
+    n = 30
+    upper = [tuple((k, 1 + (k + r) % 3) for k in range(n)) for r in range(9)]
+    upper.append(tuple((k, -1) for k in range(n)))
+    lp = _lp(n, upper=(*((row, 5) for row in upper[:9]), (upper[9], -100)))
+    assert sum(len(row) for row in lp.upper_rows) > PRESOLVE_ABOVE
+    assert _accepted(lp, [F(1)] + [F(0)] * 8 + [F(1)])
+    solution = solve_lp(lp)
+    assert solution.status is LPStatus.INFEASIBLE and solution.method == "highs+farkas-ray"
+    assert check_infeasibility(lp, solution.dual_upper, solution.dual_equal) is None
 
 
 def test_a_program_without_a_ray_is_proved_through_the_elastic_program() -> None:
