@@ -573,7 +573,10 @@ def solve_finite(
     game : Game
         The game.
     method : Method
-        Enumeration, or the mixed-integer program (every candidate re-checked exactly).
+        Enumeration, or the mixed-integer program (every candidate re-checked exactly); above
+        :data:`solver.equilibria.mip_extremes.LISTING_PROFILE_LIMIT` profiles the MIP gives
+        existence and each user's worst and best equilibrium only, with the equilibria attaining
+        them (:meth:`~solver.equilibria.mip_extremes.EquilibriumExtremes.to_solve_result`).
     delta : Fraction
         δ.
     policy : TiePolicy
@@ -590,7 +593,12 @@ def solve_finite(
     """
     if method is Method.MIP:
         from solver.equilibria.mip import solve_equilibria_mip
+        from solver.equilibria.mip_extremes import LISTING_PROFILE_LIMIT, find_equilibrium_extremes
 
+        if game.profile_count() > LISTING_PROFILE_LIMIT:
+            # Too many profiles to list every equilibrium: existence and each user's extremes only.
+            extremes = find_equilibrium_extremes(game, delta, policy, selection_limit=selection_limit)
+            return extremes.to_solve_result()
         found: SolveResult = solve_equilibria_mip(game, delta, policy, selection_limit=selection_limit)
         return found
     return solve_equilibria(game, delta, policy, progress=progress, selection_limit=selection_limit)

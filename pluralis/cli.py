@@ -309,7 +309,14 @@ def _solve(
     show_default=True,
     help="Strategy class: deterministic, grid:Q, shared:P1,P2 or full (SPEC §5).",
 )
-@click.option("--engine", type=click.Choice(["enumerate", "mip"]), default="enumerate", show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["enumerate", "mip"]),
+    default="enumerate",
+    show_default=True,
+    help="mip: every equilibrium up to 10,000 profiles; above, existence and each user's worst and best "
+    "equilibrium only (lazy deviation cuts, each witness verified exactly).",
+)
 @click.option("--delta", default="0", show_default=True, help='δ of δ-equilibrium, exact ("1/10").')
 @click.option(
     "--tie-policy",
@@ -470,8 +477,17 @@ def _print_result(
 ) -> None:
     tree = ConversationTree(instance.protocol)
     status = "exact" if result.exact else "NOT certified exact"
+    extremes = False
+    if not result.complete and result.method is Method.MIP:
+        from solver.equilibria.mip_extremes import EXTREMES_NOTE
+
+        extremes = bool(result.notes) and result.notes[0].startswith(EXTREMES_NOTE)
     if not result.complete:
-        status += ", INTERRUPTED: a partial list"
+        status += (
+            ", extremes only: listed, the equilibria attaining them"
+            if extremes
+            else ", INTERRUPTED: a partial list"
+        )
     console.print(
         f"{result.mode.value} game, class {result.strategy_class.name}, δ = {result.delta}, deviations with "
         f"{result.policy.value} ties, engine {result.method.value} ({status}): "
@@ -512,11 +528,12 @@ def _print_result(
     if rows:
         shown = [(k + 1, result.equilibria[k]) for k, _ in rows[:show]]
         console.print(users_table(instance, shown, law_limit))
-    partial = "" if result.complete else " (over the equilibria found before the search stopped only)"
+    settled = result.complete or (extremes and result.exact)
+    partial = "" if settled else " (over the equilibria found before the search stopped only)"
     for i, user in enumerate(instance.users):
         worst, best = result.worst[i], result.best[i]
         if worst is None:
-            found = "in this class" if result.complete else "found before the search stopped"
+            found = "in this class" if settled else "found before the search stopped"
             console.print(f"{user.label}: no equilibrium {found}")
         else:
             console.print(f"{user.label}: worst equilibrium utility {worst}, best {best}{partial}")

@@ -60,6 +60,7 @@ import pulp
 
 from solver.core.errors import ModelError
 from solver.core.numbers import ZERO
+from solver.core.progress import ProgressHook, report
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT, Option, RegretKernel, examine
 from solver.equilibria.results import Equilibrium, Method, SolveResult
@@ -70,6 +71,9 @@ LABEL = "extreme optimal by the MIP, equilibrium certified exactly"
 
 EXTREMES_NOTE = "extremes only"
 """How the note of :meth:`EquilibriumExtremes.to_solve_result` begins: its list holds witnesses only."""
+
+LISTING_PROFILE_LIMIT = 10_000
+"""Above this many profiles, ``--engine mip`` answers existence and extremes instead of listing."""
 
 DEVIATIONS_PER_PROVIDER = 3
 """Profitable deviations turned into cuts per provider and master solution, best first."""
@@ -240,6 +244,24 @@ class EquilibriumExtremes:
         )
 
 
+def _quiet_highs(time_limit: float | None) -> Any:
+    """pulp's HiGHS interface on the bare binding, which prints no banner on standard output."""
+
+    class QuietHiGHS(pulp.HiGHS):  # type: ignore[misc]
+        def createAndConfigureSolver(self, lp: Any) -> None:
+            import highspy
+
+            base = next((k for k in type.mro(highspy.Highs) if k.__name__ == "_Highs"), highspy.Highs)
+            lp.solverModel = base()
+            lp.solverModel.setOptionValue("output_flag", False)
+            lp.solverModel.setOptionValue("log_to_console", False)
+            lp.solverModel.setOptionValue("mip_rel_gap", 0.0)
+            if self.timeLimit is not None:
+                lp.solverModel.setOptionValue("time_limit", float(self.timeLimit))
+
+    return QuietHiGHS(msg=False, timeLimit=time_limit)
+
+
 class _Stop(Exception):
     """The search cannot go on (time limit, solver failure); the reason is in the notes."""
 
@@ -256,8 +278,11 @@ class _Master:
         deadline: float | None,
         limit: int,
         notes: list[str],
+        progress: ProgressHook | None = None,
     ) -> None:
         self.game = game
+        self.progress = progress
+        self.task = ""
         self.policy = policy
         self.kernel = RegretKernel(game, policy, delta)
         self.solver = solver
@@ -370,13 +395,14 @@ class _Master:
         if self.solver is not None:
             return self.solver
         remaining = None if self.deadline is None else max(1.0, self.deadline - time.monotonic())
-        return pulp.HiGHS(msg=False, timeLimit=remaining, gapRel=0.0)
+        return _quiet_highs(remaining)
 
     def solve(self) -> bool:
         """True: the master has a solution (a candidate); False: the solver proved it infeasible."""
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise _Stop("the time limit was reached before the search finished")
         self.iterations += 1
+        report(self.progress, self.task, self.iterations, 0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             status = self.problem.solve(self._solver())
@@ -643,6 +669,8 @@ def _extreme(
     Returns the equilibrium attaining it (None when there is none) and whether the search closed.
     """
     user = master.game.users[position]
+    label = master.game.instance.users[user].label
+    master.task = f"{label}'s {'worst' if minimize else 'best'} equilibrium: master solves"
     master.clear_bars()
     master.objective(position, minimize)
     best: Equilibrium | None = None
@@ -679,8 +707,9 @@ def _solve_game(
     limit: int,
     notes: list[str],
     positions: Sequence[int],
+    progress: ProgressHook | None,
 ) -> tuple[_Master, dict[tuple[int, bool], tuple[Equilibrium | None, bool]]]:
-    master = _Master(game, policy, delta, solver, deadline, limit, notes)
+    master = _Master(game, policy, delta, solver, deadline, limit, notes, progress)
     found: list[Equilibrium] = []
     answers: dict[tuple[int, bool], tuple[Equilibrium | None, bool]] = {}
     for position in positions:
@@ -700,6 +729,7 @@ def find_equilibrium_extremes(
     solver: Any = None,
     time_limit: float | None = None,
     selection_limit: int = DEFAULT_SELECTION_LIMIT,
+    progress: ProgressHook | None = None,
 ) -> EquilibriumExtremes:
     """Whether an equilibrium exists, and every user's worst and best equilibrium utility (SPEC.md §5).
 
@@ -721,7 +751,9 @@ def find_equilibrium_extremes(
         Seconds for the whole search; when reached, ``optimal`` is False and each extreme is the
         best verified so far.
     selection_limit : int
-        Refuse profiles with more best-response selections than this (the kernel's limit).
+        The kernel's limit on the best-response selections of one profile.
+    progress : ProgressHook, optional
+        Called before every master solve with the search's name and the solves so far.
 
     Returns
     -------
@@ -745,7 +777,7 @@ def find_equilibrium_extremes(
     masters: list[_Master] = []
     if game.mode is Mode.ANONYMOUS:
         master, answers = _solve_game(
-            game, policy, delta, solver, deadline, selection_limit, notes, range(len(game.users))
+            game, policy, delta, solver, deadline, selection_limit, notes, range(len(game.users)), progress
         )
         masters.append(master)
         exists: bool | None = any(a[0] is not None for a in answers.values()) or (
@@ -778,7 +810,9 @@ def find_equilibrium_extremes(
         slices = game.split()
         results = []
         for part in slices:
-            master, answers = _solve_game(part, policy, delta, solver, deadline, selection_limit, notes, [0])
+            master, answers = _solve_game(
+                part, policy, delta, solver, deadline, selection_limit, notes, [0], progress
+            )
             masters.append(master)
             results.append(answers)
         every = all(r[0, True][0] is not None for r in results)
