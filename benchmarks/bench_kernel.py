@@ -6,8 +6,10 @@ and the very same walk runs on floats (:data:`~solver.responses.response.FLOATS`
 timed, each against a float twin that goes through the same code with floats in place of integers
 and divides where the exact code makes fractions:
 
-- ``kernel``: :func:`solver.responses.response.solve_user_response` with every optimal law, as a
-  tie or a certificate asks for it (value, canonical law, strategy, tie set, every optimal law);
+- ``kernel``: :func:`solver.responses.response.solve_user_response` as the benchmarks, the
+  profile responses and the deviations call it (value, canonical law, strategy, tie set);
+- ``every law``: the same with every optimal law (:func:`~solver.responses.response.find_optimal_laws`),
+  a set of tables of fractions;
 - ``table``: :func:`solver.equilibria.games.respond_to_rule`, one entry of a response table (value,
   every optimal law, every provider's payoff from each).
 
@@ -86,11 +88,13 @@ class Subject:
         return "/".join(str(n) for n in per)
 
 
-def float_user_response(instance: Instance, user: int, provider: int, rule: Rule) -> Any:
-    """:func:`solve_user_response` with every optimal law, on floats: the same walk, then division."""
+def float_user_response(
+    instance: Instance, user: int, provider: int, rule: Rule, all_laws: bool = True
+) -> Any:
+    """:func:`solve_user_response` on floats: the same walk, then division."""
     problem = problem_in(instance, user, FLOATS)
     rows = rows_in(instance, provider, rule, FLOATS)
-    found = walk_response(problem, rows, TiePolicy.CANONICAL, provider, all_laws=True)
+    found = walk_response(problem, rows, TiePolicy.CANONICAL, provider, all_laws=all_laws)
     n_states, n_actions = problem.n_states, problem.n_actions
     mass_scale = found.mass_scale
 
@@ -100,13 +104,16 @@ def float_user_response(instance: Instance, user: int, provider: int, rule: Rule
             for a in range(n_actions)
         )
 
-    assert found.laws is not None
+    law = table(found.law)
+    laws = None
+    if found.laws is not None:
+        laws = frozenset(law if flat == found.law else table(flat) for flat in found.laws)
     return (
         found.value / (mass_scale * problem.utility_scale),
-        table(found.law),
+        law,
         (tuple(sorted(found.messages)), tuple(sorted(found.actions))),
         (tuple(sorted(found.message_ties.items())), tuple(sorted(found.action_ties.items()))),
-        frozenset(table(flat) for flat in found.laws),
+        laws,
     )
 
 
@@ -133,12 +140,18 @@ def float_table_entry(instance: Instance, user: int, provider: int, rule: Rule) 
 
 
 def exact_user_response(instance: Instance, user: int, provider: int, rule: Rule) -> Any:
-    """The exact kernel as the float twin is timed: every optimal law asked for."""
+    """The exact kernel with every optimal law asked for."""
     return solve_user_response(instance, user, provider, rule, all_laws=True)
 
 
+def float_canonical(instance: Instance, user: int, provider: int, rule: Rule) -> Any:
+    """The float twin of :func:`solve_user_response` without the optimal laws."""
+    return float_user_response(instance, user, provider, rule, all_laws=False)
+
+
 LAYERS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
-    "kernel": (exact_user_response, float_user_response),
+    "kernel": (solve_user_response, float_canonical),
+    "every law": (exact_user_response, float_user_response),
     "table": (respond_to_rule, float_table_entry),
 }
 

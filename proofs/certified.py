@@ -13,8 +13,6 @@ from typing import Any
 
 from solver.analysis import Analysis
 from solver.certificates.certification import FullCertification
-from solver.certificates.records import build_certificate, certificate_from_certification
-from solver.certificates.verify import verify_certificate
 from solver.conversation.rules import Rule
 from solver.core.errors import PluralisError
 from solver.core.model import Instance
@@ -74,6 +72,10 @@ class Certified:
 
 
 def _verified(users: tuple[int, ...], rules: tuple[Rule, ...], document: dict[str, Any]) -> Certified:
+    # The certificates' writer and verifier are imported when a certificate is written (an
+    # equilibrium certified in full, a commitment), not by every check.
+    from solver.certificates.verify import verify_certificate
+
     verification = verify_certificate(document)
     utilities = tuple(Fraction(document["responses"][label]["utility"]) for label in document["users"])
     return Certified(users, rules, utilities, document, verification.valid, verification.reasons)
@@ -110,6 +112,8 @@ def certify_finite(
     certification = analysis.certify_equilibrium(game, equilibrium, delta, oracle)
     if not (certification.survives and certification.certified):
         return certification, None
+    from solver.certificates.records import certificate_from_certification
+
     document = certificate_from_certification(game.instance, certification, delta)
     return certification, _verified(equilibrium.users, equilibrium.rules, document)
 
@@ -136,6 +140,8 @@ def certify_commitment(
     Certified or None
         The commitment and its verified certificate; None when the bound is not certified exactly.
     """
+    from solver.certificates.records import build_certificate
+
     bound = analysis.commitment(users, oracle)
     if not bound.certified:
         return None

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from solver.conversation.classes import Deterministic, Grid, Shared
+from solver.conversation.classes import Deterministic, Grid, Shared, StrategyClass
 from solver.conversation.garblings import common_garbling, count_shared_rules, shared_rules
 from solver.conversation.protocol import ConversationTree
 from solver.conversation.rules import Rule
@@ -841,7 +841,7 @@ def test_optimum_bounds_every_benchmark_and_every_rule(case: S.RuleCase) -> None
 # -- strategy classes (SPEC.md §5) -------------------------------------------------------------------------
 
 
-def check_count(strategy_class: Any, instance: Instance, provider: int) -> tuple[Rule, ...] | None:
+def check_count(strategy_class: StrategyClass, instance: Instance, provider: int) -> tuple[Rule, ...] | None:
     """Check count against enumerate and the limit; return the rules when there are few enough."""
     count = strategy_class.count(instance, provider)
     assert count >= 1

@@ -12,6 +12,7 @@ different histories are two different lists whatever the labels are. The joined 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,34 +59,27 @@ class ConversationTree:
     @cached_property
     def provider_nodes(self) -> tuple[History, ...]:
         """Histories after which the provider speaks, by length then lexicographically."""
-        return self._nodes(PROVIDER_TURN)
+        return _shape(self.protocol).provider_nodes
 
     @cached_property
     def user_nodes(self) -> tuple[History, ...]:
         """Histories after which the user speaks."""
-        return self._nodes(USER_TURN)
+        return _shape(self.protocol).user_nodes
 
     @cached_property
     def leaves(self) -> tuple[History, ...]:
         """Complete transcripts, after which the user acts."""
-        return self.histories(self.length)
+        return _shape(self.protocol).leaves
 
     @cached_property
     def provider_node_index(self) -> dict[History, int]:
         """Position of every provider node in :attr:`provider_nodes`."""
-        return {h: k for k, h in enumerate(self.provider_nodes)}
+        return _shape(self.protocol).provider_node_index
 
     @cached_property
     def provider_turn_count(self) -> int:
         """Number of provider turns in the protocol."""
         return self.protocol.turns.count(PROVIDER_TURN)
-
-    def _nodes(self, kind: str) -> tuple[History, ...]:
-        nodes: list[History] = []
-        for t, turn in enumerate(self.protocol.turns):
-            if turn == kind:
-                nodes.extend(self.histories(t))
-        return tuple(nodes)
 
     def labels(self, history: History) -> list[str]:
         """A transcript as the list of its message labels, the form every file writes.
@@ -121,3 +115,33 @@ class ConversationTree:
         if not history:
             return "∅"
         return "/".join(self.protocol.alphabet(t)[m] for t, m in enumerate(history))
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The nodes of a protocol's tree, computed once per protocol and shared by all its trees."""
+
+    provider_nodes: tuple[History, ...]
+    user_nodes: tuple[History, ...]
+    leaves: tuple[History, ...]
+    provider_node_index: dict[History, int]
+
+
+@functools.lru_cache(maxsize=256)
+def _shape(protocol: Protocol) -> _Shape:
+    tree = ConversationTree(protocol)
+
+    def nodes(kind: str) -> tuple[History, ...]:
+        found: list[History] = []
+        for t, turn in enumerate(protocol.turns):
+            if turn == kind:
+                found.extend(tree.histories(t))
+        return tuple(found)
+
+    provider_nodes = nodes(PROVIDER_TURN)
+    return _Shape(
+        provider_nodes,
+        nodes(USER_TURN),
+        tree.histories(len(protocol.turns)),
+        {h: k for k, h in enumerate(provider_nodes)},
+    )
