@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from proofs.check import check_claims
 from proofs.claim import CheckOptions
 from proofs.parametric import CheckEvaluation, c1_bound_term, c3_bound_term, check_claim
-from solver.conversation.classes import Deterministic, Grid
+from solver.conversation.classes import Deterministic, Grid, Shared, StrategyClass
 from solver.conversation.rules import Rule
 from solver.core.errors import ClassTooLargeError, ModelError
 from solver.core.model import Instance
@@ -245,3 +245,29 @@ def test_only_c1_and_c3_are_swept() -> None:
         CheckEvaluation(("C1",), CheckOptions(full=True))
     assert CheckEvaluation(("c3",)).claims == ("C3",)
     assert CheckEvaluation().claims == ("C1", "C3")
+
+
+@pytest.mark.parametrize("strategy_class", [Grid(2), Shared(("prosecutor",))], ids=lambda c: c.name)
+@pytest.mark.parametrize("mode", list(Mode))
+def test_other_finite_classes_sweep_as_the_point_engine(strategy_class: StrategyClass, mode: Mode) -> None:
+    # A quadratic prior p² of guilt: the breakpoints are irrational (the judge's posterior after a
+    # grid rule's message crosses 1/2), and every rational p, on the grid or a breakpoint, must give
+    # the point engine's worst, best and profiles.
+    document = yaml.safe_load((LIBRARY / "prosecutor_judge.yaml").read_text(encoding="utf-8"))
+    document["parameters"] = {"p": "1/2"}
+    document["worlds"]["w1"]["prob"] = "p*p"
+    document["worlds"]["w2"]["prob"] = "1 - p*p"
+    family = Family.from_document(document)
+    evaluation = SolveEvaluation(mode, strategy_class)
+    result = sweep(family, "p", (F(1, 10), F(99, 100)), evaluation)
+    assert any(not isinstance(b, Fraction) for b in result.breakpoints)
+    for value in [F(1, 10) + F(k, 20) for k in range(18)]:
+        instance = family.instance_at(value)
+        point = solve_equilibria(Game(instance, mode, strategy_class))
+        piece = result.piece_at(value)
+        assert {k: value_at(q, value) for k, q in piece.answer.quantities.items()} == dict(
+            evaluation.numeric(instance)[0]
+        )
+        structure = piece.answer.structure
+        assert isinstance(structure, tuple) and structure[1] == point.count
+        assert sorted(e[1] for e in structure[2]) == sorted(e.profile for e in point.equilibria)
