@@ -308,8 +308,14 @@ class GenericKernel:
                         totals[r] = totals[r] + kept
                     else:
                         totals[r] = totals[r] + min(own[r], kept)
-            order = sorted(range(self.sizes[j]), key=lambda r: -totals[r])[:2]
-            ranked = (order[0], totals[order[0]], totals[order[1]])
+            # The first best rule and the best of the others: what a stable sort's first two give,
+            # in about 2n comparisons instead of n log n.
+            first = 0
+            for r in range(1, self.sizes[j]):
+                if totals[r] > totals[first]:
+                    first = r
+            second = max(totals[r] for r in range(self.sizes[j]) if r != first)
+            ranked = (first, totals[first], second)
             self._ranked[key] = ranked
         best_rule, best, second = ranked
         return second if best_rule == current else best
