@@ -67,6 +67,8 @@ _BOUND = 1 << 62
 """Every integer of the scan stays below this in absolute value."""
 _NEG = -(1 << 62)
 """Minus infinity on the scan's scale."""
+COMBINATIONS = 1 << 12
+"""The most combinations of selections tried at once per tied profile; above it, ``examine``."""
 _SELECTIONS = 1 << 40
 """Counts of selections are clipped here (a larger limit is checked by the per-profile path)."""
 
@@ -430,32 +432,56 @@ def _scan_block(
             providers += o
         for j in range(m):
             alone[j] |= (optimal[j] & (providers == 1)).astype(np.int64) << u
+    built: dict[tuple[int, ...], Equilibrium] = {}
+    keep = np.zeros(len(index), dtype=bool)
+    # Profiles with more selections than the limit go to examine, which refuses them as the
+    # per-profile path does (first in product order) or decides them.
     over = selections > min(limit, _SELECTIONS)
-    if over.any():
-        first = int(np.argmax(over))
-        # The per-profile path raises the error with this profile's count of selections.
-        examine(game, kernel, tuple(int(d[first]) for d in digits), limit)
+    for row in np.flatnonzero(over):
+        _examine(game, kernel, digits, int(row), limit, built, keep)
     passed = np.ones(len(index), dtype=bool)
     for j, table in deviations.items():
         q = (index // (strides[j] * sizes[j])) * strides[j] + index % strides[j]
         g = alone[j] if table.best.shape[1] > 1 else np.zeros_like(q)
         deviation = np.where(table.rule[q, g] == digits[j], table.second[q, g], table.best[q, g])
         passed &= upper[:, j] >= deviation - kernel.delta
-    keep = passed & single
-    built: dict[tuple[int, ...], Equilibrium] = {}
+    passed &= ~over
+    keep |= passed & single
     ties = np.flatnonzero(passed & ~single)
-    if len(ties) and kernel.policy is not TiePolicy.ADVERSARIAL:
-        keep[ties] = _admissible(kernel, tables, deviations, strides, index[ties], [d[ties] for d in digits])
-    elif len(ties):
+    tied = [d[ties] for d in digits]
+    if len(ties) and kernel.policy is not TiePolicy.ADVERSARIAL and _combinations(tables) <= COMBINATIONS:
+        keep[ties] = _admissible(kernel, tables, deviations, strides, index[ties], tied)
+    else:
         for row in ties:
-            profile = tuple(int(d[row]) for d in digits)
-            equilibrium = examine(game, kernel, profile, limit)
-            if equilibrium is not None:
-                built[profile] = equilibrium
-                keep[row] = True
+            _examine(game, kernel, digits, int(row), limit, built, keep)
     rows = np.flatnonzero(keep)
     found = np.stack([d[rows] for d in digits], axis=1) if m else np.zeros((len(rows), 0), dtype=np.int64)
     return found, top_ranks[rows], built
+
+
+def _examine(
+    game: Game,
+    kernel: RegretKernel,
+    digits: list[Array],
+    row: int,
+    limit: int,
+    built: dict[tuple[int, ...], Equilibrium],
+    keep: Mask,
+) -> None:
+    """Decide one profile of a block with the per-profile path, keeping what it builds."""
+    profile = tuple(int(d[row]) for d in digits)
+    equilibrium = examine(game, kernel, profile, limit)
+    if equilibrium is not None:
+        built[profile] = equilibrium
+        keep[row] = True
+
+
+def _combinations(tables: _Tables) -> int:
+    """An upper bound on the selections :func:`_admissible` tries per profile."""
+    total = 1
+    for u in range(tables.n):
+        total *= sum(tables.vectors[u][k].shape[1] for k in range(tables.m))
+    return total
 
 
 def _admissible(
