@@ -271,3 +271,22 @@ def test_other_finite_classes_sweep_as_the_point_engine(strategy_class: Strategy
         structure = piece.answer.structure
         assert isinstance(structure, tuple) and structure[1] == point.count
         assert sorted(e[1] for e in structure[2]) == sorted(e.profile for e in point.equilibria)
+
+
+def test_a_stake_that_vanishes_at_an_end_makes_the_c1_row_vacuous_there() -> None:
+    # two_providers_two_users with beta's stake in the investor swept as p over [0, 1]. Beta's
+    # utility from her is her own utility, so ε = 0 and her C1 bound for T = {beta} is
+    # Bench({beta}) = 3/4, which is also OPT (every benchmark of hers is 3/4, the file's note): C1
+    # makes her worst equilibrium utility exactly 3/4, a margin of 0 for every p > 0. At p = 0 beta
+    # has no stake in her, and the row is vacuous (the support rule of SPEC.md §8).
+    document = yaml.safe_load((LIBRARY / "two_providers_two_users.yaml").read_text(encoding="utf-8"))
+    document["parameters"] = {"p": "1/2"}
+    document["stakes"]["beta"]["investor"]["weight"] = "p"
+    result = sweep(Family.from_document(document), "p", (F(0), F(1)), CheckEvaluation(("C1",)))
+    name = "margin.C1.investor.beta"
+    assert result.pieces[0].kind == "point" and result.pieces[0].answer.quantities[name] is None
+    for piece in result.pieces[1:]:
+        for x in (F(1, 3), F(1)):
+            if piece.contains(x):
+                assert value_at(piece.answer.quantities[name], x) == 0
+    assert all(piece.answer.verdicts["C1"] == "holds" for piece in result.pieces)
