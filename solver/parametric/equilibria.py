@@ -128,7 +128,7 @@ def _entry(answer: RuleAnswer) -> Entry:
 
 
 def _total(values: Sequence[Number]) -> Number:
-    """A sum without a start value (``sum`` starts from the int 0, which is fine but adds a step)."""
+    """The sum of some numbers, from the exact 0 (an empty sum is ``Fraction(0)``)."""
     result: Number = ZERO
     for v in values:
         result = result + v
