@@ -8,6 +8,12 @@ One kernel walks the conversation tree: :func:`solve_user_response` gives, in a 
 her value, her tie set, the strategy a tie policy selects with its law and, when asked, every
 outcome law of her best responses. :func:`solve_response`, :func:`user_value`,
 :func:`find_tie_set` and :func:`find_optimal_laws` each read one part of its result.
+
+The walk (:func:`walk_response`) reads integers over common denominators: a user's prior,
+utility and the providers' stakes in her are scaled once per (instance, user)
+(:func:`user_problem`), a rule once per call (:func:`rule_rows`), and fractions are made only of
+the results. The same walk runs on floats (:data:`FLOATS`), which is how the exact kernel is
+compared with floating point (``benchmarks/bench_kernel.py``).
 """
 
 from __future__ import annotations
