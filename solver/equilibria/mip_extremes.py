@@ -72,6 +72,10 @@ LABEL = "extreme optimal by the MIP, equilibrium certified exactly"
 EXTREMES_NOTE = "extremes only"
 """How the note of :meth:`EquilibriumExtremes.to_solve_result` begins: its list holds witnesses only."""
 
+SOLVER_OPTIONS: dict[str, Any] = {"mip_max_improving_sols": 1}
+"""HiGHS options of every master solve: stop at the first solution, since each is verified and the
+bar, not the solver's bound, closes the search."""
+
 LISTING_PROFILE_LIMIT = 10_000
 """Above this many profiles, ``--engine mip`` answers existence and extremes instead of listing."""
 
@@ -255,7 +259,20 @@ def _quiet_highs(time_limit: float | None) -> Any:
             lp.solverModel = base()
             lp.solverModel.setOptionValue("output_flag", False)
             lp.solverModel.setOptionValue("log_to_console", False)
-            lp.solverModel.setOptionValue("mip_rel_gap", 0.0)
+            for option, value in SOLVER_OPTIONS.items():
+                lp.solverModel.setOptionValue(option, value)
+
+        def findSolutionValues(self, lp: Any) -> Any:
+            import highspy
+
+            try:
+                return super().findSolutionValues(lp)
+            except KeyError:
+                # pulp does not know HiGHS' "solution limit" (its first solution was asked for);
+                # the solution's values are assigned by then.
+                if lp.solverModel.getModelStatus() != highspy.HighsModelStatus.kSolutionLimit:
+                    raise
+                return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
             if self.timeLimit is not None:
                 lp.solverModel.setOptionValue("time_limit", float(self.timeLimit))
 
@@ -529,7 +546,10 @@ class _Master:
             deciding = [optimal[0]]
             left = self.kernel.payoffs[u][optimal[0]][profile[optimal[0]]][0][j]
         pay = min(own, left) if tied else left
-        positive: list[list[Key]] = [[key for key in self.w if key[0] == u and key[1] == j]]
+        leaving = [key for key in self.w if key[0] == u and key[1] == j]
+        if policy is TiePolicy.FAVOURABLE:
+            return pay, self.leaving_row(u, j, deciding[0], top, leaving)
+        positive: list[list[Key]] = [leaving]
         for c in deciding:
             rule_key: Key = (c, profile[c])
             positive.append([rule_key])
@@ -542,6 +562,31 @@ class _Master:
             equal = policy is TiePolicy.ADVERSARIAL or (policy is TiePolicy.CANONICAL and c < deciding[0])
             negative.append(self.above(u, c, top, equal=equal))
         return pay, _product(pay, positive, [keys for keys in negative if keys])
+
+    def leaving_row(self, u: int, j: int, star: int, top: Fraction, leaving: list[Key]) -> _Row:
+        """Case 4 with deviator-favourable ties: she leaves j, and rival ``star`` offers at least ``top``.
+
+        ``Σ_{r: V(star,r) ≥ top} best_j(star,r) x[star,r] − F (1 − S_j) − F Σ_k above_k(top)``:
+        where she was with j (``S_j``) and no other rival offers more than ``top``, star's rule is
+        among her best rivals, so j gets at least ``best_j`` of it; elsewhere the row is at most 0.
+        """
+        best = self.kernel.best[u][star]
+        coefficients: dict[Key, int] = {
+            (star, r): best[r][j]
+            for r in range(self.sizes[star])
+            if self.values[u][star][r] >= top and best[r][j]
+        }
+        if not coefficients:
+            return _Row(0, ())
+        top_payoff = max(coefficients.values())
+        terms = dict(coefficients)
+        for key in leaving:
+            terms[key] = terms.get(key, 0) + top_payoff
+        for k in range(self.m):
+            if k not in (j, star):
+                for key in self.above(u, k, top):
+                    terms[key] = terms.get(key, 0) - top_payoff
+        return _Row(-top_payoff, tuple(sorted((c, k) for k, c in terms.items() if c)))
 
     def generic(self, u: int, j: int, rule: int) -> list[_Row]:
         """The rows valid everywhere: case 2 (attracted) and case 3 (she stays with a blocking rival)."""
