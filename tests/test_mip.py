@@ -30,6 +30,7 @@ from solver.conversation.classes import parse_class
 from solver.core.errors import ModelError
 from solver.core.model import Instance
 from solver.core.serialization import instance_from_dict, load
+from solver.equilibria import mip_extremes
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.mip import Sense, find_extreme_equilibrium_mip, solve_equilibria_mip
@@ -612,3 +613,24 @@ def test_the_extremes_time_limit_is_honoured() -> None:
 def test_bad_extremes_requests_are_refused(call: Callable[[Game], object]) -> None:
     with pytest.raises(ModelError):
         call(PROSECUTOR.game())
+
+
+def test_solve_with_the_mip_engine_answers_extremes_above_the_listing_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from pluralis.api import solve_finite
+    from pluralis.cli import cli
+
+    # Every game is above a limit of 0 profiles: the engine answers extremes instead of listing.
+    monkeypatch.setattr(mip_extremes, "LISTING_PROFILE_LIMIT", 0)
+    case = Case("two_providers_two_users", Mode.ANONYMOUS, "deterministic", TiePolicy.FAVOURABLE, Fraction(0))
+    result = solve_finite(case.game(), Method.MIP, case.delta, case.policy)
+    reference = solve("enumerate", case)
+    assert not result.complete and result.notes[0].startswith(EXTREMES_NOTE)
+    assert (result.worst, result.best) == (reference.worst, reference.best)
+    path = INSTANCES / "two_providers_two_users.yaml"
+    output = CliRunner().invoke(cli, ["solve", str(path), "--engine", "mip"]).output
+    assert "extremes only: listed, the equilibria attaining them" in output
+    assert "INTERRUPTED" not in output and "before the search stopped" not in output
