@@ -36,9 +36,10 @@ progress reported per block; Ctrl-C keeps the blocks finished.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsIndex, overload
 
 import numpy as np
 
@@ -79,8 +80,8 @@ class ScanResult:
 
     Attributes
     ----------
-    profiles : tuple of tuple of int
-        The equilibrium profiles, in product order.
+    profiles : sequence of tuple of int
+        The equilibrium profiles, in product order (:class:`Profiles`).
     built : dict of int to Equilibrium
         Equilibria already built during the scan (profiles decided by ``examine``), by position.
     worst, best : tuple of (Fraction or None)
@@ -89,11 +90,38 @@ class ScanResult:
         False when the scan was interrupted: the profiles are those of the blocks finished.
     """
 
-    profiles: tuple[tuple[int, ...], ...]
+    profiles: Sequence[tuple[int, ...]]
     built: dict[int, Equilibrium]
     worst: tuple[Fraction | None, ...]
     best: tuple[Fraction | None, ...]
     complete: bool
+
+
+class Profiles(Sequence[tuple[int, ...]]):
+    """Profiles held as the rows of an int64 array, each read as a tuple of rule indices.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        One row per profile, one column per provider.
+    """
+
+    def __init__(self, rows: Array) -> None:
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> tuple[int, ...]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Profiles: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> tuple[int, ...] | Profiles:
+        if isinstance(index, slice):
+            return Profiles(self.rows[index])
+        return tuple(int(r) for r in self.rows[index])
 
 
 class _Tables:
@@ -106,6 +134,7 @@ class _Tables:
         self.levels: list[list[Fraction]] = []
         self.rank: list[list[Array]] = []
         self.count: list[list[Array]] = []
+        self.frontier: list[list[Array]] = []
         self.vectors: list[list[Array]] = []
         self.canonical: list[list[Array]] = []
         self.best: list[list[Array]] = []
@@ -118,7 +147,9 @@ class _Tables:
             # Her selections at a rule: its distinct payoff vectors (SPEC.md §4), padded to one length.
             distinct = [[list(dict.fromkeys(r)) for r in p] for p in kernel.payoffs[u]]
             self.count.append([np.array([len(r) for r in p], dtype=np.int64) for p in distinct])
-            self.vectors.append([_padded(p, self.m) for p in distinct])
+            frontiers = [[_frontier(r) for r in p] for p in distinct]
+            self.frontier.append([np.array([len(r) for r in p], dtype=np.int64) for p in frontiers])
+            self.vectors.append([_padded(p, self.m) for p in frontiers])
             self.canonical.append([_matrix([r[0] for r in p], self.m) for p in kernel.payoffs[u]])
             self.best.append([_matrix(p, self.m) for p in kernel.best[u]])
             self.worst.append([_matrix(p, self.m) for p in kernel.worst[u]])
@@ -134,6 +165,16 @@ class _Tables:
 
 def _matrix(rows: list[tuple[int, ...]], m: int) -> Array:
     return np.array(rows, dtype=np.int64).reshape(len(rows), m)
+
+
+def _frontier(vectors: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """The vectors no other one is at least as large as in every component (in their order).
+
+    Among a user's selections with one provider, such a vector is no worse for every provider's
+    condition (SPEC.md §5): it gives each at least as much, and what she keeps when she stays is
+    the payoff itself, or ``left`` for that provider (the same for all of them).
+    """
+    return [v for v in vectors if not any(w != v and all(a >= b for a, b in zip(w, v)) for w in vectors)]
 
 
 def _padded(rules: list[list[tuple[int, ...]]], m: int) -> Array:
@@ -378,8 +419,9 @@ def scan_anonymous(
     else:
         found_all = np.zeros((0, m), dtype=np.int64)
         top_all = np.zeros((0, n), dtype=np.int64)
-    chosen = tuple(tuple(int(r) for r in row) for row in found_all)
-    positions = {p: k for k, p in enumerate(chosen)}
+    chosen = Profiles(found_all)
+    flat = found_all @ np.array(strides, dtype=np.int64) if m else np.zeros(0, dtype=np.int64)
+    positions = {p: int(np.searchsorted(flat, sum(r * s for r, s in zip(p, strides)))) for p in built}
     worst: list[Fraction | None] = [None] * len(game.instance.users)
     best: list[Fraction | None] = [None] * len(game.instance.users)
     if len(chosen):
@@ -388,7 +430,7 @@ def scan_anonymous(
             best[user] = tables.levels[u][int(top_all[:, u].max())]
     return ScanResult(
         chosen,
-        {positions[p]: e for p, e in built.items() if p in positions},
+        {positions[p]: e for p, e in built.items()},
         tuple(worst),
         tuple(best),
         complete,
@@ -508,36 +550,51 @@ def _admissible(
         mine = []
         for k in range(m):
             optimal = values[k] == top
-            counts = tables.count[u][k][digits[k]]
+            counts = tables.frontier[u][k][digits[k]]
             for law in range(tables.vectors[u][k].shape[1]):
                 valid = optimal & (law < counts)
                 if valid.any():
                     mine.append((valid, k, tables.vectors[u][k][digits[k], law]))
         slots.append(mine)
-    excluded: dict[int, Array] = {}
+    excluded: dict[int, list[Array]] = {}
     lefts: dict[int, list[Array]] = {}
     for j, table in deviations.items():
         assert table.by_set is not None
         best, rule, second = table.by_set
         q = (index // (strides[j] * sizes[j])) * strides[j] + index % strides[j]
-        excluded[j] = np.where(rule[q] == digits[j][:, None], second[q], best[q])
+        chosen = np.where(rule[q] == digits[j][:, None], second[q], best[q])
+        excluded[j] = [np.ascontiguousarray(chosen[:, attracted]) for attracted in range(patterns)]
         lefts[j] = [left[q] for left in table.left]
     found = np.zeros(len(index), dtype=bool)
     for combination in itertools.product(*slots):
-        valid = np.ones(len(index), dtype=bool)
+        valid = ~found
         for mask, _, _ in combination:
             valid &= mask
-        valid &= ~found
-        if not valid.any():
+        rows = np.flatnonzero(valid)
+        if not len(rows):
             continue
+        # Only the profiles where every user of the combination has that selection, not found yet;
+        # each provider's condition then keeps the profiles that meet it.
+        vectors = [vector[rows] for _, _, vector in combination]
         for j in excluded:
-            payoff = sum((vector[:, j] for _, _, vector in combination), np.zeros(len(index), dtype=np.int64))
-            kept = [lefts[j][u] if k == j else vector[:, j] for u, (_, k, vector) in enumerate(combination)]
-            deviation = np.full(len(index), _NEG, dtype=np.int64)
+            payoff = vectors[0][:, j].copy()
+            for vector in vectors[1:]:
+                payoff += vector[:, j]
+            payoff += kernel.delta
+            kept = [
+                lefts[j][u][rows] if k == j else vectors[u][:, j] for u, (_, k, _) in enumerate(combination)
+            ]
+            ok = np.ones(len(rows), dtype=bool)
             for attracted in range(patterns):
-                column = excluded[j][:, attracted]
-                rest = sum((kept[u] for u in range(n) if not attracted >> u & 1), np.zeros_like(column))
-                np.maximum(deviation, np.where(column > _NEG, column + rest, _NEG), out=deviation)
-            valid &= payoff >= deviation - kernel.delta
-        found |= valid
+                total = excluded[j][attracted][rows]
+                for u in range(n):
+                    if not attracted >> u & 1:
+                        total += kept[u]
+                # An empty set of rules (-inf) is no deviation.
+                ok &= (payoff >= total) | (excluded[j][attracted][rows] == _NEG)
+            rows = rows[ok]
+            if not len(rows):
+                break
+            vectors = [vector[ok] for vector in vectors]
+        found[rows] = True
     return found
