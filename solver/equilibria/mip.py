@@ -1,8 +1,11 @@
 """The equilibria of a game over a finite class as a mixed-integer program (SPEC.md §5, §9).
 
 A second engine, independent of the enumeration in :mod:`solver.equilibria.enumeration` in how it searches,
-and checked by it in exact arithmetic. The formulation, for one game (anonymous, or one user's
-slice of the personalized game):
+and checked by it in exact arithmetic. It writes every deviation of every provider into one program and
+lists equilibria one no-good cut at a time, which is slower than the enumeration: it is kept to cross-check
+it. On games too large to enumerate, :mod:`solver.equilibria.mip_extremes` answers existence and each
+user's worst and best equilibrium with deviation cuts generated lazily instead. The formulation, for
+one game (anonymous, or one user's slice of the personalized game):
 
 - ``x[j,r] ∈ {0,1}`` with ``Σ_r x[j,r] = 1``: provider j plays its r-th rule.
 - The distinct values of user u over every rule are sorted into levels ``L_0 < L_1 < …``. Whether a

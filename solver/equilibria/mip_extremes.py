@@ -213,12 +213,25 @@ class EquilibriumExtremes:
                 found.setdefault(equilibrium.key(), equilibrium)
         return tuple(found[key] for key in sorted(found))
 
+    def _listed_count(self, witnesses: Sequence[Equilibrium]) -> int:
+        """Whole-game equilibrium profiles the listed equilibria form.
+
+        In the personalized game at δ = 0 every combination of the users' listed equilibria is one
+        (SPEC.md §5), as :func:`solver.equilibria.regret.recombine` counts them.
+        """
+        if self.mode is Mode.ANONYMOUS:
+            return len(witnesses)
+        count = 1
+        for user in {e.users for e in witnesses}:
+            count *= sum(1 for e in witnesses if e.users == user)
+        return count if witnesses else 0
+
     def to_solve_result(self) -> SolveResult:
         """The extremes as a :class:`SolveResult` whose list holds the witnesses only.
 
         ``complete`` is False, as it is for every list that does not hold all equilibria, and
-        ``count`` is the number of witnesses listed; ``worst`` and ``best`` are the extremes over
-        all equilibria. A note says so and carries :attr:`label`.
+        ``count`` is the number of equilibrium profiles the listed ones form; ``worst`` and
+        ``best`` are the extremes over all equilibria. A note says so and carries :attr:`label`.
 
         Returns
         -------
@@ -241,7 +254,7 @@ class EquilibriumExtremes:
             self.exact and self.optimal,
             False,
             witnesses,
-            len({e.profile for e in witnesses}) if self.mode is Mode.ANONYMOUS else 0,
+            self._listed_count(witnesses),
             tuple(u.worst for u in self.users),
             tuple(u.best for u in self.users),
             (note, *self.notes),
