@@ -271,9 +271,10 @@ def sweep_to_json(result: SweepResult, what: str, title: str) -> dict[str, Any]:
     dict
         ``{"title", "what", "parameter", "interval": [LOW, HIGH], "breakpoints": [{"value", "exact"}],
         "pieces": [{"from", "to", "kind", "sample", "checked", "quantities": {NAME: sympy text or null},
-        "values": {NAME: exact value at a rational point piece}, "verdicts": {CLAIM: verdict}}],
-        "claims": {...}, "evaluations", "fine_pieces"}``. Ends of pieces are exact sympy text (a
-        rational, or ``CRootOf(poly, k)`` for an irrational breakpoint).
+        "values": {NAME: exact value at a rational point piece}, "verdicts": {CLAIM: verdict},
+        "equilibria": [...] (solve)}], "claims": {...}, "evaluations", "fine_pieces"}``. Ends of
+        pieces are exact sympy text (a rational, or ``CRootOf(poly, k)`` for an irrational
+        breakpoint).
     """
     name = result.parameter
     pieces = []
@@ -289,6 +290,7 @@ def sweep_to_json(result: SweepResult, what: str, title: str) -> dict[str, Any]:
         }
         if piece.kind == "point" and isinstance(piece.low, Fraction):
             entry["values"] = {k: point_value(v, piece) for k, v in piece.answer.quantities.items()}
+        entry.update(piece.answer.details)
         pieces.append(entry)
     breakpoints = []
     for value in result.breakpoints:
@@ -310,6 +312,15 @@ def sweep_to_json(result: SweepResult, what: str, title: str) -> dict[str, Any]:
     if summary:
         document["claims"] = summary
     return document
+
+
+def _missing_text(quantity: str) -> str:
+    """How the table shows a quantity with no value: no equilibrium, an infinite factor, a vacuous row."""
+    if quantity.startswith(("worst.", "best.")):
+        return "none (no equilibrium)"
+    if quantity.startswith("transfer_factor."):
+        return "∞"
+    return "none (vacuous)" if quantity.startswith("margin.") else "undefined"
 
 
 def _piece_label(piece: Piece, name: str) -> str:
@@ -370,7 +381,7 @@ def print_sweep(console: Console, result: SweepResult, what: str, title: str) ->
         for quantity, number in piece.answer.quantities.items():
             names.append(quantity)
             shown = point_value(number, piece)
-            values.append("undefined (∞)" if shown is None else shown)
+            values.append(_missing_text(quantity) if shown is None else shown)
         for claim, verdict in piece.answer.verdicts.items():
             names.append(f"verdict {claim}")
             values.append(verdict)

@@ -130,7 +130,7 @@ def test_quantities_use_the_names_of_solve_json() -> None:
     numeric, verdicts = SolveEvaluation(Mode.ANONYMOUS, Deterministic()).numeric(instance)
     assert named == dict(numeric)
     assert verdicts == {}
-    assert set(named) == {"worst.judge", "best.judge"}
+    assert set(named) == {"count", "worst.judge", "best.judge"}
 
 
 def test_kernel_never_hashes_a_number() -> None:

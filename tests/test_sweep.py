@@ -409,9 +409,52 @@ def test_bundled_market_has_an_uninformative_equilibrium_exactly_from_two_thirds
     document = json.loads(outcome.output)
     assert document["breakpoints"] == [{"value": "2/3", "exact": "2/3"}]
     pieces = {(piece["from"], piece["to"]): piece for piece in document["pieces"]}
+    for piece in pieces.values():
+        # The number of equilibrium profiles is checked against the point engine on every piece
+        # (test_solve_pieces_list_the_point_commands_equilibria); here only the utilities matter.
+        piece["quantities"].pop("count")
+        piece.get("values", {}).pop("count", None)
     assert pieces[("1/100", "2/3")]["quantities"] == {"worst.judge": "1 - p/2", "best.judge": "1 - p/2"}
     assert pieces[("2/3", "99/100")]["quantities"] == {"worst.judge": "p/2", "best.judge": "1 - p/2"}
     assert pieces[("2/3", "2/3")]["values"] == {"worst.judge": "1/3", "best.judge": "2/3"}
+
+
+def test_solve_pieces_list_the_point_commands_equilibria(tmp_path: Path) -> None:
+    # Each piece's equilibrium profiles are the structure the sweep holds constant on it: at the
+    # piece's sample, `pluralis solve --json` must list exactly the same profiles (their rules).
+    path = Path(__file__).resolve().parent.parent / "instances" / "uninformative_market.yaml"
+    outcome = CliRunner().invoke(
+        cli, ["sweep", str(path), "--param", "p=1/100..99/100", "--what", "solve", "--json"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    document = json.loads(outcome.output)
+    family = yaml.safe_load(path.read_text())
+    kinds = set()
+    for piece in document["pieces"]:
+        kinds.add(piece["kind"])
+        family["parameters"]["p"] = piece["sample"]
+        point = tmp_path / "point.yaml"
+        point.write_text(yaml.safe_dump(family))
+        solved = CliRunner().invoke(
+            cli,
+            [
+                "solve",
+                str(point),
+                "--mode",
+                "anonymous",
+                "--class",
+                "deterministic",
+                "--json",
+                "--no-group-relabelled",
+            ],
+        )
+        assert solved.exit_code == 0, solved.output
+        listed = json.loads(solved.output)
+        assert piece["quantities"]["count"] == str(listed["count"])
+        expected = sorted(json.dumps(e["rules"], sort_keys=True) for e in listed["equilibria"])
+        found = sorted(json.dumps(e["rules"], sort_keys=True) for e in piece["equilibria"])
+        assert found == expected
+    assert kinds == {"open", "point"}
 
 
 def _two_judges() -> dict[str, Any]:

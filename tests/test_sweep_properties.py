@@ -198,6 +198,7 @@ def test_solve_piece_agrees_with_the_point_command(
         assert count == point.count
         assert profiles == sorted((e.users, e.profile, e.canonical) for e in point.equilibria)
         assert quantities == {
+            "count": F(point.count),
             **{f"worst.{u.label}": w for u, w in zip(instance.users, point.worst)},
             **{f"best.{u.label}": b for u, b in zip(instance.users, point.best)},
         }

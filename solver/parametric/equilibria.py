@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol
 
 from solver.conversation.classes import DEFAULT_CLASS_LIMIT, StrategyClass
+from solver.conversation.protocol import ConversationTree
 from solver.conversation.rules import Rule
 from solver.core.errors import ClassTooLargeError, Limit, ModelError
 from solver.core.model import Instance
@@ -690,7 +691,7 @@ def solve_game(
 
 
 def quantities(labels: Sequence[str], solution: GenericSolution) -> dict[str, Number | None]:
-    """The solution's numbers by the names of ``pluralis solve --json``: ``worst.USER``, ``best.USER``.
+    """The solution's numbers by the names of ``pluralis solve --json``: count, worst and best.
 
     Parameters
     ----------
@@ -702,13 +703,51 @@ def quantities(labels: Sequence[str], solution: GenericSolution) -> dict[str, Nu
     Returns
     -------
     dict
-        ``worst.<user>`` and ``best.<user>`` per user (None when she has no equilibrium).
+        ``count``, the number of equilibrium profiles of the whole game, then ``worst.<user>`` and
+        ``best.<user>`` per user (None when she has no equilibrium).
     """
-    result: dict[str, Number | None] = {}
+    result: dict[str, Number | None] = {"count": Fraction(solution.count)}
     for label, worst, best in zip(labels, solution.worst, solution.best):
         result[f"worst.{label}"] = worst
         result[f"best.{label}"] = best
     return result
+
+
+def describe_equilibria(
+    instance: Any, rules: Sequence[Sequence[Rule]], solution: GenericSolution
+) -> list[dict[str, Any]]:
+    """The equilibrium profiles of a solution, written out: each provider's rule and whose game it is.
+
+    Parameters
+    ----------
+    instance : Instance or ParametricInstance
+        The instance (only its labels, signals and protocol are read).
+    rules : sequence of sequence of Rule
+        Per provider, its rules in the class (:func:`class_rules`).
+    solution : GenericSolution
+        The solution.
+
+    Returns
+    -------
+    list of dict
+        Per equilibrium, ``{"users": [USER, ...], "rules": {P: rule}, "canonical_selection_admissible":
+        bool}``, a rule written as ``solve --json`` writes it; in the personalized game each entry is
+        one user's slice.
+    """
+    tree = ConversationTree(instance.protocol)
+    described = []
+    for equilibrium in solution.equilibria:
+        described.append(
+            {
+                "users": [instance.users[u].label for u in equilibrium.users],
+                "rules": {
+                    p.label: rules[j][equilibrium.profile[j]].to_document(p.signals, tree)
+                    for j, p in enumerate(instance.providers)
+                },
+                "canonical_selection_admissible": equilibrium.canonical,
+            }
+        )
+    return described
 
 
 def class_rules(
@@ -801,7 +840,10 @@ class SolveEvaluation:
 
         solution = self.solution(family)
         labels = [u.label for u in family.users]
-        return Answer(quantities(labels, solution), {}, solution.structure())
+        named = quantities(labels, solution)
+        rules = class_rules(family, self.strategy_class, self.limit)
+        details = {"equilibria": describe_equilibria(family, rules, solution)}
+        return Answer(named, {}, solution.structure(), details)
 
     def numeric(self, instance: Instance) -> tuple[Mapping[str, Fraction | None], Mapping[str, str]]:
         """The ordinary engine at a rational point: ``pluralis solve``'s worst and best per user.
@@ -818,7 +860,7 @@ class SolveEvaluation:
         """
         game = Game(instance, self.mode, self.strategy_class, limit=self.limit)
         result = solve_equilibria(game, self.delta, self.policy, selection_limit=self.selection_limit)
-        named: dict[str, Fraction | None] = {}
+        named: dict[str, Fraction | None] = {"count": Fraction(result.count)}
         for user, worst, best in zip(instance.users, result.worst, result.best):
             named[f"worst.{user.label}"] = worst
             named[f"best.{user.label}"] = best

@@ -61,11 +61,15 @@ class Answer:
         Named verdicts, e.g. ``{"C1": "holds"}``; empty when none.
     structure : hashable
         The combinatorial answer (e.g. the equilibrium profiles); compared with ``==``.
+    details : mapping
+        The structure written out for readers, JSON-ready (e.g. each equilibrium's rules); it
+        holds no number and adds nothing to what ``structure`` compares.
     """
 
     quantities: Mapping[str, Quantity]
     verdicts: Mapping[str, str] = field(default_factory=dict)
     structure: Hashable = None
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Evaluation(Protocol):
