@@ -39,6 +39,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -121,6 +123,16 @@ def _file(name: str, parameter: str | None = None) -> Callable[[], Family]:
     return lambda: Family.from_file(ROOT / "instances" / name, parameter)
 
 
+def _two_providers() -> Family:
+    """``two_providers_two_users.yaml`` with the low state's prior p, the others (1 - p)/2 each."""
+    document = yaml.safe_load((ROOT / "instances" / "two_providers_two_users.yaml").read_text())
+    document["parameters"] = {"p": "1/3"}
+    document["worlds"]["w_low"]["prob"] = "p"
+    document["worlds"]["w_mid"]["prob"] = "(1-p)/2"
+    document["worlds"]["w_high"]["prob"] = "(1-p)/2"
+    return Family.from_document(document)
+
+
 F = Fraction
 WORKLOADS = (
     Workload(
@@ -161,6 +173,9 @@ WORKLOADS = (
         (F(1, 100), F(99, 100)),
         _solve(Mode.ANONYMOUS),
     ),
+    Workload("solve-two-anonymous", _two_providers, "p", (F(1, 10), F(9, 10)), _solve(Mode.ANONYMOUS)),
+    Workload("solve-two-personalized", _two_providers, "p", (F(1, 10), F(9, 10)), _solve(Mode.PERSONALIZED)),
+    Workload("check-two", _two_providers, "p", (F(1, 10), F(9, 10)), _check("C1")),
     Workload(
         "check-C1-market",
         _file("uninformative_market.yaml"),

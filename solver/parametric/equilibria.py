@@ -193,9 +193,63 @@ class GenericKernel:
             for u in self.payoffs
         ]
         self._reaction_cache: dict[tuple[int, tuple[int, ...]], tuple[_Reaction, ...]] = {}
+        self._order: dict[tuple[int, int, int, int, int], int] = {}
+        self._laws: dict[tuple[int, int, int], tuple[int, ...]] = {}
         self._ranked: dict[
             tuple[int, tuple[int, ...], tuple[Option | None, ...]], tuple[int, Number, Number]
         ] = {}
+
+    def compare(self, u: int, a: tuple[int, int], b: tuple[int, int]) -> int:
+        """The sign of ``V_u(a) − V_u(b)`` for two (provider, rule) pairs, each pair decided once.
+
+        The same two values are compared at many profiles; a traced comparison records its
+        polynomial when first decided, and its sign is the same at every later profile.
+
+        Parameters
+        ----------
+        u : int
+            The user's position among the game's users.
+        a, b : tuple of int
+            ``(k, r)``: provider k's r-th rule.
+
+        Returns
+        -------
+        int
+            1, 0 or -1.
+        """
+        if a == b:
+            return 0
+        key = (u, *a, *b)
+        known = self._order.get(key)
+        if known is None:
+            left, right = self.values[u][a[0]][a[1]], self.values[u][b[0]][b[1]]
+            known = 1 if left > right else (-1 if left < right else 0)
+            self._order[key] = known
+            self._order[(u, *b, *a)] = -known
+        return known
+
+    def _distinct_laws(self, u: int, k: int, r: int) -> tuple[int, ...]:
+        """Her laws at provider k's r-th rule, leaving out a law whose payoffs repeat an earlier one's."""
+        key = (u, k, r)
+        known = self._laws.get(key)
+        if known is None:
+            vectors = self.payoffs[u][k][r]
+            kept: list[int] = []
+            for law, vector in enumerate(vectors):
+                if not any(_same(vectors[other], vector) for other in kept):
+                    kept.append(law)
+            known = tuple(kept)
+            self._laws[key] = known
+        return known
+
+    def _top(self, u: int, profile: Sequence[int], providers: Sequence[int]) -> tuple[int, list[int]]:
+        """The first provider offering the u-th user most among some, and all that tie with it."""
+        first = providers[0]
+        for k in providers[1:]:
+            if self.compare(u, (k, profile[k]), (first, profile[first])) > 0:
+                first = k
+        tied = [k for k in providers if self.compare(u, (k, profile[k]), (first, profile[first])) == 0]
+        return first, tied
 
     def payoff(self, u: int, profile: Sequence[int], option: Option) -> tuple[Number, ...]:
         """Every provider's payoff from the u-th user under a selection at a profile.
@@ -229,7 +283,6 @@ class GenericKernel:
         profile = [*others[:j], 0, *others[j:]]
         result = []
         for u in range(len(self.values)):
-            values = self.values[u]
             if policy is TiePolicy.CANONICAL:
                 own = tuple(self.payoffs[u][j][r][0][j] for r in range(self.sizes[j]))
             else:
@@ -237,8 +290,8 @@ class GenericKernel:
             if not rivals:
                 result.append(_Reaction(own, tuple(_ATTRACTED for _ in own), ZERO))
                 continue
-            top = max(values[k][profile[k]] for k in rivals)
-            optimal = [k for k in rivals if values[k][profile[k]] == top]
+            holder, optimal = self._top(u, profile, rivals)
+            top = (holder, profile[holder])
             if policy is TiePolicy.FAVOURABLE:
                 left = max(self.best[u][k][profile[k]][j] for k in optimal)
             elif policy is TiePolicy.ADVERSARIAL:
@@ -247,10 +300,10 @@ class GenericKernel:
                 left = self.payoffs[u][optimal[0]][profile[optimal[0]]][0][j]
             kinds = []
             for r in range(self.sizes[j]):
-                value = values[j][r]
-                if value > top:
+                order = self.compare(u, (j, r), top)
+                if order > 0:
                     kinds.append(_ATTRACTED)
-                elif value < top:
+                elif order < 0:
                     kinds.append(_STAYS)
                 elif policy is TiePolicy.FAVOURABLE or (policy is TiePolicy.CANONICAL and j < optimal[0]):
                     kinds.append(_ATTRACTED)
@@ -340,16 +393,11 @@ class GenericKernel:
         utility : Number
             Her utility ``max_k V_i(σ_k)``.
         """
-        values = self.values[u]
-        top = max(values[k][profile[k]] for k in range(self.m))
+        holder, optimal = self._top(u, profile, range(self.m))
         seen: list[Option] = []
-        for k in range(self.m):
-            if values[k][profile[k]] == top:
-                vectors = self.payoffs[u][k][profile[k]]
-                for law, vector in enumerate(vectors):
-                    if not any(s[0] == k and _same(vectors[s[1]], vector) for s in seen):
-                        seen.append((k, law))
-        return tuple(seen), top
+        for k in optimal:
+            seen.extend((k, law) for law in self._distinct_laws(u, k, profile[k]))
+        return tuple(seen), self.values[u][holder][profile[holder]]
 
 
 def admissible_selections(
