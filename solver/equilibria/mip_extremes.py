@@ -560,7 +560,7 @@ class _Master:
             left = self.kernel.payoffs[u][optimal[0]][profile[optimal[0]]][0][j]
         pay = min(own, left) if tied else left
         leaving = [key for key in self.w if key[0] == u and key[1] == j]
-        if policy is TiePolicy.FAVOURABLE:
+        if policy is not TiePolicy.ADVERSARIAL:
             return pay, self.leaving_row(u, j, deciding[0], top, leaving)
         positive: list[list[Key]] = [leaving]
         for c in deciding:
@@ -577,17 +577,24 @@ class _Master:
         return pay, _product(pay, positive, [keys for keys in negative if keys])
 
     def leaving_row(self, u: int, j: int, star: int, top: Fraction, leaving: list[Key]) -> _Row:
-        """Case 4 with deviator-favourable ties: she leaves j, and rival ``star`` offers at least ``top``.
+        """Case 4, deviator-favourable or canonical ties: she leaves j for rival ``star``'s rule.
 
-        ``Σ_{r: V(star,r) ≥ top} best_j(star,r) x[star,r] − F (1 − S_j) − F Σ_k above_k(top)``:
-        where she was with j (``S_j``) and no other rival offers more than ``top``, star's rule is
-        among her best rivals, so j gets at least ``best_j`` of it; elsewhere the row is at most 0.
+        ``Σ_{r: V(star,r) ≥ top} P_j(star,r) x[star,r] − F (1 − S_j) − F Σ_k above_k(top)``, with
+        ``P_j`` j's payoff from her response to star's rule under the policy (the best for j;
+        the canonical one) and ``above_k`` the rules of each other rival k worth more than
+        ``top`` (canonical ties: as much, for k before star). Where she was with j (``S_j``) and
+        no such rule is played, star's rule is among her best rivals (canonical: the first), at
+        least ``top``, which kept her from j's rule at the point: j gets ``P_j`` of it. Elsewhere
+        the row is at most 0.
         """
-        best = self.kernel.best[u][star]
+        if self.policy is TiePolicy.FAVOURABLE:
+            payoff = [vector[j] for vector in self.kernel.best[u][star]]
+        else:
+            payoff = [laws[0][j] for laws in self.laws[u][star]]
         coefficients: dict[Key, int] = {
-            (star, r): best[r][j]
+            (star, r): payoff[r]
             for r in range(self.sizes[star])
-            if self.values[u][star][r] >= top and best[r][j]
+            if self.values[u][star][r] >= top and payoff[r]
         }
         if not coefficients:
             return _Row(0, ())
@@ -597,7 +604,8 @@ class _Master:
             terms[key] = terms.get(key, 0) + top_payoff
         for k in range(self.m):
             if k not in (j, star):
-                for key in self.above(u, k, top):
+                equal = self.policy is TiePolicy.CANONICAL and k < star
+                for key in self.above(u, k, top, equal=equal):
                     terms[key] = terms.get(key, 0) - top_payoff
         return _Row(-top_payoff, tuple(sorted((c, k) for k, c in terms.items() if c)))
 
