@@ -1,7 +1,9 @@
-"""The law and benchmark limits are options of the commands they can stop, and their errors name them."""
+"""The law, benchmark and selection limits are options of the commands they can stop; errors name them."""
 
 from __future__ import annotations
 
+import itertools
+import math
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,10 @@ from solver.conversation.classes import Deterministic
 from solver.core.errors import ClassTooLargeError, Limit
 from solver.core.serialization import instance_from_dict
 from solver.equilibria.games import Game, Mode
+from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT, RegretKernel, examine
 from solver.responses.information import solve_benchmark
+from solver.responses.response import TiePolicy
+from tests.test_selections import indifferent_users
 
 LIBRARY = Path(__file__).resolve().parent.parent / "instances"
 
@@ -133,3 +138,23 @@ def test_a_raised_depth_reads_the_file_further() -> None:
     path = LIBRARY.parent / "tests" / "data" / "malformed" / "deep_nesting.yaml"
     again = CliRunner().invoke(cli, ["inspect", str(path), "--max-depth", "1000"])
     assert again.exit_code == 2 and "nested too deeply" not in again.output
+
+
+def test_the_selection_limit_bounds_a_frontier_not_the_product_of_selections() -> None:
+    # The selection limit once bounded the product of the users' best-response selections at a
+    # profile, which refused 20 tied users (at least 2^20 combinations). The selections are now
+    # decided by a Pareto-frontier programme over users (regret.admissible_selections) and the
+    # limit bounds one frontier, so the game is decided under the default limit.
+    game = Game(instance_from_dict(indifferent_users(20)), Mode.ANONYMOUS, Deterministic())
+    kernel = RegretKernel(game, TiePolicy.FAVOURABLE, Fraction(0))
+    for profile in itertools.product(*(range(len(rules)) for rules in game.rules)):
+        assert (
+            math.prod(len(kernel.options(u, profile)[0]) for u in range(20))
+            >= 2**20
+            > DEFAULT_SELECTION_LIMIT
+        )
+        examine(game, kernel, profile, DEFAULT_SELECTION_LIMIT)
+    # A frontier holds at least one point, so a limit of 0 still refuses, naming its parameter.
+    with pytest.raises(ClassTooLargeError) as caught:
+        examine(game, kernel, (0, 0), 0)
+    assert caught.value.kind is Limit.SELECTION and "selection_limit=N" in str(caught.value)

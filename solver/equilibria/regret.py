@@ -8,7 +8,6 @@ and report equilibria through it, so they agree on what an equilibrium is by con
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -285,17 +284,325 @@ class RegretKernel:
         return Fraction(value, self.scale)
 
 
-Admissible = tuple[tuple[Option, ...], tuple[int, ...]]
-"""A selection b that makes (σ, b) an equilibrium, with each provider's deviation payoff there."""
+Vector = tuple[int, ...]
+"""A point of a frontier: one integer per column, on a kernel's scale."""
+
+SELECTIONS = "the Pareto frontier of the users' best-response selections at one profile"
+"""What the selection limit bounds in the anonymous game (SPEC.md §4, §5)."""
+
+CANDIDATES = "the Pareto frontier of the users' candidate profiles and selections"
+"""What the selection limit bounds when a personalized game's users' games are recombined."""
+
+
+@dataclass(frozen=True)
+class Selections:
+    """What the selections b that make (σ, b) an equilibrium have in common (SPEC.md §5).
+
+    Attributes
+    ----------
+    used : tuple of tuple of int
+        Per user, the indices (in :meth:`RegretKernel.options` order) of the options that some
+        admissible selection b gives her, increasing.
+    canonical : bool
+        Whether the canonical selection, every user's first option, is admissible.
+    payoffs : tuple of (int, int)
+        Each provider's lowest and highest scaled payoff ``Π_j(σ, b)`` over the admissible b.
+    deviations : tuple of (int, int)
+        Each provider's lowest and highest scaled best deviation payoff ``Dev_j(σ, b)`` over them.
+    """
+
+    used: tuple[tuple[int, ...], ...]
+    canonical: bool
+    payoffs: tuple[tuple[int, int], ...]
+    deviations: tuple[tuple[int, int], ...]
+
+
+def _maximal(points: set[Vector]) -> list[Vector]:
+    """The Pareto-maximal points of a set: those that no other point matches or beats in every column."""
+    ordered = sorted(points, reverse=True)
+    if not ordered or len(ordered[0]) <= 1:
+        return ordered[:1]
+    kept: list[Vector] = []
+    if len(ordered[0]) == 2:
+        # In decreasing order of the first column, a point is maximal when its second beats all before.
+        for point in ordered:
+            if not kept or point[1] > kept[-1][1]:
+                kept.append(point)
+        return kept
+    for point in ordered:
+        # Only a lexicographically larger point can dominate it, and those come first.
+        for other in kept:
+            if all(a >= b for a, b in zip(other, point)):
+                break
+        else:
+            kept.append(point)
+    return kept
+
+
+Signature = tuple[tuple[int, ...], ...]
+"""One column's values, per stage and item, each stage shifted so that its smallest value is 0."""
+
+
+def _shift(values: Sequence[Sequence[int]]) -> tuple[Signature, int]:
+    """A column's signature and the sum of the shifts: its sum over a choice is the signature's plus that."""
+    lows = [min(stage) for stage in values]
+    return tuple(tuple(x - low for x in stage) for stage, low in zip(values, lows)), sum(lows)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Choices of one item per stage, summed column by column, reduced to the columns that matter.
+
+    A choice is *feasible* when, in every constrained column, the sum of the chosen items' values
+    is at least the column's floor. Each stage's values are shifted so that their smallest is 0
+    (the shifts add up to constants), identical columns are merged (the larger floor wins), and a
+    constraint that every choice meets is dropped, so every floor left is positive and every
+    partial sum of a column lies between 0 and the sum of the stages' largest values.
+
+    Attributes
+    ----------
+    stages : tuple of tuple of Vector
+        Per stage, per item (in the caller's order), its shifted values in the kept columns.
+    floors : tuple of int or None
+        Per kept column, the floor of its sum; None for a column kept only as an objective.
+    cut : tuple of bool
+        Per kept column, whether a partial sum above its floor may be cut down to it: for every
+        constrained column that is not also an objective.
+    objectives : tuple of (int, int)
+        Per objective column asked for, the kept column it became (−1 when it has the same sum for
+        every choice) and the constant to add to that column's sum.
+    feasible : bool
+        False when some constrained column falls short of its floor even at its largest.
+    signatures : tuple of Signature
+        Per kept column, its shifted values per stage and item (the columns of ``stages``).
+    sizes : tuple of int
+        Per stage, its number of items.
+    """
+
+    stages: tuple[tuple[Vector, ...], ...]
+    floors: tuple[int | None, ...]
+    cut: tuple[bool, ...]
+    objectives: tuple[tuple[int, int], ...]
+    feasible: bool
+    signatures: tuple[Signature, ...]
+    sizes: tuple[int, ...]
+
+    @classmethod
+    def reduce(cls, stages: Sequence[Sequence[Vector]], floors: Sequence[int]) -> _Columns:
+        """Shift, merge and drop columns: ``stages[s][i][c]`` is item i of stage s in column c."""
+        groups: dict[Signature, int] = {}
+        signatures: list[Signature] = []
+        group_floors: list[int] = []
+        feasible = True
+        for c, floor in enumerate(floors):
+            signature, constant = _shift([[v[c] for v in items] for items in stages])
+            floor -= constant
+            if floor <= 0:
+                # A floor that every choice meets.
+                continue
+            g = groups.get(signature)
+            if g is None:
+                if not any(x for stage in signature for x in stage):
+                    # The same sum for every choice, and it falls short.
+                    feasible = False
+                    continue
+                groups[signature] = g = len(signatures)
+                signatures.append(signature)
+                group_floors.append(floor)
+            else:
+                group_floors[g] = max(group_floors[g], floor)
+        for signature, floor in zip(signatures, group_floors):
+            feasible = feasible and floor <= sum(max(stage) for stage in signature)
+        sizes = tuple(len(items) for items in stages)
+        return cls._build(signatures, list(group_floors), [True] * len(signatures), (), feasible, sizes)
+
+    @classmethod
+    def _build(
+        cls,
+        signatures: Sequence[Signature],
+        floors: Sequence[int | None],
+        cut: Sequence[bool],
+        objectives: tuple[tuple[int, int], ...],
+        feasible: bool,
+        sizes: tuple[int, ...],
+    ) -> _Columns:
+        stages = tuple(
+            tuple(zip(*(signature[s] for signature in signatures))) if signatures else ((),) * size
+            for s, size in enumerate(sizes)
+        )
+        return cls(stages, tuple(floors), tuple(cut), objectives, feasible, tuple(signatures), sizes)
+
+    def objective(self, *columns: Sequence[Sequence[int]]) -> _Columns:
+        """The same choices with objective columns: ``columns[o][s][i]`` is item i of stage s in column o.
+
+        An objective column is kept whole (never cut down), so that its sum over a choice can be
+        read off a frontier; one identical to a constrained column shares it, which is then not cut.
+        """
+        signatures = list(self.signatures)
+        floors = list(self.floors)
+        cut = list(self.cut)
+        index = {signature: c for c, signature in enumerate(signatures)}
+        objectives = []
+        for values in columns:
+            signature, constant = _shift(values)
+            if not any(x for stage in signature for x in stage):
+                objectives.append((-1, constant))
+                continue
+            c = index.get(signature)
+            if c is None:
+                index[signature] = c = len(signatures)
+                signatures.append(signature)
+                floors.append(None)
+                cut.append(False)
+            cut[c] = False
+            objectives.append((c, constant))
+        return self._build(signatures, floors, cut, tuple(objectives), self.feasible, self.sizes)
+
+    def rests(self, stages: Sequence[Sequence[Vector]]) -> list[Vector]:
+        """``rests[u]``: per column, the largest sum over the stages from the u-th on."""
+        width = len(self.floors)
+        rests = [(0,) * width]
+        for items in reversed(stages):
+            top = [max(v[c] for v in items) for c in range(width)]
+            rests.append(tuple(a + b for a, b in zip(rests[-1], top)))
+        rests.reverse()
+        return rests
+
+    def advance(
+        self, frontier: Sequence[Vector], items: Sequence[Vector], rest: Vector, limit: int, what: str
+    ) -> list[Vector]:
+        """The frontier after one more stage, when the stages still to come can add at most ``rest``.
+
+        A sum that cannot reach a floor even with ``rest`` added is dropped; one above a floor is
+        cut down to it unless the column is also an objective (every later stage adds at least 0,
+        so the floor is met whatever comes);
+        of the rest, the Pareto-maximal sums are kept. Every feasible completion of a dropped or
+        cut sum is a feasible completion of a kept one, with objective columns as large.
+
+        Raises
+        ------
+        ClassTooLargeError
+            When the frontier has more than ``limit`` points.
+        """
+        floors, cut = self.floors, self.cut
+        sums: set[Vector] = set()
+        for f in frontier:
+            for v in items:
+                point = []
+                for c, floor in enumerate(floors):
+                    x = f[c] + v[c]
+                    if floor is not None:
+                        if x + rest[c] < floor:
+                            break
+                        if cut[c] and x > floor:
+                            x = floor
+                    point.append(x)
+                else:
+                    sums.add(tuple(point))
+        kept = _maximal(sums)
+        if len(kept) > limit:
+            raise ClassTooLargeError(what, len(kept), limit, Limit.SELECTION)
+        return kept
+
+    def sweep(self, stages: Sequence[Sequence[Vector]], limit: int, what: str) -> list[list[Vector]]:
+        """``sweep[u]``: the frontier of the sums over the first u stages (see :meth:`advance`)."""
+        rests = self.rests(stages)
+        frontiers = [[(0,) * len(self.floors)]]
+        for u, items in enumerate(stages):
+            frontiers.append(self.advance(frontiers[-1], sorted(set(items)), rests[u + 1], limit, what))
+        return frontiers
+
+    def used(self, limit: int, what: str) -> tuple[tuple[int, ...], ...] | None:
+        """Per stage, the items that some feasible choice holds (None when no choice is feasible).
+
+        Item i of stage u is held exactly when some point of the frontier before u, plus the item,
+        plus some point of the frontier of the stages after u (computed backwards) meets every
+        floor: cutting a sum down to a floor keeps it at least 0, so both cuts are exact together.
+        """
+        if not self.feasible:
+            return None
+        stages = self.stages
+        forward = self.sweep(stages, limit, what)
+        if not forward[-1]:
+            return None
+        backward = self.sweep(stages[::-1], limit, what)[::-1]
+        floors = [0 if floor is None else floor for floor in self.floors]
+        used = []
+        for u, items in enumerate(stages):
+            after = backward[u + 1]
+            held = []
+            for i, v in enumerate(items):
+                needs = {tuple(floor - a - b for floor, a, b in zip(floors, f, v)) for f in forward[u]}
+                if any(all(x >= y for x, y in zip(g, need)) for need in needs for g in after):
+                    held.append(i)
+            used.append(tuple(held))
+        return tuple(used)
+
+    def optimum(self, limit: int, what: str) -> int | None:
+        """The largest, over feasible choices, of the smallest objective (None when none is feasible).
+
+        The smallest of the objective columns' sums only grows with each of them, and feasibility
+        only with the constrained columns, so the last frontier holds an optimal choice's sums.
+        """
+        if not self.feasible:
+            return None
+        if all(column < 0 for column, _ in self.objectives):
+            # Every objective has the same sum for every choice.
+            return min(constant for _, constant in self.objectives)
+        best: int | None = None
+        for point in self.sweep(self.stages, limit, what)[-1]:
+            value = min((point[c] if c >= 0 else 0) + constant for c, constant in self.objectives)
+            best = value if best is None else max(best, value)
+        return best
+
+
+def _columns_at(
+    kernel: RegretKernel, profile: tuple[int, ...], options: Sequence[Sequence[Option]]
+) -> tuple[list[list[list[int]]], list[tuple[int, list[list[int]]]]]:
+    """Per user and option, each provider's payoff and each deviation's payoff to its provider.
+
+    Returns ``payoffs[j][u][i]``, provider j's scaled payoff from the u-th user's i-th option, and
+    per alternative rule r ≠ σ_j of a provider j with more than one rule, ``(j, totals)`` with
+    ``totals[u][i]`` her contribution to j's payoff from r when she holds that option: what
+    :meth:`RegretKernel.deviation` adds up (SPEC.md §4: j's new rule when it attracts her, what she
+    gives j where she stays, the smaller of the two at an adversarial tie).
+    """
+    payoffs = [[[vector[j] for _, vector in opts] for opts in options] for j in range(kernel.m)]
+    alternatives: list[tuple[int, list[list[int]]]] = []
+    for j in range(kernel.m):
+        if kernel.sizes[j] == 1:
+            continue
+        reactions = kernel._reactions(j, profile[:j] + profile[j + 1 :])
+        for r in range(kernel.sizes[j]):
+            if r == profile[j]:
+                continue
+            totals = []
+            for opts, reaction in zip(options, reactions):
+                kind, own = reaction.kinds[r], reaction.own[r]
+                row = []
+                for k, vector in opts:
+                    kept = vector[j] if k != j else reaction.left
+                    row.append(own if kind is _ATTRACTED else kept if kind is _STAYS else min(own, kept))
+                totals.append(row)
+            alternatives.append((j, totals))
+    return payoffs, alternatives
 
 
 def admissible_selections(
     kernel: RegretKernel, profile: tuple[int, ...], options: Sequence[Sequence[Option]], limit: int
-) -> list[Admissible]:
-    """Every selection b that makes (σ, b) an equilibrium: ``Π_j(σ, b) ≥ Dev_j(σ, b) − δ`` for all j.
+) -> Selections | None:
+    """The selections b that make (σ, b) an equilibrium: ``Π_j(σ, b) ≥ Dev_j(σ, b) − δ`` for all j.
 
-    SPEC.md §5's condition, with deviations evaluated as SPEC.md §4 says, over every combination
-    of the users' best-response selections.
+    SPEC.md §5's condition, with deviations evaluated as SPEC.md §4 says. It holds exactly when,
+    for every provider j and every rule r ≠ σ_j, ``Π_j(σ, b) − T_{j,r}(b) ≥ −δ``, where
+    ``T_{j,r}(b)`` is j's payoff from r; both are sums over users of what her own selection b_i
+    gives. A dynamic programme over users keeps, after each user, only the Pareto-maximal vectors
+    of these partial sums (cut down to their floors where every later user keeps them there), which
+    decides existence without trying the product of the selections. A forward and a backward pass
+    tell which options of each user some admissible b holds; each provider's payoff and best
+    deviation payoff are optimised over the admissible b by one more pass each, with the quantity
+    as an extra column of the frontier (``min_r −T_{j,r}`` for the lowest best deviation).
+    Everything is integer arithmetic on the kernel's scale.
 
     Parameters
     ----------
@@ -304,35 +611,74 @@ def admissible_selections(
     profile : tuple of int
         σ: the index of each provider's rule in its class.
     options : sequence of sequence of Option
-        Per user of the game, her selections at σ (:meth:`RegretKernel.options`).
+        Per user of the game, her selections at σ, canonical first (:meth:`RegretKernel.options`).
     limit : int
-        The most combinations of selections examined.
+        The most points of one frontier.
 
     Returns
     -------
-    list of Admissible
-        The admissible combinations, in product order, each with every provider's ``Dev_j``.
+    Selections or None
+        The options the admissible selections use, whether the canonical one is admissible, and
+        each provider's range of payoffs and of best deviation payoffs over them; None when no
+        selection is admissible.
 
     Raises
     ------
     ClassTooLargeError
-        When there are more combinations than ``limit``.
+        When a frontier has more than ``limit`` points (a frontier has at least one).
     """
+    if limit < 1:
+        raise ClassTooLargeError(SELECTIONS, 1, limit, Limit.SELECTION)
     m = kernel.m
-    size = math.prod(len(o) for o in options)
-    if size > limit:
-        raise ClassTooLargeError("the best-response selections of one profile", size, limit, Limit.SELECTION)
-    result = []
-    for combination in itertools.product(*options):
-        deviations = []
-        for j in range(m):
-            deviation = kernel.deviation(j, profile, combination)
-            if sum(o[1][j] for o in combination) < deviation - kernel.delta:
-                break
-            deviations.append(deviation)
-        else:
-            result.append((combination, tuple(deviations)))
-    return result
+    if all(len(o) == 1 for o in options):
+        return _single_selection(kernel, profile, options)
+    payoffs, alternatives = _columns_at(kernel, profile, options)
+    stages = [
+        [tuple(payoffs[j][u][i] - totals[u][i] for j, totals in alternatives) for i in range(len(opts))]
+        for u, opts in enumerate(options)
+    ]
+    floors = [-kernel.delta] * len(alternatives)
+    columns = _Columns.reduce(stages, floors)
+    used = columns.used(limit, SELECTIONS)
+    if used is None:
+        return None
+    canonical = all(sum(stage[0][c] for stage in stages) >= floors[c] for c in range(len(floors)))
+
+    def optimum(*objectives: list[list[int]]) -> int:
+        value = columns.objective(*objectives).optimum(limit, SELECTIONS)
+        assert value is not None, "an admissible selection exists"
+        return value
+
+    def negated(values: list[list[int]]) -> list[list[int]]:
+        return [[-x for x in row] for row in values]
+
+    ranges = [(-optimum(negated(payoffs[j])), optimum(payoffs[j])) for j in range(m)]
+    deviations = []
+    for j in range(m):
+        mine = [totals for k, totals in alternatives if k == j]
+        if not mine:
+            # With one rule, the deviation payoff is the payoff (RegretKernel.deviation).
+            deviations.append(ranges[j])
+            continue
+        highest = max(optimum(totals) for totals in mine)
+        deviations.append((-optimum(*(negated(totals) for totals in mine)), highest))
+    return Selections(used, canonical, tuple(ranges), tuple(deviations))
+
+
+def _single_selection(
+    kernel: RegretKernel, profile: tuple[int, ...], options: Sequence[Sequence[Option]]
+) -> Selections | None:
+    """:func:`admissible_selections` when every user has one option: one selection to check."""
+    selection = tuple(o[0] for o in options)
+    payoffs, deviations = [], []
+    for j in range(kernel.m):
+        deviation = kernel.deviation(j, profile, selection)
+        payoff = sum(o[1][j] for o in selection)
+        if payoff < deviation - kernel.delta:
+            return None
+        payoffs.append((payoff, payoff))
+        deviations.append((deviation, deviation))
+    return Selections(tuple((0,) for _ in options), True, tuple(payoffs), tuple(deviations))
 
 
 def equilibrium_at(
@@ -341,7 +687,7 @@ def equilibrium_at(
     profile: tuple[int, ...],
     utilities: Sequence[Fraction],
     options: Sequence[Sequence[Option]],
-    admissible: Sequence[Admissible],
+    selections: Selections,
 ) -> Equilibrium:
     """The equilibrium (σ, b) at a profile, over its admissible selections (SPEC.md §5).
 
@@ -357,8 +703,8 @@ def equilibrium_at(
         Per user of the game, her utility at σ.
     options : sequence of sequence of Option
         Per user, her selections at σ, canonical first (:meth:`RegretKernel.options`).
-    admissible : sequence of Admissible
-        The selections b that make (σ, b) an equilibrium; not empty.
+    selections : Selections
+        What the selections b that make (σ, b) an equilibrium have in common; some b is.
 
     Returns
     -------
@@ -367,20 +713,14 @@ def equilibrium_at(
         provider's range of payoffs and of best deviation payoffs over them, exact; ``canonical``
         when every user's canonical selection is admissible together.
     """
-    m = kernel.m
-    combinations = [c for c, _ in admissible]
-    totals = [[sum(o[1][j] for o in c) for c in combinations] for j in range(m)]
-    deviations = [[d[j] for _, d in admissible] for j in range(m)]
-    canonical = any(all(o == opts[0] for o, opts in zip(c, options)) for c in combinations)
     outcomes = tuple(
         UserOutcome(
             user,
             utilities[u],
-            tuple(sorted({c[u][0] for c in combinations})),
+            tuple(sorted({options[u][i][0] for i in selections.used[u]})),
             tuple(
-                (k, tuple(kernel.fraction(p) for p in vector))
-                for k, vector in options[u]
-                if any(c[u] == (k, vector) for c in combinations)
+                (options[u][i][0], tuple(kernel.fraction(p) for p in options[u][i][1]))
+                for i in selections.used[u]
             ),
         )
         for u, user in enumerate(game.users)
@@ -390,9 +730,11 @@ def equilibrium_at(
         profile=profile,
         rules=tuple(game.rules[j][r] for j, r in enumerate(profile)),
         outcomes=outcomes,
-        payoffs=tuple((kernel.fraction(min(t)), kernel.fraction(max(t))) for t in totals),
-        deviations=tuple((kernel.fraction(min(d)), kernel.fraction(max(d))) for d in deviations),
-        canonical=canonical,
+        payoffs=tuple((kernel.fraction(low), kernel.fraction(high)) for low, high in selections.payoffs),
+        deviations=tuple(
+            (kernel.fraction(low), kernel.fraction(high)) for low, high in selections.deviations
+        ),
+        canonical=selections.canonical,
     )
 
 
@@ -435,7 +777,7 @@ def examine(game: Game, kernel: RegretKernel, profile: tuple[int, ...], limit: i
     profile : tuple of int
         σ: the index of each provider's rule in its class.
     limit : int
-        The most combinations of the users' best-response selections examined.
+        The most points of one Pareto frontier of the users' selections (:func:`admissible_selections`).
 
     Returns
     -------
@@ -445,14 +787,14 @@ def examine(game: Game, kernel: RegretKernel, profile: tuple[int, ...], limit: i
     Raises
     ------
     ClassTooLargeError
-        When the users have more combinations of selections than ``limit``.
+        When a frontier has more than ``limit`` points.
     """
     users = [kernel.options(u, profile) for u in range(len(game.users))]
     options = [o for o, _ in users]
-    admissible = admissible_selections(kernel, profile, options, limit)
-    if not admissible:
+    selections = admissible_selections(kernel, profile, options, limit)
+    if selections is None:
         return None
-    return equilibrium_at(game, kernel, profile, [v for _, v in users], options, admissible)
+    return equilibrium_at(game, kernel, profile, [v for _, v in users], options, selections)
 
 
 def verify_profile(
@@ -598,7 +940,7 @@ def personalized_result(
     policy : TiePolicy
         The tie policy the kernels use, recorded in the result.
     limit : int
-        The most combinations of the users' candidates examined when δ > 0 or not ``separable``.
+        The most points of one frontier when δ > 0 or not ``separable`` (:func:`recombine`).
     separable : bool
         As in :func:`recombine`.
     method : Method
@@ -618,7 +960,7 @@ def personalized_result(
     Raises
     ------
     ClassTooLargeError
-        When the combinations of the users' candidates exceed ``limit``.
+        When a frontier of the recombination exceeds ``limit``.
     """
     m = len(game.instance.providers)
     delta_scaled = kernels[0].delta if kernels else 0
@@ -628,8 +970,9 @@ def personalized_result(
         for c, selected in zip(candidates[u], admissible[u]):
             if selected:
                 utility = kernel.options(0, c.profile)[1]
-                chosen = [((c.options[k],), c.deviations[k]) for k in sorted(selected)]
-                equilibria.append(equilibrium_at(part, kernel, c.profile, [utility], [c.options], chosen))
+                equilibria.append(
+                    equilibrium_at(part, kernel, c.profile, [utility], [c.options], _held(c, selected, m))
+                )
     worst, best = extremes(game, equilibria)
     return SolveResult(
         Mode.PERSONALIZED,
@@ -644,6 +987,23 @@ def personalized_result(
         worst,
         best,
         notes,
+    )
+
+
+def _held(candidate: Candidate, selected: set[int], m: int) -> Selections:
+    """A candidate's selections that take part in some whole-game equilibrium, as :class:`Selections`."""
+    chosen = sorted(selected)
+    return Selections(
+        (tuple(chosen),),
+        0 in selected,
+        tuple(
+            (min(candidate.options[k][1][j] for k in chosen), max(candidate.options[k][1][j] for k in chosen))
+            for j in range(m)
+        ),
+        tuple(
+            (min(candidate.deviations[k][j] for k in chosen), max(candidate.deviations[k][j] for k in chosen))
+            for j in range(m)
+        ),
     )
 
 
@@ -682,6 +1042,15 @@ def recombine(
     the sum of the positive parts of its regrets in the users' games, and with δ = 0 the game
     splits into the users' games (SPEC.md §5).
 
+    Otherwise a dynamic programme over users decides it without trying every combination: after
+    each user it keeps the Pareto-minimal vectors of the clipped regrets' partial sums (one
+    coordinate per provider, capped at δ where every later user keeps them within it). A forward
+    and a backward pass tell which candidates and selections take part in some whole-game
+    equilibrium. The count follows a second programme whose states are such frontiers, one per
+    set of combinations of the first users' candidates that leave the same possibilities, each
+    with the number of combinations that lead to it; a combination of candidates counts once
+    when some choice of their selections is within δ.
+
     Parameters
     ----------
     candidates : list of list of Candidate
@@ -691,13 +1060,12 @@ def recombine(
     m : int
         The number of providers.
     limit : int
-        The most combinations of the users' candidates examined (not used when ``separable`` and
-        δ = 0).
+        The most points of one frontier, and the most frontiers the count keeps at once (not
+        used when ``separable`` and δ = 0).
     separable : bool
         Whether to judge each user's candidates on their own when δ = 0: a candidate takes part
         exactly when one of its selections has no positive regret, and the count is the product
-        over users of the candidates that do. Otherwise every combination of the users'
-        candidates and selections is tried.
+        over users of the candidates that do. Otherwise the dynamic programme decides.
 
     Returns
     -------
@@ -709,7 +1077,7 @@ def recombine(
     Raises
     ------
     ClassTooLargeError
-        When the combinations of the users' candidates exceed ``limit``.
+        When a frontier, or the count's set of frontiers, exceeds ``limit``.
     """
     if separable and delta == 0:
         # Positive parts add up to 0 exactly when every user's regrets are ≤ 0.
@@ -722,21 +1090,57 @@ def recombine(
             # Some user's game has no equilibrium, so no slice takes part in a whole-game one.
             admissible = [[set() for _ in user] for user in candidates]
         return admissible, count
-    size = math.prod(len(user) for user in candidates)
-    if size > limit:
-        raise ClassTooLargeError(
-            "the combinations of the users' candidate profiles", size, limit, Limit.SELECTION
-        )
-    admissible = [[set() for _ in user] for user in candidates]
-    count = 0
-    for combination in itertools.product(*(range(len(user)) for user in candidates)):
-        chosen = [candidates[u][c] for u, c in enumerate(combination)]
-        found = False
-        for selection in itertools.product(*(range(len(c.regrets)) for c in chosen)):
-            clipped = [sum(max(c.regrets[k][j], 0) for c, k in zip(chosen, selection)) for j in range(m)]
-            if all(v <= delta for v in clipped):
-                found = True
-                for u, (c, k) in enumerate(zip(combination, selection)):
-                    admissible[u][c].add(k)
-        count += found
-    return admissible, count
+    if limit < 1:
+        raise ClassTooLargeError(CANDIDATES, 1, limit, Limit.SELECTION)
+    none: list[list[set[int]]] = [[set() for _ in user] for user in candidates]
+    if any(not user for user in candidates):
+        return none, 0
+    # Per user, every (candidate, selection) with its negated clipped regrets: a sum ≥ −δ is within δ.
+    items = [
+        [(c, k) for c, candidate in enumerate(user) for k in range(len(candidate.regrets))]
+        for user in candidates
+    ]
+    stages = [
+        [tuple(-max(candidates[u][c].regrets[k][j], 0) for j in range(m)) for c, k in user]
+        for u, user in enumerate(items)
+    ]
+    columns = _Columns.reduce(stages, [-delta] * m)
+    used = columns.used(limit, CANDIDATES)
+    if used is None:
+        return none, 0
+    admissible = none
+    for u, held in enumerate(used):
+        for i in held:
+            c, k = items[u][i]
+            admissible[u][c].add(k)
+    return admissible, _count(columns, items, limit)
+
+
+def _count(columns: _Columns, items: Sequence[Sequence[tuple[int, int]]], limit: int) -> int:
+    """The combinations of candidates (one per user) with some feasible choice of their selections.
+
+    The state after some users is the frontier of the sums their candidates' selections reach; two
+    combinations with the same state have the same feasible completions, so the programme keeps
+    each state once with the number of combinations that reach it. Candidates of one user whose
+    selections have the same Pareto-maximal vectors move every state alike and go together.
+    """
+    rests = columns.rests(columns.stages)
+    states: dict[tuple[Vector, ...], int] = {((0,) * len(columns.floors),): 1}
+    for u, stage in enumerate(columns.stages):
+        by_candidate: dict[int, set[Vector]] = {}
+        for (c, _), vector in zip(items[u], stage):
+            by_candidate.setdefault(c, set()).add(vector)
+        moves: dict[tuple[Vector, ...], int] = {}
+        for vectors in by_candidate.values():
+            move = tuple(_maximal(vectors))
+            moves[move] = moves.get(move, 0) + 1
+        following: dict[tuple[Vector, ...], int] = {}
+        for state, ways in states.items():
+            for move, multiplicity in moves.items():
+                reached = tuple(columns.advance(state, move, rests[u + 1], limit, CANDIDATES))
+                if reached:
+                    following[reached] = following.get(reached, 0) + ways * multiplicity
+        if len(following) > limit:
+            raise ClassTooLargeError(CANDIDATES, len(following), limit, Limit.SELECTION)
+        states = following
+    return sum(states.values())

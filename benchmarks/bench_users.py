@@ -1,0 +1,198 @@
+"""How the anonymous game's equilibria scale with the number of users when users are tied (SPEC.md §4, §5).
+
+Each rung is a seeded anonymous game with three providers, each seeing one of three signals and
+speaking one of two messages (protocol ``[P]``), so each has 2³ = 8 deterministic rules and the
+game 512 profiles; three states, six worlds. Every other user is indifferent (utility 0 for
+every action in every state): she is tied between the three providers and between her actions
+after each message, so she has up to 3 × 2² = 12 best-response selections at a profile. The
+other users have random utilities. The providers agree on what they want from each user (one
+random utility per user), and each provider's stake in her is 0, 1/2 or 1 at random, so zero
+stakes are common and equilibria exist.
+
+For n = 4, 8, …, 32 users every profile of the game is decided by
+:func:`~solver.equilibria.regret.examine` (the Pareto-frontier programme over users at every
+profile with ties), and, where the product of the users' selections stays within the old limit
+(100,000 combinations at every profile), by the product it replaces: every combination judged by
+:meth:`RegretKernel.deviation`, written out here. Both
+give the same equilibria (checked). The table reports CPU seconds, the ratio product/DP, the
+largest product of selections at a profile, and the slope of log t against log n for the DP
+(least squares over the rungs). Run by hand, never by pytest::
+
+    python benchmarks/bench_users.py
+    python benchmarks/bench_users.py --users 4,8,16 --seed 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import random
+import time
+from fractions import Fraction
+from typing import Any
+
+from solver.conversation.classes import Deterministic
+from solver.core.serialization import instance_from_dict
+from solver.equilibria.games import Game, Mode
+from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT, RegretKernel, examine
+from solver.equilibria.results import Equilibrium, UserOutcome
+from solver.responses.response import TiePolicy
+
+STATES = ["y0", "y1", "y2"]
+PROVIDERS = ["P0", "P1", "P2"]
+SIGNALS = ["x0", "x1", "x2"]
+WORLDS = 6
+
+
+def document(users: int, seed: int) -> dict[str, Any]:
+    """The seeded instance with ``users`` users (see the module's docstring)."""
+    draw = random.Random(f"bench_users:{seed}")
+    weights = [draw.randint(1, 4) for _ in range(WORLDS)]
+    worlds = {
+        f"w{k}": {
+            "prob": f"{w}/{sum(weights)}",
+            "state": STATES[k % len(STATES)],
+            "signals": {p: draw.choice(SIGNALS) for p in PROVIDERS},
+        }
+        for k, w in enumerate(weights)
+    }
+    actions = ["a0", "a1"]
+    bodies = {}
+    stakes: dict[str, dict[str, Any]] = {p: {} for p in PROVIDERS}
+    for i in range(users):
+        label = f"U{i}"
+        if i % 2 == 0:
+            utility = {a: dict.fromkeys(STATES, 0) for a in actions}
+        else:
+            utility = {a: {y: f"{draw.randint(0, 4)}/4" for y in STATES} for a in actions}
+        bodies[label] = {"actions": actions, "utility": utility}
+        # The providers agree on what they want from her; how much each cares differs.
+        wanted = {a: {y: f"{draw.randint(0, 4)}/4" for y in STATES} for a in actions}
+        for p in PROVIDERS:
+            stakes[p][label] = {"weight": draw.choice(["0", "1/2", "1"]), "utility": wanted}
+    return {
+        "states": STATES,
+        "providers": {p: {"signals": SIGNALS} for p in PROVIDERS},
+        "users": bodies,
+        "worlds": worlds,
+        "stakes": stakes,
+        "protocol": {"turns": ["P"], "provider_messages": ["m0", "m1"]},
+    }
+
+
+def product_equilibrium(game: Game, kernel: RegretKernel, profile: tuple[int, ...]) -> Equilibrium | None:
+    """The product of the users' selections at one profile, each judged directly (the old way)."""
+    users = [kernel.options(u, profile) for u in range(len(game.users))]
+    options = [o for o, _ in users]
+    admissible = []
+    for combination in itertools.product(*options):
+        payoffs, deviations = [], []
+        for j in range(kernel.m):
+            deviation = kernel.deviation(j, profile, combination)
+            payoff = sum(o[1][j] for o in combination)
+            if payoff < deviation - kernel.delta:
+                break
+            payoffs.append(payoff)
+            deviations.append(deviation)
+        else:
+            admissible.append((combination, payoffs, deviations))
+    if not admissible:
+        return None
+    f = kernel.fraction
+    return Equilibrium(
+        users=game.users,
+        profile=profile,
+        rules=tuple(game.rules[j][r] for j, r in enumerate(profile)),
+        outcomes=tuple(
+            UserOutcome(
+                user,
+                users[u][1],
+                tuple(sorted({c[u][0] for c, _, _ in admissible})),
+                tuple(
+                    (k, tuple(f(p) for p in vector))
+                    for k, vector in options[u]
+                    if any(c[u] == (k, vector) for c, _, _ in admissible)
+                ),
+            )
+            for u, user in enumerate(game.users)
+        ),
+        payoffs=tuple(
+            (f(min(p[j] for _, p, _ in admissible)), f(max(p[j] for _, p, _ in admissible)))
+            for j in range(kernel.m)
+        ),
+        deviations=tuple(
+            (f(min(d[j] for _, _, d in admissible)), f(max(d[j] for _, _, d in admissible)))
+            for j in range(kernel.m)
+        ),
+        canonical=any(all(o == opts[0] for o, opts in zip(c, options)) for c, _, _ in admissible),
+    )
+
+
+def run(users: int, seed: int) -> dict[str, Any]:
+    """One rung: the game built and its table computed, then the two ways of solving it timed."""
+    game = Game(instance_from_dict(document(users, seed)), Mode.ANONYMOUS, Deterministic())
+    _ = game.table
+    profiles = list(itertools.product(*(range(len(rules)) for rules in game.rules)))
+    kernel = RegretKernel(game, TiePolicy.FAVOURABLE, Fraction(0))
+    largest = max(math.prod(len(kernel.options(u, p)[0]) for u in range(users)) for p in profiles)
+    tied = sum(1 for p in profiles if any(len(kernel.options(u, p)[0]) > 1 for u in range(users)))
+    kernel = RegretKernel(game, TiePolicy.FAVOURABLE, Fraction(0))
+    start = time.process_time()
+    equilibria = [
+        e for e in (examine(game, kernel, p, DEFAULT_SELECTION_LIMIT) for p in profiles) if e is not None
+    ]
+    dp = time.process_time() - start
+    row: dict[str, Any] = {
+        "users": users,
+        "tied": tied,
+        "largest": largest,
+        "equilibria": len(equilibria),
+        "dp": dp,
+        "product": None,
+        "same": None,
+    }
+    if largest <= DEFAULT_SELECTION_LIMIT:
+        kernel = RegretKernel(game, TiePolicy.FAVOURABLE, Fraction(0))
+        start = time.process_time()
+        found = [e for e in (product_equilibrium(game, kernel, p) for p in profiles) if e is not None]
+        row["product"] = time.process_time() - start
+        row["same"] = found == equilibria
+    return row
+
+
+def slope(rows: list[dict[str, Any]]) -> float:
+    """Least-squares slope of log(DP seconds) against log(users)."""
+    xs = [math.log(r["users"]) for r in rows]
+    ys = [math.log(r["dp"]) for r in rows]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", default="4,8,12,16,24,32", help="comma-separated numbers of users")
+    parser.add_argument("--seed", type=int, default=1)
+    arguments = parser.parse_args()
+    rows = []
+    print(
+        "| users | profiles with ties | largest product | equilibria | DP s | product s | product/DP | same |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    for n in (int(x) for x in arguments.users.split(",")):
+        row = run(n, arguments.seed)
+        rows.append(row)
+        product = "refused" if row["product"] is None else f"{row['product']:.2f}"
+        ratio = "" if row["product"] is None else f"{row['product'] / row['dp']:.1f}"
+        same = "" if row["same"] is None else ("yes" if row["same"] else "NO")
+        print(
+            f"| {n} | {row['tied']} | {row['largest']:,} | {row['equilibria']} | {row['dp']:.2f} "
+            f"| {product} | {ratio} | {same} |",
+            flush=True,
+        )
+    if len(rows) >= 2:
+        print(f"\nslope of log t against log n (DP): {slope(rows):.2f}")
+
+
+if __name__ == "__main__":
+    main()
