@@ -560,8 +560,8 @@ class _Master:
             left = self.kernel.payoffs[u][optimal[0]][profile[optimal[0]]][0][j]
         pay = min(own, left) if tied else left
         leaving = [key for key in self.w if key[0] == u and key[1] == j]
-        if policy is not TiePolicy.ADVERSARIAL:
-            return pay, self.leaving_row(u, j, deciding[0], top, leaving)
+        if policy is not TiePolicy.ADVERSARIAL or len(deciding) == 1:
+            return pay, self.leaving_row(u, j, deciding[0], top, leaving, level, own)
         positive: list[list[Key]] = [leaving]
         for c in deciding:
             rule_key: Key = (c, profile[c])
@@ -576,7 +576,9 @@ class _Master:
             negative.append(self.above(u, c, top, equal=equal))
         return pay, _product(pay, positive, [keys for keys in negative if keys])
 
-    def leaving_row(self, u: int, j: int, star: int, top: Fraction, leaving: list[Key]) -> _Row:
+    def leaving_row(
+        self, u: int, j: int, star: int, top: Fraction, leaving: list[Key], level: Fraction, own: int
+    ) -> _Row:
         """Case 4, deviator-favourable or canonical ties: she leaves j for rival ``star``'s rule.
 
         ``Σ_{r: V(star,r) ≥ top} P_j(star,r) x[star,r] − F (1 − S_j) − F Σ_k above_k(top)``, with
@@ -584,13 +586,22 @@ class _Master:
         the canonical one) and ``above_k`` the rules of each other rival k worth more than
         ``top`` (canonical ties: as much, for k before star). Where she was with j (``S_j``) and
         no such rule is played, star's rule is among her best rivals (canonical: the first), at
-        least ``top``, which kept her from j's rule at the point: j gets ``P_j`` of it. Elsewhere
-        the row is at most 0.
+        least ``top``, which kept her from j's rule at the point: j gets ``P_j`` of it. Adversarial
+        ties, used when star is her only best rival at the point: no other rival may offer as much
+        as ``top``, ``P_j`` is the worst for j, and where star's rule is worth exactly ``level``
+        (j's new rule) she is tied and j gets the smaller of that and ``own``. Elsewhere the row
+        is at most 0.
         """
         if self.policy is TiePolicy.FAVOURABLE:
             payoff = [vector[j] for vector in self.kernel.best[u][star]]
-        else:
+        elif self.policy is TiePolicy.CANONICAL:
             payoff = [laws[0][j] for laws in self.laws[u][star]]
+        else:
+            values = self.values[u][star]
+            payoff = [
+                worst[j] if values[r] > level else min(own, worst[j])
+                for r, worst in enumerate(self.kernel.worst[u][star])
+            ]
         coefficients: dict[Key, int] = {
             (star, r): payoff[r]
             for r in range(self.sizes[star])
@@ -604,7 +615,9 @@ class _Master:
             terms[key] = terms.get(key, 0) + top_payoff
         for k in range(self.m):
             if k not in (j, star):
-                equal = self.policy is TiePolicy.CANONICAL and k < star
+                equal = self.policy is TiePolicy.ADVERSARIAL or (
+                    self.policy is TiePolicy.CANONICAL and k < star
+                )
                 for key in self.above(u, k, top, equal=equal):
                     terms[key] = terms.get(key, 0) - top_payoff
         return _Row(-top_payoff, tuple(sorted((c, k) for k, c in terms.items() if c)))
