@@ -58,6 +58,7 @@ from typing import Any
 
 import pulp
 
+from solver.conversation.classes import StrategyClass
 from solver.core.errors import ModelError
 from solver.core.numbers import ZERO
 from solver.core.progress import ProgressHook, report
@@ -181,7 +182,7 @@ class EquilibriumExtremes:
     """
 
     mode: Mode
-    strategy_class: Any
+    strategy_class: StrategyClass
     policy: TiePolicy
     delta: Fraction
     profiles: int
