@@ -582,7 +582,7 @@ def solve_finite(
     policy : TiePolicy
         Ties when deviations are evaluated.
     selection_limit : int
-        The most best-response selections examined at once.
+        The largest frontier of the users' tie selections kept at once.
     progress : ProgressHook, optional
         Called now and then by the enumeration.
 

@@ -116,7 +116,7 @@ class BatchOptions:
     limit : int
         Largest class enumerated (``solve``, ``check``).
     selection_limit : int
-        Most combinations of the users' best responses examined at once (``solve``, ``check``).
+        Largest frontier of the users' tie selections kept at once (``solve``, ``check``).
     choice_limit : int
         Most choice combinations the deviation oracle solves one by one (``check``).
     law_limit : int

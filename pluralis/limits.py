@@ -55,8 +55,8 @@ _SPECS = {
         ("--selection-limit",),
         "selection_limit",
         DEFAULT_SELECTION_LIMIT,
-        "Most combinations of the users' best responses at one profile (and, in the personalized game "
-        "with δ > 0, of their own games' equilibria) examined.",
+        "Largest frontier of the users' tie selections kept at once: the undominated partial sums over "
+        "users at one profile (and, in the personalized game with δ > 0, over their own games' equilibria).",
     ),
     Limit.CHOICE: _Spec(
         ("--choice-limit",),

@@ -289,8 +289,7 @@ class CheckOptions:
     limit : int
         Largest class enumerated per provider (``--class-limit``).
     selection_limit : int
-        Most combinations of the users' best-response selections examined at once
-        (``--selection-limit``).
+        Largest frontier of the users' tie selections kept at once (``--selection-limit``).
     choice_limit : int
         Most combinations of the users' choices the deviation oracle solves one by one; above it a
         bound is a MIP candidate, not certified exact (``--choice-limit``).
