@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -240,6 +241,32 @@ def test_a_kernel_that_does_not_fit_takes_the_per_profile_path(monkeypatch: pyte
     result = solve_equilibria(game)
     assert isinstance(result.equilibria, tuple)
     assert result == solve_equilibria(game, vectorised=False)
+
+
+def test_many_users_on_a_small_game_take_the_per_profile_path() -> None:
+    # The tables by kept set take 4^n passes (module docstring of solver.equilibria.scan): with n
+    # users on a game of P profiles the scan is used while 4^n <= max(SET_PASSES, n * P), and always
+    # under adversarial ties, which have no sets. The prosecutor's deterministic rules are the 4
+    # maps from 2 signals to 2 messages (P = 4): three judges (64 passes) scan, four (256 > 16) do not.
+    document = yaml.safe_load((LIBRARY / "prosecutor_judge.yaml").read_text())
+
+    def judges(n: int) -> Game:
+        copy_ = copy.deepcopy(document)
+        for k in range(1, n):
+            copy_["users"][f"judge{k}"] = document["users"]["judge"]
+            copy_["stakes"]["prosecutor"][f"judge{k}"] = document["stakes"]["prosecutor"]["judge"]
+        return Game(instance_from_dict(copy_), Mode.ANONYMOUS, Deterministic())
+
+    assert scan.SET_PASSES == 64
+    assert scan.fits(RegretKernel(judges(3), TiePolicy.FAVOURABLE, F(0)))
+    four = judges(4)
+    assert not scan.fits(RegretKernel(four, TiePolicy.FAVOURABLE, F(0)))
+    assert not scan.fits(RegretKernel(four, TiePolicy.CANONICAL, F(0)))
+    assert scan.fits(RegretKernel(four, TiePolicy.ADVERSARIAL, F(0)))
+    for policy in TiePolicy:
+        assert solve_equilibria(four, policy=policy) == solve_equilibria(
+            four, policy=policy, vectorised=False
+        )
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2])

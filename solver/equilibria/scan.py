@@ -68,6 +68,9 @@ _BOUND = 1 << 62
 """Every integer of the scan stays below this in absolute value."""
 _NEG = -(1 << 62)
 """Minus infinity on the scan's scale."""
+SET_PASSES = 64
+"""Passes from tables by attracted set to tables by kept set always made (three users or fewer)."""
+
 COMBINATIONS = 1 << 12
 """The most combinations of selections tried at once per tied profile; above it, ``examine``."""
 _SELECTIONS = 1 << 40
@@ -197,8 +200,12 @@ def fits(kernel: RegretKernel) -> bool:
     -------
     bool
         True when every payoff, summed over all users (and δ added), stays below ``2^62`` in
-        absolute value, and every provider's deviation table has at most :data:`PATTERN_LIMIT`
-        entries (``2^n`` per profile of the other providers' rules).
+        absolute value, every provider's deviation table has at most :data:`PATTERN_LIMIT`
+        entries (``2^n`` per profile of the other providers' rules), and, under deviator-favourable
+        and canonical ties, the ``4^n`` passes that turn the tables by attracted set into tables
+        by kept set are at most :data:`SET_PASSES` or ``n`` per profile of the game: beyond that
+        (many users on a small game) the per-profile path, whose programme over users grows
+        linearly in n, is faster.
     """
     largest = max(
         (abs(p) for user in kernel.payoffs for provider in user for r in provider for v in r for p in v),
@@ -209,7 +216,10 @@ def fits(kernel: RegretKernel) -> bool:
     profiles = 1
     for size in kernel.sizes:
         profiles *= size
-    patterns = 1 << len(kernel.values)
+    n = len(kernel.values)
+    patterns = 1 << n
+    if kernel.policy is not TiePolicy.ADVERSARIAL and patterns * patterns > max(SET_PASSES, n * profiles):
+        return False
     return all(profiles // size * patterns <= PATTERN_LIMIT for size in kernel.sizes if size > 1)
 
 
