@@ -460,7 +460,18 @@ def solve(
             click.echo(truncation_note(len(result.equilibria), document["equilibria_listed"]), err=True)
     else:
         console = _console()
-        _print_result(console, instance, result, show, group, law_limit)
+        try:
+            _print_result(console, instance, result, show, group, law_limit)
+        except KeyboardInterrupt:
+            # The search had finished: its count and extremes stand; only the listing stopped.
+            watch.interrupted = True
+            console.print(
+                "INTERRUPTED while listing the equilibria: the count above and the utilities below are "
+                "those of the finished search",
+                style="bold red",
+                soft_wrap=True,
+            )
+            _print_utilities(console, instance, result, result.complete)
         if hint is not None:
             console.print(hint.describe(), style="bold", soft_wrap=True)
     if watch.interrupted:
@@ -528,7 +539,13 @@ def _print_result(
     if rows:
         shown = [(k + 1, result.equilibria[k]) for k, _ in rows[:show]]
         console.print(users_table(instance, shown, law_limit))
-    settled = result.complete or (extremes and result.exact)
+    _print_utilities(console, instance, result, result.complete or (extremes and result.exact))
+    for note in result.notes:
+        console.print(f"note: {note}", style="bold red")
+
+
+def _print_utilities(console: Console, instance: Instance, result: SolveResult, settled: bool) -> None:
+    """Each user's worst and best equilibrium utility, said to be partial unless ``settled``."""
     partial = "" if settled else " (over the equilibria found before the search stopped only)"
     for i, user in enumerate(instance.users):
         worst, best = result.worst[i], result.best[i]
@@ -537,8 +554,6 @@ def _print_result(
             console.print(f"{user.label}: no equilibrium {found}")
         else:
             console.print(f"{user.label}: worst equilibrium utility {worst}, best {best}{partial}")
-    for note in result.notes:
-        console.print(f"note: {note}", style="bold red")
 
 
 @cli.command()
