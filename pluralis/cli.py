@@ -430,18 +430,24 @@ def solve(
         return
     # The enumeration stops at Ctrl-C and returns what it found: print that, then exit 130.
     with watch_interrupts() as watch:
-        result = _solve(
-            instance,
-            Mode(mode),
-            class_text,
-            engine,
-            parse_number(delta, "--delta"),
-            TiePolicy(tie_policy),
-            limit,
-            progress=not as_json and sys.stderr.isatty(),
-            selection_limit=selection_limit,
-            law_limit=law_limit,
-        )
+        try:
+            result = _solve(
+                instance,
+                Mode(mode),
+                class_text,
+                engine,
+                parse_number(delta, "--delta"),
+                TiePolicy(tie_policy),
+                limit,
+                progress=not as_json and sys.stderr.isatty(),
+                selection_limit=selection_limit,
+                law_limit=law_limit,
+            )
+        except KeyboardInterrupt:
+            # Outside the search (reading the game, building its table, assembling the result):
+            # nothing finished to show.
+            click.echo("INTERRUPTED before the search returned a result: nothing to show", err=True)
+            raise
     hint = None
     if result.count == 0 and result.complete and result.policy is TiePolicy.FAVOURABLE:
         try:

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+import pluralis.api
 import pluralis.cli
 from pluralis.batch import SUMMARY_JSON
 from pluralis.cli import cli
@@ -413,7 +414,7 @@ def test_solve_gives_no_hint_when_there_are_equilibria_or_other_ties_were_asked(
 
 
 def test_solve_does_not_count_other_ties_on_a_large_game(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pluralis.cli, "HINT_PROFILE_LIMIT", 1)
+    monkeypatch.setattr(pluralis.api, "HINT_PROFILE_LIMIT", 1)
     result = CliRunner().invoke(cli, ["solve", str(C4_WITNESS), "--mode", "personalized"], terminal_width=250)
     assert "not counted under other ties" in result.output
     as_json = json.loads(run("solve", C4_WITNESS, "--mode", "personalized", "--json").output)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from solver.conversation.classes import Deterministic, Menu
 from solver.core.serialization import instance_from_dict
+from solver.equilibria import regret
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import (
@@ -38,6 +39,17 @@ from solver.equilibria.regret import (
 from solver.equilibria.results import Equilibrium, UserOutcome
 from solver.responses.response import TiePolicy
 from tests.strategies import Shape, instance_documents
+
+
+@pytest.fixture(scope="module", autouse=True, params=["frontier", "enumerated"])
+def selection_path(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test runs twice: with the frontier programme at every tied profile, and with the
+    direct trial of the selections wherever they are few (regret.FEW_SELECTIONS)."""
+    saved = regret.FEW_SELECTIONS
+    regret.FEW_SELECTIONS = 0 if request.param == "frontier" else 10**9
+    yield request.param
+    regret.FEW_SELECTIONS = saved
+
 
 POLICIES = st.sampled_from(list(TiePolicy))
 DELTAS = st.sampled_from([Fraction(0), Fraction(0), Fraction(1, 4), Fraction(1, 2), Fraction(1)])

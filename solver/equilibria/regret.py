@@ -8,6 +8,7 @@ and report equilibria through it, so they agree on what an equilibrium is by con
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,9 @@ from solver.equilibria.results import Equilibrium, Method, SolveResult, UserOutc
 from solver.responses.response import TiePolicy
 
 DEFAULT_SELECTION_LIMIT = 100_000
+
+FEW_SELECTIONS = 64
+"""Up to this many combinations of the users' selections at a profile, each is tried directly."""
 
 Option = tuple[int, tuple[int, ...]]
 """A user's selection at a profile: the provider she uses and the providers' scaled payoffs."""
@@ -632,6 +636,8 @@ def admissible_selections(
     m = kernel.m
     if all(len(o) == 1 for o in options):
         return _single_selection(kernel, profile, options)
+    if math.prod(len(o) for o in options) <= FEW_SELECTIONS:
+        return _enumerated_selections(kernel, profile, options)
     payoffs, alternatives = _columns_at(kernel, profile, options)
     stages = [
         [tuple(payoffs[j][u][i] - totals[u][i] for j, totals in alternatives) for i in range(len(opts))]
@@ -663,6 +669,45 @@ def admissible_selections(
         highest = max(optimum(totals) for totals in mine)
         deviations.append((-optimum(*(negated(totals) for totals in mine)), highest))
     return Selections(used, canonical, tuple(ranges), tuple(deviations))
+
+
+def _enumerated_selections(
+    kernel: RegretKernel, profile: tuple[int, ...], options: Sequence[Sequence[Option]]
+) -> Selections | None:
+    """:func:`admissible_selections` over few selections: each tried, deviations from the cache.
+
+    :meth:`RegretKernel.deviation` keeps each provider's two best rules by the others' rules and
+    what the users keep, so a selection costs m lookups; the frontier programme pays one pass per
+    alternative rule for the deviation ranges, which is slower when the selections are few.
+    """
+    used: list[set[int]] = [set() for _ in options]
+    payoffs: list[list[int]] = [[] for _ in range(kernel.m)]
+    deviations: list[list[int]] = [[] for _ in range(kernel.m)]
+    canonical = False
+    for indices in itertools.product(*(range(len(o)) for o in options)):
+        selection = tuple(o[i] for o, i in zip(options, indices))
+        found = []
+        for j in range(kernel.m):
+            deviation = kernel.deviation(j, profile, selection)
+            payoff = sum(o[1][j] for o in selection)
+            if payoff < deviation - kernel.delta:
+                break
+            found.append((payoff, deviation))
+        else:
+            for u, i in enumerate(indices):
+                used[u].add(i)
+            for j, (payoff, deviation) in enumerate(found):
+                payoffs[j].append(payoff)
+                deviations[j].append(deviation)
+            canonical = canonical or not any(indices)
+    if not payoffs[0]:
+        return None
+    return Selections(
+        tuple(tuple(sorted(u)) for u in used),
+        canonical,
+        tuple((min(p), max(p)) for p in payoffs),
+        tuple((min(d), max(d)) for d in deviations),
+    )
 
 
 def _single_selection(
