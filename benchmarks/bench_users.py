@@ -42,6 +42,7 @@ from typing import Any
 
 from solver.conversation.classes import Deterministic
 from solver.core.serialization import instance_from_dict
+from solver.equilibria import regret
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import (
     DEFAULT_SELECTION_LIMIT,
@@ -53,7 +54,7 @@ from solver.equilibria.regret import (
     personalized_result,
     slice_kernels,
 )
-from solver.equilibria.results import Equilibrium, UserOutcome
+from solver.equilibria.results import Equilibrium
 from solver.responses.response import TiePolicy
 
 STATES = ["y0", "y1", "y2"]
@@ -104,51 +105,17 @@ def document(users: int, seed: int, agree: bool = True) -> dict[str, Any]:
 
 
 def product_equilibrium(game: Game, kernel: RegretKernel, profile: tuple[int, ...]) -> Equilibrium | None:
-    """The product of the users' selections at one profile, each judged directly (the old way)."""
-    users = [kernel.options(u, profile) for u in range(len(game.users))]
-    options = [o for o, _ in users]
-    admissible = []
-    for combination in itertools.product(*options):
-        payoffs, deviations = [], []
-        for j in range(kernel.m):
-            deviation = kernel.deviation(j, profile, combination)
-            payoff = sum(o[1][j] for o in combination)
-            if payoff < deviation - kernel.delta:
-                break
-            payoffs.append(payoff)
-            deviations.append(deviation)
-        else:
-            admissible.append((combination, payoffs, deviations))
-    if not admissible:
-        return None
-    f = kernel.fraction
-    return Equilibrium(
-        users=game.users,
-        profile=profile,
-        rules=tuple(game.rules[j][r] for j, r in enumerate(profile)),
-        outcomes=tuple(
-            UserOutcome(
-                user,
-                users[u][1],
-                tuple(sorted({c[u][0] for c, _, _ in admissible})),
-                tuple(
-                    (k, tuple(f(p) for p in vector))
-                    for k, vector in options[u]
-                    if any(c[u] == (k, vector) for c, _, _ in admissible)
-                ),
-            )
-            for u, user in enumerate(game.users)
-        ),
-        payoffs=tuple(
-            (f(min(p[j] for _, p, _ in admissible)), f(max(p[j] for _, p, _ in admissible)))
-            for j in range(kernel.m)
-        ),
-        deviations=tuple(
-            (f(min(d[j] for _, _, d in admissible)), f(max(d[j] for _, _, d in admissible)))
-            for j in range(kernel.m)
-        ),
-        canonical=any(all(o == opts[0] for o, opts in zip(c, options)) for c, _, _ in admissible),
-    )
+    """The product of the users' selections at one profile, each judged directly (the old way).
+
+    :func:`examine` takes this path by itself up to ``FEW_SELECTIONS`` combinations; it is raised
+    for the call, so every tied profile is judged combination by combination.
+    """
+    saved = regret.FEW_SELECTIONS
+    regret.FEW_SELECTIONS = 1 << 62
+    try:
+        return examine(game, kernel, profile, DEFAULT_SELECTION_LIMIT)
+    finally:
+        regret.FEW_SELECTIONS = saved
 
 
 def run(users: int, seed: int) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from solver.responses.response import TiePolicy
 DEFAULT_SELECTION_LIMIT = 100_000
 
 FEW_SELECTIONS = 64
-"""Up to this many combinations of the users' selections at a profile, each is tried directly."""
+"""Up to this many combinations of the users' selections at a profile (and always a single one),
+each is tried directly."""
 
 Option = tuple[int, tuple[int, ...]]
 """A user's selection at a profile: the provider she uses and the providers' scaled payoffs."""
@@ -634,9 +635,7 @@ def admissible_selections(
     if limit < 1:
         raise ClassTooLargeError(SELECTIONS, 1, limit, Limit.SELECTION)
     m = kernel.m
-    if all(len(o) == 1 for o in options):
-        return _single_selection(kernel, profile, options)
-    if math.prod(len(o) for o in options) <= FEW_SELECTIONS:
+    if math.prod(len(o) for o in options) <= max(FEW_SELECTIONS, 1):
         return _enumerated_selections(kernel, profile, options)
     payoffs, alternatives = _columns_at(kernel, profile, options)
     stages = [
@@ -708,22 +707,6 @@ def _enumerated_selections(
         tuple((min(p), max(p)) for p in payoffs),
         tuple((min(d), max(d)) for d in deviations),
     )
-
-
-def _single_selection(
-    kernel: RegretKernel, profile: tuple[int, ...], options: Sequence[Sequence[Option]]
-) -> Selections | None:
-    """:func:`admissible_selections` when every user has one option: one selection to check."""
-    selection = tuple(o[0] for o in options)
-    payoffs, deviations = [], []
-    for j in range(kernel.m):
-        deviation = kernel.deviation(j, profile, selection)
-        payoff = sum(o[1][j] for o in selection)
-        if payoff < deviation - kernel.delta:
-            return None
-        payoffs.append((payoff, payoff))
-        deviations.append((deviation, deviation))
-    return Selections(tuple((0,) for _ in options), True, tuple(payoffs), tuple(deviations))
 
 
 def equilibrium_at(

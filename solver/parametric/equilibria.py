@@ -850,13 +850,17 @@ class SolveEvaluation:
     limit: int = DEFAULT_CLASS_LIMIT
     selection_limit: int = DEFAULT_SELECTION_LIMIT
 
-    def solution(self, family: ParametricInstance) -> GenericSolution:
+    def solution(
+        self, family: ParametricInstance, rules: Sequence[Sequence[Rule]] | None = None
+    ) -> GenericSolution:
         """The equilibria over the family's traced numbers at its point.
 
         Parameters
         ----------
         family : ParametricInstance
             The instance's structure with traced numbers.
+        rules : sequence of sequence of Rule, optional
+            Each provider's rules in the class (:func:`class_rules`), when already listed.
 
         Returns
         -------
@@ -865,7 +869,8 @@ class SolveEvaluation:
         """
         from solver.parametric.responses import responses_for
 
-        rules = class_rules(family, self.strategy_class, self.limit)
+        if rules is None:
+            rules = class_rules(family, self.strategy_class, self.limit)
         return solve_game(
             family, rules, self.mode, responses_for, self.delta, self.policy, self.selection_limit
         )
@@ -886,10 +891,10 @@ class SolveEvaluation:
         """
         from solver.parametric.sweep import Answer
 
-        solution = self.solution(family)
+        rules = class_rules(family, self.strategy_class, self.limit)
+        solution = self.solution(family, rules)
         labels = [u.label for u in family.users]
         named = quantities(labels, solution)
-        rules = class_rules(family, self.strategy_class, self.limit)
         details = {"equilibria": describe_equilibria(family, rules, solution)}
         return Answer(named, {}, solution.structure(), details)
 
