@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -77,6 +77,13 @@ class Candidate:
     deviations: tuple[tuple[int, ...], ...]
 
 
+def _extreme(vectors: tuple[tuple[int, ...], ...], pick: Callable[..., int]) -> tuple[int, ...]:
+    """Per provider, the largest (``max``) or smallest (``min``) payoff over a rule's optimal laws."""
+    if len(vectors) == 1:
+        return vectors[0]
+    return tuple(pick(column) for column in zip(*vectors))
+
+
 class RegretKernel:
     """Integer lookups over one game's response table: payoffs, best deviations and regrets.
 
@@ -122,29 +129,31 @@ class RegretKernel:
         self.game = game
         self.policy = policy
         table = game.table.responses
-        fractions = [delta] + [
-            p for user in table for provider in user for r in provider for vector in r.payoffs for p in vector
-        ]
-        self.scale = math.lcm(*(f.denominator for f in fractions))
-        self.delta = int(delta * self.scale)
+        delta = Fraction(delta)
+        denominators = {delta.denominator}
+        for user in table:
+            for provider in user:
+                for r in provider:
+                    for vector in r.payoffs:
+                        denominators.update(p.denominator for p in vector)
+        self.scale = math.lcm(*denominators)
+        factor = {d: self.scale // d for d in denominators}
+        self.delta = delta.numerator * factor[delta.denominator]
         self.m = len(game.instance.providers)
         self.sizes = tuple(len(rules) for rules in game.rules)
         self.values = [[[r.value for r in provider] for provider in user] for user in table]
         self.payoffs = [
             [
-                [tuple(tuple(int(p * self.scale) for p in v) for v in r.payoffs) for r in provider]
+                [
+                    tuple(tuple(p.numerator * factor[p.denominator] for p in v) for v in r.payoffs)
+                    for r in provider
+                ]
                 for provider in user
             ]
             for user in table
         ]
-        self.best = [
-            [[tuple(max(v[d] for v in r) for d in range(self.m)) for r in pr] for pr in u]
-            for u in self.payoffs
-        ]
-        self.worst = [
-            [[tuple(min(v[d] for v in r) for d in range(self.m)) for r in pr] for pr in u]
-            for u in self.payoffs
-        ]
+        self.best = [[[_extreme(r, max) for r in pr] for pr in u] for u in self.payoffs]
+        self.worst = [[[_extreme(r, min) for r in pr] for pr in u] for u in self.payoffs]
         self.reactions: dict[tuple[int, tuple[int, ...]], tuple[_Reaction, ...]] = {}
         self.cache: dict[tuple[int, tuple[int, ...], tuple[int, ...]], tuple[int, int, int]] = {}
 

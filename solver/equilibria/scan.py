@@ -36,6 +36,7 @@ progress reported per block; Ctrl-C keeps the blocks finished.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -143,10 +144,9 @@ class _Tables:
         self.best: list[list[Array]] = []
         self.worst: list[list[Array]] = []
         for u in range(self.n):
-            levels = sorted({v for provider in kernel.values[u] for v in provider})
-            position = {v: k for k, v in enumerate(levels)}
+            levels, ranks = _ranks(kernel.values[u])
             self.levels.append(levels)
-            self.rank.append([np.array([position[v] for v in p], dtype=np.int64) for p in kernel.values[u]])
+            self.rank.append([np.array(r, dtype=np.int64) for r in ranks])
             # Her selections at a rule: its distinct payoff vectors (SPEC.md §4), padded to one length.
             distinct = [[list(dict.fromkeys(r)) for r in p] for p in kernel.payoffs[u]]
             self.count.append([np.array([len(r) for r in p], dtype=np.int64) for p in distinct])
@@ -164,6 +164,25 @@ class _Tables:
         if policy is TiePolicy.FAVOURABLE:
             return self.best[u][j][:, j]
         return self.worst[u][j][:, j]
+
+
+def _ranks(values: list[list[Fraction]]) -> tuple[list[Fraction], list[list[int]]]:
+    """A user's distinct values in increasing order, and each rule's value as its rank there.
+
+    The values are compared as integers over their common denominator (hashing a Fraction costs
+    far more than hashing an int).
+    """
+    denominators = {v.denominator for provider in values for v in provider}
+    scale = math.lcm(*denominators)
+    factor = {d: scale // d for d in denominators}
+    keys = [[v.numerator * factor[v.denominator] for v in provider] for provider in values]
+    original: dict[int, Fraction] = {}
+    for provider, scaled in zip(values, keys):
+        for v, key in zip(provider, scaled):
+            original.setdefault(key, v)
+    order = sorted(original)
+    position = {key: k for k, key in enumerate(order)}
+    return [original[key] for key in order], [[position[key] for key in scaled] for scaled in keys]
 
 
 def _matrix(rows: list[tuple[int, ...]], m: int) -> Array:
@@ -271,7 +290,7 @@ def _deviation_table(tables: _Tables, kernel: RegretKernel, j: int) -> _Deviatio
     lefts = [np.zeros(others, dtype=np.int64) for _ in range(n)]
     lows = [np.zeros(others, dtype=np.int64) for _ in range(n)]
     rivals = [k for k in range(m) if k != j]
-    step = max(1, CHUNK // size)
+    step = max(1, CHUNK // (size * patterns))
     for start in range(0, others, step):
         q = np.arange(start, min(others, start + step), dtype=np.int64)
         digits = _others(sizes, j, q)
@@ -323,9 +342,9 @@ def _deviation_table(tables: _Tables, kernel: RegretKernel, j: int) -> _Deviatio
         if adversarial:
             _top_two(total, tops[0], rules, tops[1], q, 0)
             continue
-        for group in np.flatnonzero(np.bincount(attracted_set.ravel(), minlength=patterns)):
-            value = np.where(attracted_set == group, total, _NEG)
-            _top_two(value, tops[0], rules, tops[1], q, int(group))
+        groups = np.flatnonzero(np.bincount(attracted_set.ravel(), minlength=patterns))
+        value = np.where(attracted_set[:, None, :] == groups[None, :, None], total[:, None, :], _NEG)
+        _top_two(value, tops[0], rules, tops[1], q[:, None], groups[None, :])
     if adversarial:
         return _Deviations(tops[0], rules, tops[1], None, lefts, lows)
     best, rule, second = _by_kept(tops[0], rules, tops[1], lefts, lows, n)
@@ -335,18 +354,24 @@ def _deviation_table(tables: _Tables, kernel: RegretKernel, j: int) -> _Deviatio
 def _by_kept(
     best: Array, rule: Array, second: Array, lefts: list[Array], lows: list[Array], n: int
 ) -> tuple[Array, Array, Array]:
-    """From the tables by attracted set S to the tables by the set G of users who keep ``left``."""
+    """From the tables by attracted set S to the tables by the set G of users who keep ``left``.
+
+    A rule attracting S brings its total from S plus, from each user outside S, what she keeps:
+    ``left`` if she is in G, ``low`` otherwise. Per G, the offsets of all sets S are one product.
+    """
     patterns = 1 << n
+    members = (np.arange(patterns, dtype=np.int64)[:, None] >> np.arange(n, dtype=np.int64)[None, :]) & 1
+    outside = (1 - members).T
+    low = np.stack(lows, axis=1) if n else np.zeros((best.shape[0], 0), dtype=np.int64)
+    gain = np.stack(lefts, axis=1) - low if n else low
+    base = low @ outside
+    present, runner_present = best > _NEG, second > _NEG
     rows = np.arange(best.shape[0])
     out = [np.empty_like(best) for _ in range(3)]
     for group in range(patterns):
-        kept = [lefts[u] if group >> u & 1 else lows[u] for u in range(n)]
-        first = best.copy()
-        runner = second.copy()
-        for attracted in range(patterns):
-            offset = sum((kept[u] for u in range(n) if not attracted >> u & 1), np.zeros_like(rows))
-            first[:, attracted] += np.where(best[:, attracted] > _NEG, offset, 0)
-            runner[:, attracted] += np.where(second[:, attracted] > _NEG, offset, 0)
+        offset = base + (gain * members[group]) @ outside
+        first = np.where(present, best + offset, best)
+        runner = np.where(runner_present, second + offset, second)
         arg = first.argmax(axis=1)
         out[0][:, group] = first[rows, arg]
         out[1][:, group] = rule[rows, arg]
@@ -355,14 +380,13 @@ def _by_kept(
     return out[0], out[1], out[2]
 
 
-def _top_two(value: Array, best: Array, rule: Array, second: Array, q: Array, g: int) -> None:
-    """Store, per row q, the best entry of ``value``, its column, and the second best."""
-    rows = np.arange(len(q))
-    arg = value.argmax(axis=1)
-    best[q, g] = value[rows, arg]
-    rule[q, g] = arg
-    value[rows, arg] = _NEG
-    second[q, g] = value.max(axis=1)
+def _top_two(value: Array, best: Array, rule: Array, second: Array, q: Array, g: Array | int) -> None:
+    """Store at ``[q, g]`` the best entry of ``value`` along its last axis, its index, and the second best."""
+    arg = value.argmax(axis=-1)[..., None]
+    best[q, g] = np.take_along_axis(value, arg, axis=-1)[..., 0]
+    rule[q, g] = arg[..., 0]
+    np.put_along_axis(value, arg, _NEG, axis=-1)
+    second[q, g] = value.max(axis=-1)
 
 
 def scan_anonymous(
