@@ -15,6 +15,12 @@ interval ``[a, b]`` from left to right:
 3. ``r`` (rational or real algebraic) is a point piece, evaluated at ``r`` itself; the walk goes on
    from ``r`` until ``b``, which is a point piece.
 
+A traced evaluation is run once per point: a sample that comes back (e.g. the simplest rational
+of a shorter interval) reuses it. An end ``a`` or ``b`` of the interval takes the answer of the
+open piece next to it when none of that piece's recorded polynomials vanishes there, and no
+reported function has a pole there: each of those polynomials then has the same sign at the end as
+on the piece, so the evaluator makes the same comparisons there with the same outcomes.
+
 Every open piece is checked at its rational sample, and every rational point piece at its point,
 by the numeric evaluation: each quantity must be equal exactly, and each verdict the same (a
 mismatch is an internal error showing both values). Finally an open piece, a point and an open
@@ -41,6 +47,7 @@ from solver.parametric.algebraic import (
     compare,
     isolate_roots,
     rational_between,
+    to_fmpq,
 )
 from solver.parametric.family import Family, ParametricInstance
 from solver.parametric.values import ParamValue, Point, Trace
@@ -270,12 +277,19 @@ class _Driver:
         self.progress = progress
         self.roots: dict[tuple[Fraction, ...], list[Real]] = {}
         self.evaluations = 0
+        # Traced evaluations by rational point: a sample that comes back is not evaluated again.
+        self.known: dict[Fraction, tuple[Answer, tuple[Polynomial, ...]]] = {}
 
     def traced(self, point: Real) -> tuple[Answer, tuple[Polynomial, ...]]:
+        if isinstance(point, Fraction) and point in self.known:
+            return self.known[point]
         trace = Trace(Point(point), self.name)
         answer = self.evaluation.traced(self.family.at(trace))
         self.evaluations += 1
-        return answer, trace.polynomials
+        result = (answer, trace.polynomials)
+        if isinstance(point, Fraction):
+            self.known[point] = result
+        return result
 
     def roots_of(self, poly: Polynomial) -> list[Real]:
         key = coefficients(poly)
@@ -314,13 +328,17 @@ class _Driver:
                 f"{dict(verdicts)} by the point engine"
             )
 
-    def point(self, value: Real) -> Piece:
-        answer, _ = self.traced(value)
+    def point(self, value: Real, beside: tuple[Answer, tuple[Polynomial, ...]] | None = None) -> Piece:
+        """A point piece; ``beside`` is the adjacent open piece's answer and recorded polynomials."""
+        if beside is not None and isinstance(value, Fraction) and _extends(beside, value):
+            answer = beside[0]
+        else:
+            answer, _ = self.traced(value)
         if isinstance(value, Fraction):
             self.check(answer, value)
         return Piece(value, value, "point", answer, value, isinstance(value, Fraction))
 
-    def open_piece(self, left: Real) -> Piece:
+    def open_piece(self, left: Real) -> tuple[Piece, tuple[Polynomial, ...]]:
         sample = rational_between(left, self.high)
         while True:
             answer, polynomials = self.traced(sample)
@@ -330,21 +348,36 @@ class _Driver:
             sample = rational_between(left, root)
         right: Real = self.high if root is None else root
         self.check(answer, sample)
-        return Piece(left, right, "open", answer, sample, True)
+        return Piece(left, right, "open", answer, sample, True), polynomials
 
     def run(self) -> list[Piece]:
-        pieces = [self.point(self.low)]
-        left: Real = self.low
+        first, recorded = self.open_piece(self.low)
+        pieces = [self.point(self.low, (first.answer, recorded)), first]
         while True:
-            piece = self.open_piece(left)
-            pieces.append(piece)
             report(self.progress, "sweep", len(pieces), 0)
-            left = piece.high
+            left = pieces[-1].high
             if compare(left, self.high) == 0:
                 break
             pieces.append(self.point(left))
-        pieces.append(self.point(self.high))
+            piece, recorded = self.open_piece(left)
+            pieces.append(piece)
+        pieces.append(self.point(self.high, (pieces[-1].answer, recorded)))
         return pieces
+
+
+def _extends(beside: tuple[Answer, tuple[Polynomial, ...]], value: Fraction) -> bool:
+    """Whether an open piece's answer holds at an end of it: no recorded polynomial vanishes there.
+
+    The open piece's recorded polynomials have no root inside it; when none is zero at the end
+    either, each has the same sign there as on the piece, so the traced evaluation at the end would
+    make every comparison alike and give the same answer, provided no reported function has a pole
+    at the end.
+    """
+    answer, polynomials = beside
+    x = to_fmpq(value)
+    if any(poly(x) == 0 for poly in polynomials):
+        return False
+    return all(not isinstance(q, ParamValue) or q.denominator(x) != 0 for q in answer.quantities.values())
 
 
 def merge(pieces: list[Piece]) -> list[Piece]:
