@@ -15,11 +15,13 @@ Evaluators written over these numbers use only ``+ - * /``, unary ``-``, compari
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, Union
 
 from flint import fmpq, fmpq_poly
 
+from solver.core.numbers import ZERO
 from solver.parametric.algebraic import (
     AlgebraicNumber,
     Polynomial,
@@ -31,6 +33,7 @@ from solver.parametric.algebraic import (
 )
 
 _ONE_POLY = fmpq_poly([1])
+_FMPQ_ZERO = fmpq(0)
 _X = fmpq_poly([0, 1])
 
 
@@ -127,7 +130,9 @@ class Trace:
     def __init__(self, point: Point, name: str = "p") -> None:
         self.point = point
         self.name = name
-        self._recorded: dict[tuple[fmpq, ...], Polynomial] = {}
+        # Keyed by the monic polynomial's integer numerator (primitive, positive leading
+        # coefficient): hashing integers is cheaper than hashing rationals.
+        self._recorded: dict[tuple[int, ...], Polynomial] = {}
         self.comparisons = 0
 
     @property
@@ -145,7 +150,9 @@ class Trace:
         """
         if poly.degree() > 0:
             normal = monic(poly)
-            self._recorded.setdefault(tuple(normal.coeffs()), normal)
+            key = tuple(int(c) for c in normal.numer().coeffs())
+            if key not in self._recorded:
+                self._recorded[key] = normal
 
     def parameter(self) -> ParamValue:
         """The parameter itself as a traced number.
@@ -400,17 +407,21 @@ class ParamValue:
         """
         trace = self.trace
         trace.comparisons += 1
-        if self.numerator.is_zero():
+        numerator, denominator = self.numerator, self.denominator
+        degree = numerator.degree()
+        if degree < 0:
             return 0
-        if self.is_constant():
-            return 1 if self.numerator.coeffs()[0] / self.denominator.coeffs()[0] > 0 else -1
-        trace.record(self.numerator)
-        trace.record(self.denominator)
+        if degree > 0:
+            trace.record(numerator)
+        if denominator.degree() > 0:
+            trace.record(denominator)
         value = self._point_value()
         if value is not None:
             return (value > 0) - (value < 0)
+        if degree == 0 and denominator.degree() == 0:
+            return 1 if numerator.coeffs()[0] > 0 else -1
         point = trace.point
-        return point.sign(self.numerator) * point.sign(self.denominator)
+        return point.sign(numerator) * point.sign(denominator)
 
     def _coerce(self, other: object) -> ParamValue:
         if isinstance(other, ParamValue):
@@ -432,6 +443,8 @@ class ParamValue:
 
     def _plus_scalar(self, c: fmpq) -> ParamValue:
         # (n + c d) / d stays in lowest terms: gcd(n + c d, d) = gcd(n, d).
+        if not c:
+            return self
         value = None if self._value is None else self._value + c
         if self.denominator.degree() == 0:
             return self._raw(self.numerator + c, self.denominator, value)
@@ -445,12 +458,40 @@ class ParamValue:
         )
 
     def _compare(self, other: object) -> int | None:
+        """The sign of ``self − other`` at the point, recorded (None for an unknown operand)."""
+        if type(other) is ParamValue:
+            if other.trace is not self.trace:
+                raise ValueError("numbers of two different traces cannot be combined")
+            if self.denominator.degree() == 0 and other.denominator.degree() == 0:
+                # Both denominators are 1 (they are monic): the difference is n − n'.
+                return self._difference_sign(self.numerator - other.numerator, other._point_value)
+            return (self - other).sign()
         scalar = _scalar(other)
         if scalar is not None:
+            if self.denominator.degree() == 0:
+                return self._difference_sign(self.numerator - scalar, lambda: scalar)
             return self._plus_scalar(-scalar).sign()
         if not isinstance(other, ParamValue):
             return None
         return (self - other).sign()
+
+    def _difference_sign(self, difference: Polynomial, other_value: Callable[[], fmpq | None]) -> int:
+        """The sign of ``self − other`` given as a polynomial (both denominators 1), recorded."""
+        trace = self.trace
+        trace.comparisons += 1
+        degree = difference.degree()
+        if degree < 0:
+            return 0
+        if degree > 0:
+            trace.record(difference)
+        value = self._point_value()
+        if value is not None:
+            other = other_value()
+            assert other is not None  # both values are at the same rational point
+            return int(value > other) - int(value < other)
+        if degree == 0:
+            return 1 if difference.coeffs()[0] > 0 else -1
+        return trace.point.sign(difference)
 
     def __eq__(self, other: object) -> bool:
         s = self._compare(other)
@@ -579,6 +620,8 @@ class ParamValue:
 
 def _scalar(value: object) -> fmpq | None:
     """An int or Fraction as python-flint's rational (None for anything else)."""
+    if value is ZERO:
+        return _FMPQ_ZERO
     kind = type(value)
     if kind is Fraction:
         assert isinstance(value, Fraction)
