@@ -33,6 +33,7 @@ from solver.core.numbers import ZERO
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
+from solver.parametric.values import at_point
 from solver.responses.response import TiePolicy
 
 if TYPE_CHECKING:
@@ -132,12 +133,35 @@ def _total(values: Sequence[Number]) -> Number:
     """The sum of some numbers, from the exact 0 (an empty sum is ``Fraction(0)``)."""
     result: Number = ZERO
     for v in values:
-        result = result + v
+        result = _plus(result, v)
     return result
 
 
 def _same(left: Sequence[Number], right: Sequence[Number]) -> bool:
     return len(left) == len(right) and all(a == b for a, b in zip(left, right))
+
+
+@dataclass(frozen=True, eq=False)
+class _Ranking:
+    """Provider j's total per rule at (σ_{-j}, b), the first best and the first best of the others.
+
+    ``certified[0]`` (``[1]``) says whether the first (second) total's comparisons with every
+    other total it stands for are recorded.
+    """
+
+    totals: tuple[Number, ...]
+    first: int
+    second: int
+    certified: list[bool]
+
+
+def _plus(left: Number, right: Number) -> Number:
+    """``left + right``, with the exact 0 left out (no mixed-type addition for it)."""
+    if left is ZERO:
+        return right
+    if right is ZERO:
+        return left
+    return left + right
 
 
 @dataclass(frozen=True)
@@ -195,9 +219,7 @@ class GenericKernel:
         self._reaction_cache: dict[tuple[int, tuple[int, ...]], tuple[_Reaction, ...]] = {}
         self._order: dict[tuple[int, int, int, int, int], int] = {}
         self._laws: dict[tuple[int, int, int], tuple[int, ...]] = {}
-        self._ranked: dict[
-            tuple[int, tuple[int, ...], tuple[Option | None, ...]], tuple[int, Number, Number]
-        ] = {}
+        self._ranked: dict[tuple[int, tuple[int, ...], tuple[Option | None, ...]], _Ranking] = {}
 
     def compare(self, u: int, a: tuple[int, int], b: tuple[int, int]) -> int:
         """The sign of ``V_u(a) − V_u(b)`` for two (provider, rule) pairs, each pair decided once.
@@ -316,12 +338,75 @@ class GenericKernel:
         self._reaction_cache[key] = reactions
         return reactions
 
+    def _ranking(self, j: int, profile: Sequence[int], selection: Sequence[Option]) -> _Ranking:
+        """Every total of j's rules at (σ_{-j}, b), and the first two of them (cached, SPEC.md §4)."""
+        others = tuple(profile[:j]) + tuple(profile[j + 1 :])
+        reactions = self._reactions(j, others)
+        # What j keeps from a user who is not attracted depends only on her selection (by index).
+        sources = tuple(o if o[0] != j else None for o in selection)
+        key = (j, others, sources)
+        ranking = self._ranked.get(key)
+        if ranking is not None:
+            return ranking
+        fallback = [
+            self.payoff(u, profile, o)[j] if o[0] != j else reaction.left
+            for u, (o, reaction) in enumerate(zip(selection, reactions))
+        ]
+        totals: list[Number] = [ZERO] * self.sizes[j]
+        for reaction, kept in zip(reactions, fallback):
+            own, kinds = reaction.own, reaction.kinds
+            for r in range(self.sizes[j]):
+                kind = kinds[r]
+                if kind is _ATTRACTED:
+                    totals[r] = _plus(totals[r], own[r])
+                elif kind is _STAYS:
+                    totals[r] = _plus(totals[r], kept)
+                else:
+                    totals[r] = _plus(totals[r], min(own[r], kept))
+        values = [at_point(t) for t in totals]
+        rules = range(self.sizes[j])
+        if all(v is not None for v in values):
+            # Ranked at the point, nothing recorded: the comparisons that justify a use of the
+            # ranking are made where it is used (:meth:`_certify`).
+            first = max(rules, key=lambda r: (values[r], -r))
+            second = max((r for r in rules if r != first), key=lambda r: (values[r], -r))
+            certified = [False, False]
+        else:
+            # At an irrational point, by traced comparisons: the first best rule and the first best
+            # of the others, each comparison recorded as it is made.
+            first = 0
+            for r in rules:
+                if totals[r] > totals[first]:
+                    first = r
+            second = 1 if first == 0 else 0
+            for r in rules:
+                if r != first and totals[r] > totals[second]:
+                    second = r
+            certified = [True, True]
+        ranking = _Ranking(tuple(totals), first, second, certified)
+        self._ranked[key] = ranking
+        return ranking
+
+    @staticmethod
+    def _certify(ranking: _Ranking, which: int) -> None:
+        """Record that the first (0) or second (1) total is at least every other one it stands for."""
+        if ranking.certified[which]:
+            return
+        totals = ranking.totals
+        best = ranking.first if which == 0 else ranking.second
+        skipped = (best,) if which == 0 else (best, ranking.first)
+        for r, total in enumerate(totals):
+            if r not in skipped and not totals[best] >= total:
+                raise AssertionError("a total ranked at the point is not the largest there")
+        ranking.certified[which] = True
+
     def deviation(self, j: int, profile: Sequence[int], selection: Sequence[Option]) -> Number:
         """Provider j's best payoff from a change of its rule, at (σ, b) (SPEC.md §4, §5).
 
         As :meth:`solver.equilibria.regret.RegretKernel.deviation`: one whom j attracts takes j's new
         rule; one who stays with her provider k ≠ j keeps ``b_i``; one who leaves j re-chooses among
-        the others. Only rules other than ``σ_j`` are deviations (case 1).
+        the others. Only rules other than ``σ_j`` are deviations (case 1). The totals are ranked once
+        per (σ_{-j}, b) and the returned total's comparisons with every other are recorded.
 
         Parameters
         ----------
@@ -337,42 +422,45 @@ class GenericKernel:
         Number
             ``Dev_j(σ, b)``: the largest payoff over j's rules other than ``σ_j``.
         """
-        current = profile[j]
         if self.sizes[j] == 1:
             return _total([self.payoff(u, profile, o)[j] for u, o in enumerate(selection)])
-        others = tuple(profile[:j]) + tuple(profile[j + 1 :])
-        reactions = self._reactions(j, others)
-        # What j keeps from a user who is not attracted depends only on her selection (by index).
-        sources = tuple(o if o[0] != j else None for o in selection)
-        key = (j, others, sources)
-        ranked = self._ranked.get(key)
-        if ranked is None:
-            fallback = [
-                self.payoff(u, profile, o)[j] if o[0] != j else reaction.left
-                for u, (o, reaction) in enumerate(zip(selection, reactions))
-            ]
-            totals: list[Number] = [ZERO] * self.sizes[j]
-            for reaction, kept in zip(reactions, fallback):
-                own, kinds = reaction.own, reaction.kinds
-                for r in range(self.sizes[j]):
-                    kind = kinds[r]
-                    if kind is _ATTRACTED:
-                        totals[r] = totals[r] + own[r]
-                    elif kind is _STAYS:
-                        totals[r] = totals[r] + kept
-                    else:
-                        totals[r] = totals[r] + min(own[r], kept)
-            # The first best rule and the best of the others: what a stable sort's first two give,
-            # in about 2n comparisons instead of n log n.
-            first = 0
-            for r in range(1, self.sizes[j]):
-                if totals[r] > totals[first]:
-                    first = r
-            second = max(totals[r] for r in range(self.sizes[j]) if r != first)
-            ranked = (first, totals[first], second)
-            self._ranked[key] = ranked
-        best_rule, best, second = ranked
-        return second if best_rule == current else best
+        ranking = self._ranking(j, profile, selection)
+        which = 1 if ranking.first == profile[j] else 0
+        self._certify(ranking, which)
+        return ranking.totals[ranking.second if which else ranking.first]
+
+    def admits(self, j: int, profile: Sequence[int], selection: Sequence[Option]) -> Number | None:
+        """Whether ``Π_j(σ, b) ≥ Dev_j(σ, b) − δ`` (SPEC.md §5), deciding only what the answer needs.
+
+        The deviation ranked first at the point (other than ``σ_j``) is compared with the payoff.
+        When it beats the payoff by more than δ, that one comparison proves the condition false (no
+        other deviation is looked at); otherwise the comparisons of that deviation with every other
+        are recorded too, which prove the condition true.
+
+        Parameters
+        ----------
+        j : int
+            The provider.
+        profile : sequence of int
+            σ.
+        selection : sequence of Option
+            b: per user of the game, her selection at σ.
+
+        Returns
+        -------
+        Number or None
+            ``Dev_j(σ, b)`` when the condition holds, None when it fails.
+        """
+        payoff = _total([self.payoff(u, profile, o)[j] for u, o in enumerate(selection)])
+        if self.sizes[j] == 1:
+            return payoff
+        ranking = self._ranking(j, profile, selection)
+        which = 1 if ranking.first == profile[j] else 0
+        deviation = ranking.totals[ranking.second if which else ranking.first]
+        if payoff < deviation - self.delta:
+            return None
+        self._certify(ranking, which)
+        return deviation
 
     def options(self, u: int, profile: Sequence[int]) -> tuple[tuple[Option, ...], Number]:
         """Every best-response selection of the u-th user at a profile, and her utility (SPEC.md §4).
@@ -435,9 +523,8 @@ def admissible_selections(
     for combination in itertools.product(*options):
         deviations = []
         for j in range(kernel.m):
-            deviation = kernel.deviation(j, profile, combination)
-            payoff = _total([kernel.payoff(u, profile, o)[j] for u, o in enumerate(combination)])
-            if payoff < deviation - kernel.delta:
+            deviation = kernel.admits(j, profile, combination)
+            if deviation is None:
                 break
             deviations.append(deviation)
         else:

@@ -632,6 +632,30 @@ def _scalar(value: object) -> fmpq | None:
     return None
 
 
+def at_point(value: object) -> fmpq | None:
+    """A number's exact value at its trace's point when that is rational; nothing is recorded.
+
+    For deciding, at the point, which comparison to make: the comparison itself is then made on the
+    traced numbers (and recorded), since a value read here does not tell over what piece it holds.
+
+    Parameters
+    ----------
+    value : ParamValue, Fraction or int
+        The number.
+
+    Returns
+    -------
+    fmpq or None
+        The value (a Fraction or int as it is), or None for a traced number at an irrational point.
+    """
+    if type(value) is ParamValue:
+        return value._point_value()
+    scalar = _scalar(value)
+    if scalar is None and isinstance(value, Fraction):
+        return fmpq(value.numerator, value.denominator)
+    return scalar
+
+
 def is_identically_zero(value: object) -> bool:
     """Whether a number is zero as a function (nothing is traced: this is structure, not a sign).
 
