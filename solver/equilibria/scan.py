@@ -160,10 +160,13 @@ class _Tables:
     def own(self, policy: TiePolicy, u: int, j: int) -> Array:
         """j's payoff from the u-th user when its rule r attracts her, per r (SPEC.md §4, case 2)."""
         if policy is TiePolicy.CANONICAL:
-            return self.canonical[u][j][:, j]
-        if policy is TiePolicy.FAVOURABLE:
-            return self.best[u][j][:, j]
-        return self.worst[u][j][:, j]
+            payoffs = self.canonical[u][j]
+        elif policy is TiePolicy.FAVOURABLE:
+            payoffs = self.best[u][j]
+        else:
+            payoffs = self.worst[u][j]
+        row: Array = payoffs[j]
+        return row
 
 
 def _ranks(values: list[list[Fraction]]) -> tuple[list[Fraction], list[list[int]]]:
@@ -186,7 +189,8 @@ def _ranks(values: list[list[Fraction]]) -> tuple[list[Fraction], list[list[int]
 
 
 def _matrix(rows: list[tuple[int, ...]], m: int) -> Array:
-    return np.array(rows, dtype=np.int64).reshape(len(rows), m)
+    """Payoff vectors by rule, held by provider: entry ``[j, r]`` is rule r's payoff to provider j."""
+    return np.ascontiguousarray(np.array(rows, dtype=np.int64).reshape(len(rows), m).T)
 
 
 def _frontier(vectors: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
@@ -263,15 +267,10 @@ class _Deviations:
 
 def _others(sizes: tuple[int, ...], j: int, q: Array) -> list[Array]:
     """The digits of the others' rules, by provider (j's entry is unused)."""
-    digits: list[Array] = []
-    rest = q.copy()
-    for k in reversed(range(len(sizes))):
-        if k == j:
-            digits.append(np.zeros_like(q))
-            continue
-        digits.append(rest % sizes[k])
-        rest //= sizes[k]
-    return digits[::-1]
+    reduced = tuple(size for k, size in enumerate(sizes) if k != j)
+    digits = [d.astype(np.int64, copy=False) for d in np.unravel_index(q, reduced)] if reduced else []
+    digits.insert(j, np.zeros_like(q))
+    return digits
 
 
 def _deviation_table(tables: _Tables, kernel: RegretKernel, j: int) -> _Deviations:
@@ -310,11 +309,11 @@ def _deviation_table(tables: _Tables, kernel: RegretKernel, j: int) -> _Deviatio
             optimal = [v == top for v in values]
             low = np.full(len(q), -_NEG, dtype=np.int64)
             for k, o in zip(rivals, optimal):
-                np.minimum(low, np.where(o, tables.worst[u][k][digits[k], j], -_NEG), out=low)
+                np.minimum(low, np.where(o, tables.worst[u][k][j][digits[k]], -_NEG), out=low)
             if policy is TiePolicy.FAVOURABLE:
                 left = np.full(len(q), _NEG, dtype=np.int64)
                 for k, o in zip(rivals, optimal):
-                    np.maximum(left, np.where(o, tables.best[u][k][digits[k], j], _NEG), out=left)
+                    np.maximum(left, np.where(o, tables.best[u][k][j][digits[k]], _NEG), out=left)
             elif adversarial:
                 left = low
             else:
@@ -322,7 +321,7 @@ def _deviation_table(tables: _Tables, kernel: RegretKernel, j: int) -> _Deviatio
                 left = np.zeros(len(q), dtype=np.int64)
                 first = np.full(len(q), m, dtype=np.int64)
                 for k, o in reversed(list(zip(rivals, optimal))):
-                    left = np.where(o, tables.canonical[u][k][digits[k], j], left)
+                    left = np.where(o, tables.canonical[u][k][j][digits[k]], left)
                     first = np.where(o, k, first)
             lefts[u][q], lows[u][q] = left, low
             if adversarial:
@@ -382,11 +381,14 @@ def _by_kept(
 
 def _top_two(value: Array, best: Array, rule: Array, second: Array, q: Array, g: Array | int) -> None:
     """Store at ``[q, g]`` the best entry of ``value`` along its last axis, its index, and the second best."""
-    arg = value.argmax(axis=-1)[..., None]
-    best[q, g] = np.take_along_axis(value, arg, axis=-1)[..., 0]
-    rule[q, g] = arg[..., 0]
-    np.put_along_axis(value, arg, _NEG, axis=-1)
-    second[q, g] = value.max(axis=-1)
+    shape = value.shape[:-1]
+    flat = value.reshape(-1, value.shape[-1])
+    rows = np.arange(len(flat))
+    arg = flat.argmax(axis=1)
+    best[q, g] = flat[rows, arg].reshape(shape)
+    rule[q, g] = arg.reshape(shape)
+    flat[rows, arg] = _NEG
+    second[q, g] = flat.max(axis=1).reshape(shape)
 
 
 def scan_anonymous(
@@ -441,7 +443,7 @@ def scan_anonymous(
         for start in range(0, total, BLOCK):
             report(progress, task, start, total)
             index = np.arange(start, min(total, start + BLOCK), dtype=np.int64)
-            found, top, decided = _scan_block(game, kernel, tables, deviations, strides, index, limit)
+            found, top, decided = _scan_block(game, kernel, tables, deviations, index, limit)
             profiles.append(found)
             ranks.append(top)
             built.update(decided)
@@ -476,63 +478,86 @@ def _scan_block(
     kernel: RegretKernel,
     tables: _Tables,
     deviations: dict[int, _Deviations],
-    strides: list[int],
     index: Array,
     limit: int,
 ) -> tuple[Array, Array, dict[tuple[int, ...], Equilibrium]]:
     """One block of profiles: the equilibria, each user's utility rank there, those built."""
     sizes, m, n = tables.sizes, tables.m, tables.n
-    digits = [(index // strides[k]) % sizes[k] for k in range(m)]
-    upper = np.zeros((len(index), m), dtype=np.int64)
-    alone = [np.zeros(len(index), dtype=np.int64) for _ in range(m)]
-    single = np.ones(len(index), dtype=bool)
-    selections = np.ones(len(index), dtype=np.int64)
-    top_ranks = np.zeros((len(index), n), dtype=np.int64)
+    size = len(index)
+    digits = [d.astype(np.int64, copy=False) for d in np.unravel_index(index, sizes)]
+    alone = [np.zeros(size, dtype=np.int64) for _ in range(m)]
+    single = np.ones(size, dtype=bool)
+    selections = np.ones(size, dtype=np.int64)
+    top_ranks = np.zeros((size, n), dtype=np.int64)
+    optimal: list[list[Mask]] = []
     for u in range(n):
-        values = [tables.rank[u][k][digits[k]] for k in range(m)]
+        values = [np.take(tables.rank[u][k], digits[k]) for k in range(m)]
         top = values[0].copy()
         for v in values[1:]:
             np.maximum(top, v, out=top)
         top_ranks[:, u] = top
-        optimal = [v == top for v in values]
-        count = np.zeros(len(index), dtype=np.int64)
-        most = np.full((len(index), m), _NEG, dtype=np.int64)
+        mine = [v == top for v in values]
+        optimal.append(mine)
+        count = np.zeros(size, dtype=np.int64)
+        providers = np.zeros(size, dtype=np.int64)
         for k in range(m):
-            count += np.where(optimal[k], tables.count[u][k][digits[k]], 0)
-            np.maximum(most, np.where(optimal[k][:, None], tables.best[u][k][digits[k]], _NEG), out=most)
-        upper += most
+            count += np.where(mine[k], np.take(tables.count[u][k], digits[k]), 0)
+            providers += mine[k]
         single &= count == 1
         selections = np.minimum(selections * count, min(limit, _SELECTIONS) + 1)
-        providers = np.zeros(len(index), dtype=np.int64)
-        for o in optimal:
-            providers += o
         for j in range(m):
-            alone[j] |= (optimal[j] & (providers == 1)).astype(np.int64) << u
+            alone[j] |= (mine[j] & (providers == 1)).astype(np.int64) << u
     built: dict[tuple[int, ...], Equilibrium] = {}
-    keep = np.zeros(len(index), dtype=bool)
+    keep = np.zeros(size, dtype=bool)
     # Profiles with more selections than the limit go to examine, which refuses them as the
     # per-profile path does (first in product order) or decides them.
     over = selections > min(limit, _SELECTIONS)
     for row in np.flatnonzero(over):
         _examine(game, kernel, digits, int(row), limit, built, keep)
-    passed = np.ones(len(index), dtype=bool)
+    # Each provider's bounds in turn, on the profiles that met the previous providers' bounds.
+    rows = np.flatnonzero(~over)
     for j, table in deviations.items():
-        q = (index // (strides[j] * sizes[j])) * strides[j] + index % strides[j]
-        g = alone[j] if table.best.shape[1] > 1 else np.zeros_like(q)
-        deviation = np.where(table.rule[q, g] == digits[j], table.second[q, g], table.best[q, g])
-        passed &= upper[:, j] >= deviation - kernel.delta
-    passed &= ~over
+        if not len(rows):
+            break
+        whole = len(rows) == size
+        at = digits if whole else [d[rows] for d in digits]
+        upper = np.zeros(len(rows), dtype=np.int64)
+        for u in range(n):
+            most = np.full(len(rows), _NEG, dtype=np.int64)
+            for k in range(m):
+                chosen = optimal[u][k] if whole else optimal[u][k][rows]
+                np.maximum(most, np.where(chosen, np.take(tables.best[u][k][j], at[k]), _NEG), out=most)
+            upper += most
+        flat = _others_index(at, sizes, j) * table.best.shape[1]
+        if table.best.shape[1] > 1:
+            flat += alone[j] if whole else alone[j][rows]
+        deviation = np.where(
+            np.take(table.rule, flat) == at[j], np.take(table.second, flat), np.take(table.best, flat)
+        )
+        rows = rows[upper >= deviation - kernel.delta]
+    passed = np.zeros(size, dtype=bool)
+    passed[rows] = True
     keep |= passed & single
     ties = np.flatnonzero(passed & ~single)
     tied = [d[ties] for d in digits]
     if len(ties) and kernel.policy is not TiePolicy.ADVERSARIAL and _combinations(tables) <= COMBINATIONS:
-        keep[ties] = _admissible(kernel, tables, deviations, strides, index[ties], tied)
+        keep[ties] = _admissible(kernel, tables, deviations, tied)
     else:
         for row in ties:
             _examine(game, kernel, digits, int(row), limit, built, keep)
-    rows = np.flatnonzero(keep)
-    found = np.stack([d[rows] for d in digits], axis=1) if m else np.zeros((len(rows), 0), dtype=np.int64)
-    return found, top_ranks[rows], built
+    kept = np.flatnonzero(keep)
+    found = np.stack([d[kept] for d in digits], axis=1) if m else np.zeros((len(kept), 0), dtype=np.int64)
+    return found, top_ranks[kept], built
+
+
+def _others_index(digits: list[Array], sizes: tuple[int, ...], j: int) -> Array:
+    """The flat index of the other providers' rules (product order), from every provider's digits."""
+    q = np.zeros_like(digits[0])
+    for k, d in enumerate(digits):
+        if k != j:
+            q *= sizes[k]
+            q += d
+    return q
 
 
 def _examine(
@@ -564,8 +589,6 @@ def _admissible(
     kernel: RegretKernel,
     tables: _Tables,
     deviations: dict[int, _Deviations],
-    strides: list[int],
-    index: Array,
     digits: list[Array],
 ) -> Mask:
     """Whether some selection b is admissible at each profile, by trying every b (SPEC.md §5).
@@ -595,11 +618,11 @@ def _admissible(
     for j, table in deviations.items():
         assert table.by_set is not None
         best, rule, second = table.by_set
-        q = (index // (strides[j] * sizes[j])) * strides[j] + index % strides[j]
+        q = _others_index(digits, sizes, j)
         chosen = np.where(rule[q] == digits[j][:, None], second[q], best[q])
         excluded[j] = [np.ascontiguousarray(chosen[:, attracted]) for attracted in range(patterns)]
         lefts[j] = [left[q] for left in table.left]
-    found = np.zeros(len(index), dtype=bool)
+    found = np.zeros(len(digits[0]), dtype=bool)
     for combination in itertools.product(*slots):
         valid = ~found
         for mask, _, _ in combination:
