@@ -684,6 +684,7 @@ class _Candidate:
     utility: Number
     options: tuple[Option, ...]
     regrets: tuple[tuple[Number, ...], ...]
+    admitted: tuple[int, ...]
 
 
 def solve_personalized(
@@ -728,11 +729,21 @@ def solve_personalized(
         for profile in _profiles(sizes):
             options, utility = kernel.options(0, profile)
             regrets = []
-            for o in options:
+            admitted = []
+            for k, o in enumerate(options):
+                if delta == 0:
+                    # Only whether every regret is at most 0 matters: decided as the anonymous
+                    # game's condition, without the regrets themselves.
+                    if all(kernel.admits(j, profile, (o,)) is not None for j in range(m)):
+                        admitted.append(k)
+                    continue
                 payoff = kernel.payoff(0, profile, o)
-                regrets.append(tuple(kernel.deviation(j, profile, (o,)) - payoff[j] for j in range(m)))
-            if any(all(r[j] <= kernel.delta for j in range(m)) for r in regrets):
-                found.append(_Candidate(profile, utility, options, tuple(regrets)))
+                regret = tuple(kernel.deviation(j, profile, (o,)) - payoff[j] for j in range(m))
+                regrets.append(regret)
+                if all(r <= kernel.delta for r in regret):
+                    admitted.append(k)
+            if admitted:
+                found.append(_Candidate(profile, utility, options, tuple(regrets), tuple(admitted)))
         candidates.append(found)
     admissible, count = _recombine(candidates, Fraction(delta), m, selection_limit)
     equilibria = []
@@ -750,10 +761,7 @@ def _recombine(
 ) -> tuple[list[list[set[int]]], int]:
     """As :func:`solver.equilibria.regret.recombine` (separable when δ = 0)."""
     if delta == 0:
-        admissible = [
-            [{k for k, r in enumerate(c.regrets) if all(v <= 0 for v in r)} for c in user]
-            for user in candidates
-        ]
+        admissible = [[set(c.admitted) for c in user] for user in candidates]
         count = math.prod(sum(1 for s in user if s) for user in admissible)
         if count == 0:
             admissible = [[set() for _ in user] for user in candidates]
