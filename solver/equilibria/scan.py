@@ -204,11 +204,12 @@ def _frontier(vectors: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
 
 
 def _padded(rules: list[list[tuple[int, ...]]], m: int) -> Array:
+    """Each rule's payoff vectors, padded to one length, held as ``[law, provider, rule]``."""
     width = max((len(r) for r in rules), default=1)
     table = np.zeros((len(rules), width, m), dtype=np.int64)
     for k, vectors in enumerate(rules):
         table[k, : len(vectors)] = vectors
-    return table
+    return np.ascontiguousarray(table.transpose(1, 2, 0))
 
 
 def fits(kernel: RegretKernel) -> bool:
@@ -581,7 +582,7 @@ def _combinations(tables: _Tables) -> int:
     """An upper bound on the selections :func:`_admissible` tries per profile."""
     total = 1
     for u in range(tables.n):
-        total *= sum(tables.vectors[u][k].shape[1] for k in range(tables.m))
+        total *= sum(len(tables.vectors[u][k]) for k in range(tables.m))
     return total
 
 
@@ -598,20 +599,23 @@ def _admissible(
     """
     sizes, m, n = tables.sizes, tables.m, tables.n
     patterns = 1 << n
-    slots: list[list[tuple[Mask, int, Array]]] = []
+    # Per user, her selections as (where she has it, its provider, its place among that rule's laws).
+    slots: list[list[tuple[Mask, int, int]]] = []
     for u in range(n):
-        values = [tables.rank[u][k][digits[k]] for k in range(m)]
+        values = [np.take(tables.rank[u][k], digits[k]) for k in range(m)]
         top = values[0].copy()
         for v in values[1:]:
             np.maximum(top, v, out=top)
         mine = []
         for k in range(m):
             optimal = values[k] == top
-            counts = tables.frontier[u][k][digits[k]]
-            for law in range(tables.vectors[u][k].shape[1]):
+            if not optimal.any():
+                continue
+            counts = np.take(tables.frontier[u][k], digits[k])
+            for law in range(len(tables.vectors[u][k])):
                 valid = optimal & (law < counts)
                 if valid.any():
-                    mine.append((valid, k, tables.vectors[u][k][digits[k], law]))
+                    mine.append((valid, k, law))
         slots.append(mine)
     excluded: dict[int, list[Array]] = {}
     lefts: dict[int, list[Array]] = {}
@@ -619,9 +623,13 @@ def _admissible(
         assert table.by_set is not None
         best, rule, second = table.by_set
         q = _others_index(digits, sizes, j)
-        chosen = np.where(rule[q] == digits[j][:, None], second[q], best[q])
-        excluded[j] = [np.ascontiguousarray(chosen[:, attracted]) for attracted in range(patterns)]
-        lefts[j] = [left[q] for left in table.left]
+        excluded[j] = []
+        for attracted in range(patterns):
+            flat = q * patterns + attracted
+            excluded[j].append(
+                np.where(np.take(rule, flat) == digits[j], np.take(second, flat), np.take(best, flat))
+            )
+        lefts[j] = [np.take(left, q) for left in table.left]
     found = np.zeros(len(digits[0]), dtype=bool)
     for combination in itertools.product(*slots):
         valid = ~found
@@ -632,26 +640,28 @@ def _admissible(
             continue
         # Only the profiles where every user of the combination has that selection, not found yet;
         # each provider's condition then keeps the profiles that meet it.
-        vectors = [vector[rows] for _, _, vector in combination]
+        at = {k: digits[k][rows] for _, k, _ in combination}
         for j in excluded:
-            payoff = vectors[0][:, j].copy()
-            for vector in vectors[1:]:
-                payoff += vector[:, j]
-            payoff += kernel.delta
-            kept = [
-                lefts[j][u][rows] if k == j else vectors[u][:, j] for u, (_, k, _) in enumerate(combination)
+            columns = [
+                np.take(tables.vectors[u][k][law][j], at[k]) for u, (_, k, law) in enumerate(combination)
             ]
+            payoff = columns[0].copy()
+            for column in columns[1:]:
+                payoff += column
+            payoff += kernel.delta
+            kept = [lefts[j][u][rows] if k == j else columns[u] for u, (_, k, _) in enumerate(combination)]
             ok = np.ones(len(rows), dtype=bool)
             for attracted in range(patterns):
-                total = excluded[j][attracted][rows]
+                bound = excluded[j][attracted][rows]
+                total = bound.copy()
                 for u in range(n):
                     if not attracted >> u & 1:
                         total += kept[u]
                 # An empty set of rules (-inf) is no deviation.
-                ok &= (payoff >= total) | (excluded[j][attracted][rows] == _NEG)
+                ok &= (payoff >= total) | (bound == _NEG)
             rows = rows[ok]
             if not len(rows):
                 break
-            vectors = [vector[ok] for vector in vectors]
+            at = {k: d[ok] for k, d in at.items()}
         found[rows] = True
     return found
