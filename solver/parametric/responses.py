@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from solver.conversation.protocol import ConversationTree, History
@@ -197,12 +198,62 @@ def _check_rule(instance: Any, tree: ConversationTree, provider: int, rule: Rule
         raise ModelError("the rule does not match the protocol's provider nodes and alphabet")
 
 
+def _shape(instance: Any, tree: ConversationTree, provider: int, rule: Rule) -> tuple[Any, ...] | None:
+    """What a one-turn conversation's walk reads of a rule: each message's weight on every world.
+
+    With a single provider turn and nothing after it, the walk is a sum over messages of one leaf
+    each, and a leaf reads only its message's weights on the worlds: two rules with the same
+    weight vectors, in any order of the messages, have the same value, canonical law and set of
+    optimal laws. None for any other protocol, and for a rule with traced weights.
+    """
+    if tuple(instance.protocol.turns) != (PROVIDER_TURN,):
+        return None
+    node = tree.provider_node_index[()]
+    rows = [rule.table[s][node] for s in instance.world_signals[provider]]
+    messages = range(len(instance.protocol.provider_messages))
+    vectors = [tuple(row[message] for row in rows) for message in messages]
+    if not all(type(x) is Fraction or type(x) is int for vector in vectors for x in vector):
+        return None  # a rule whose weights are traced numbers (not hashable)
+    return tuple(sorted(vectors))
+
+
 def _walk(
     instance: Any, user: int, provider: int, rule: Rule, all_laws: bool, law_limit: int
 ) -> tuple[Any, Flat, list[Flat]]:
-    """The backward induction of SPEC.md §4 in generic numbers: value, canonical law, optimal laws."""
+    """The backward induction of SPEC.md §4 in generic numbers: value, canonical law, optimal laws.
+
+    On traced numbers the result is kept in the trace's memo by the rule's :func:`_shape` (when it
+    has one), so rules that weigh the worlds alike are walked once per traced evaluation.
+    """
     tree = _tree(instance)
     _check_rule(instance, tree, provider, rule)
+    trace = getattr(instance, "trace", None)
+    memo = None if trace is None else trace.memo
+    key = None
+    if memo is not None:
+        shape = _shape(instance, tree, provider, rule)
+        if shape is not None:
+            key = ("walk", id(instance), user, shape, all_laws, law_limit)
+            known = memo.get(key)
+            if known is not None:
+                return known  # type: ignore[no-any-return]
+            memo[("instance", id(instance))] = instance  # keeps the id unique while the memo lives
+    result = _walk_tree(instance, tree, user, provider, rule, all_laws, law_limit)
+    if key is not None and memo is not None:
+        memo[key] = result
+    return result
+
+
+def _walk_tree(
+    instance: Any,
+    tree: ConversationTree,
+    user: int,
+    provider: int,
+    rule: Rule,
+    all_laws: bool,
+    law_limit: int,
+) -> tuple[Any, Flat, list[Flat]]:
+    """The walk itself (:func:`_walk`)."""
     protocol = instance.protocol
     turns, length = protocol.turns, len(protocol.turns)
     n_provider_messages, n_user_messages = len(protocol.provider_messages), len(protocol.user_messages)

@@ -15,7 +15,7 @@ Evaluators written over these numbers use only ``+ - * /``, unary ``-``, compari
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from fractions import Fraction
 from typing import Any, Union
 
@@ -134,6 +134,9 @@ class Trace:
         # coefficient): hashing integers is cheaper than hashing rationals.
         self._recorded: dict[tuple[int, ...], Polynomial] = {}
         self.comparisons = 0
+        # Results an evaluator computed on this trace's numbers, by its own keys: a result reused
+        # within the trace needs no comparison recorded again.
+        self.memo: dict[Hashable, Any] = {}
 
     @property
     def polynomials(self) -> tuple[Polynomial, ...]:
