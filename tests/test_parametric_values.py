@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -254,6 +255,49 @@ def test_generic_responses_on_traced_constants_match_the_point_engine(case: S.Ru
     assert [tuple(tuple(value(x) for x in row) for row in law) for law in got.laws] == list(expected.laws)
     assert [tuple(value(x) for x in v) for v in got.payoffs] == list(expected.payoffs)
     assert trace.polynomials == ()  # constants decide every comparison without recording
+
+
+def _two_providers_with_a_prior() -> Any:
+    """``two_providers_two_users.yaml`` with the low state's prior p and the others (1 - p)/2 each."""
+    import yaml
+
+    from solver.parametric.family import Family
+
+    path = Path(__file__).resolve().parent.parent / "instances" / "two_providers_two_users.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["parameters"] = {"p": "1/3"}
+    document["worlds"]["w_low"]["prob"] = "p"
+    document["worlds"]["w_mid"]["prob"] = "(1-p)/2"
+    document["worlds"]["w_high"]["prob"] = "(1-p)/2"
+    return Family.from_document(document)
+
+
+@pytest.mark.parametrize("point", [Fraction(1, 6), Fraction(1, 5), Fraction(1, 3), Fraction(1, 2)])
+def test_traced_responses_of_every_rule_in_one_trace_match_the_point_engine(point: Fraction) -> None:
+    # Rules that weigh the worlds alike share one walk per trace; each rule's response must still
+    # be the point engine's at the point, ties included (1/5 and 1/3 are thresholds of the
+    # investor's and the matcher's actions).
+    from solver.conversation.classes import Deterministic
+    from solver.parametric.equilibria import class_rules
+
+    family = _two_providers_with_a_prior()
+    traced = family.at(Trace(Point.rational(point), "p"))
+    instance = family.instance_at(point)
+
+    def value(x: Any) -> Fraction:
+        return x.at(point) if isinstance(x, ParamValue) else x
+
+    for k, rules in enumerate(class_rules(instance, Deterministic())):
+        for rule in rules:
+            for i in range(len(instance.users)):
+                got = responses_for(traced, i, k, rule)
+                expected = respond_to_rule(instance, i, k, rule)
+                assert value(got.value) == expected.value
+                assert value(value_of(traced, i, k, rule)) == expected.value
+                assert [tuple(tuple(value(x) for x in row) for row in law) for law in got.laws] == list(
+                    expected.laws
+                )
+                assert [tuple(value(x) for x in v) for v in got.payoffs] == list(expected.payoffs)
 
 
 # -- the parametric simplex ------------------------------------------------------------------------------
