@@ -231,8 +231,15 @@ def fits(kernel: RegretKernel) -> bool:
         (many users on a small game) the per-profile path, whose programme over users grows
         linearly in n, is faster.
     """
+    # Every payoff lies between its rule's smallest and largest over the optimal laws.
     largest = max(
-        (abs(p) for user in kernel.payoffs for provider in user for r in provider for v in r for p in v),
+        (
+            max(max(hi), -min(lo))
+            for highs, lows in zip(kernel.best, kernel.worst)
+            for provider_highs, provider_lows in zip(highs, lows)
+            for hi, lo in zip(provider_highs, provider_lows)
+            if hi
+        ),
         default=0,
     )
     if (len(kernel.values) + 2) * largest + abs(kernel.delta) >= _BOUND:
@@ -492,7 +499,7 @@ def _scan_block(
     top_ranks = np.zeros((size, n), dtype=np.int64)
     optimal: list[list[Mask]] = []
     for u in range(n):
-        values = [np.take(tables.rank[u][k], digits[k]) for k in range(m)]
+        values = [tables.rank[u][k].take(digits[k]) for k in range(m)]
         top = values[0].copy()
         for v in values[1:]:
             np.maximum(top, v, out=top)
@@ -502,7 +509,7 @@ def _scan_block(
         count = np.zeros(size, dtype=np.int64)
         providers = np.zeros(size, dtype=np.int64)
         for k in range(m):
-            count += np.where(mine[k], np.take(tables.count[u][k], digits[k]), 0)
+            count += np.where(mine[k], tables.count[u][k].take(digits[k]), 0)
             providers += mine[k]
         single &= count == 1
         selections = np.minimum(selections * count, min(limit, _SELECTIONS) + 1)
@@ -527,14 +534,12 @@ def _scan_block(
             most = np.full(len(rows), _NEG, dtype=np.int64)
             for k in range(m):
                 chosen = optimal[u][k] if whole else optimal[u][k][rows]
-                np.maximum(most, np.where(chosen, np.take(tables.best[u][k][j], at[k]), _NEG), out=most)
+                np.maximum(most, np.where(chosen, tables.best[u][k][j].take(at[k]), _NEG), out=most)
             upper += most
         flat = _others_index(at, sizes, j) * table.best.shape[1]
         if table.best.shape[1] > 1:
             flat += alone[j] if whole else alone[j][rows]
-        deviation = np.where(
-            np.take(table.rule, flat) == at[j], np.take(table.second, flat), np.take(table.best, flat)
-        )
+        deviation = np.where(table.rule.take(flat) == at[j], table.second.take(flat), table.best.take(flat))
         rows = rows[upper >= deviation - kernel.delta]
     passed = np.zeros(size, dtype=bool)
     passed[rows] = True
@@ -602,7 +607,7 @@ def _admissible(
     # Per user, her selections as (where she has it, its provider, its place among that rule's laws).
     slots: list[list[tuple[Mask, int, int]]] = []
     for u in range(n):
-        values = [np.take(tables.rank[u][k], digits[k]) for k in range(m)]
+        values = [tables.rank[u][k].take(digits[k]) for k in range(m)]
         top = values[0].copy()
         for v in values[1:]:
             np.maximum(top, v, out=top)
@@ -611,7 +616,7 @@ def _admissible(
             optimal = values[k] == top
             if not optimal.any():
                 continue
-            counts = np.take(tables.frontier[u][k], digits[k])
+            counts = tables.frontier[u][k].take(digits[k])
             for law in range(len(tables.vectors[u][k])):
                 valid = optimal & (law < counts)
                 if valid.any():
@@ -626,10 +631,8 @@ def _admissible(
         excluded[j] = []
         for attracted in range(patterns):
             flat = q * patterns + attracted
-            excluded[j].append(
-                np.where(np.take(rule, flat) == digits[j], np.take(second, flat), np.take(best, flat))
-            )
-        lefts[j] = [np.take(left, q) for left in table.left]
+            excluded[j].append(np.where(rule.take(flat) == digits[j], second.take(flat), best.take(flat)))
+        lefts[j] = [left.take(q) for left in table.left]
     found = np.zeros(len(digits[0]), dtype=bool)
     for combination in itertools.product(*slots):
         valid = ~found
@@ -642,9 +645,7 @@ def _admissible(
         # each provider's condition then keeps the profiles that meet it.
         at = {k: digits[k][rows] for _, k, _ in combination}
         for j in excluded:
-            columns = [
-                np.take(tables.vectors[u][k][law][j], at[k]) for u, (_, k, law) in enumerate(combination)
-            ]
+            columns = [tables.vectors[u][k][law][j].take(at[k]) for u, (_, k, law) in enumerate(combination)]
             payoff = columns[0].copy()
             for column in columns[1:]:
                 payoff += column
