@@ -404,6 +404,38 @@ def _at_point(program: GenericLP) -> GenericLP | None:
     return plain if found else None
 
 
+_CONSTANT: dict[tuple[Any, ...], GenericSolution] = {}
+"""Solutions of programs whose every number is a rational, by their data: such a program is the
+same at every point of a sweep and decides nothing on traced numbers, so nothing is recorded when
+its solution is reused."""
+_CONSTANT_SIZE = 1024
+
+
+def forget_constant_programs() -> None:
+    """Empty the store of solved programs with rational data (a sweep starts with it empty)."""
+    _CONSTANT.clear()
+
+
+def _constant_key(program: GenericLP) -> tuple[Any, ...] | None:
+    """The program's data as a hashable key when every number is a rational (else None)."""
+    numbers = [
+        *program.objective,
+        *program.upper_rhs,
+        *program.equal_rhs,
+        *(a for r in (*program.upper_rows, *program.equal_rows) for _, a in r),
+    ]
+    if not all(type(x) is Fraction or type(x) is int for x in numbers):
+        return None
+    return (
+        tuple(program.objective),
+        tuple(tuple(r) for r in program.upper_rows),
+        tuple(program.upper_rhs),
+        tuple(tuple(r) for r in program.equal_rows),
+        tuple(program.equal_rhs),
+        tuple(program.free),
+    )
+
+
 def solve_generic_lp(program: GenericLP) -> GenericSolution:
     """Solve a linear program over generic exact numbers (SPEC.md §9): the basis, then its certificate.
 
@@ -428,10 +460,20 @@ def solve_generic_lp(program: GenericLP) -> GenericSolution:
     """
     plain = _at_point(program)
     if plain is None:
+        key = _constant_key(program)
+        if key is not None:
+            known = _CONSTANT.get(key)
+            if known is not None:
+                return known
         form = _StandardForm.of(program)
         run = _simplex(form)
         _certify(form, run)
-        return _answer(form, run)
+        answer = _answer(form, run)
+        if key is not None:
+            if len(_CONSTANT) >= _CONSTANT_SIZE:
+                _CONSTANT.clear()
+            _CONSTANT[key] = answer
+        return answer
     run = _simplex(_StandardForm.of(plain))
     form = _StandardForm.of(program)
     _replay(form, run)
