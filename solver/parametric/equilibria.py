@@ -878,14 +878,22 @@ def describe_equilibria(
         one user's slice.
     """
     tree = ConversationTree(instance.protocol)
+    documents: dict[tuple[int, int], Any] = {}
+
+    def document(j: int, index: int) -> Any:
+        # A rule is written once, however many equilibria it takes part in.
+        key = (j, index)
+        if key not in documents:
+            documents[key] = rules[j][index].to_document(instance.providers[j].signals, tree)
+        return documents[key]
+
     described = []
     for equilibrium in solution.equilibria:
         described.append(
             {
                 "users": [instance.users[u].label for u in equilibrium.users],
                 "rules": {
-                    p.label: rules[j][equilibrium.profile[j]].to_document(p.signals, tree)
-                    for j, p in enumerate(instance.providers)
+                    p.label: document(j, equilibrium.profile[j]) for j, p in enumerate(instance.providers)
                 },
                 "canonical_selection_admissible": equilibrium.canonical,
             }
