@@ -7,8 +7,9 @@ Per rung (a seeded random instance of :mod:`bench_engines`, protocol ``[P]``, tw
   the response table built beforehand (``table s``);
 - ``gambit``: the game exported by :func:`solver.equilibria.gambit.game_to_nfg` (not timed), read by
   ``pygambit.read_nfg`` (``read s``) and solved by ``pygambit.nash.enumpure_solve`` (``solve s``);
-- ``numpy``: the canonical payoff table as one int64 array (built untimed), and one pass that counts
-  its pure equilibria: a profile is one when each provider's payoff is the largest along its axis.
+- ``numpy``: the canonical payoff table as one int64 array, built from the response table (timed
+  apart, ``build``), and one pass that counts its pure equilibria: a profile is one when each
+  provider's payoff is the largest along its axis.
 
 Checks: Gambit's pure equilibria are exactly the numpy pass's, and exactly the profiles of pluralis's
 equilibria whose canonical selection is admissible (SPEC.md §4, §5: what Gambit's game is); the
@@ -127,6 +128,7 @@ class Row:
     count: int
     numpy: float
     numpy_count: int
+    build: float
     read: float | None = None
     solve: float | None = None
     gambit_count: int | None = None
@@ -150,10 +152,10 @@ def run_rung(rung: Rung, gambit: Any, repeat: int, check_limit: int, profile: bo
         report = io.StringIO()
         pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(15)
         print(report.getvalue(), file=sys.stderr)
-    payoffs = canonical_table(game)
+    payoffs, build_time = _best(lambda: canonical_table(game), max(runs, 3))
     found, numpy_time = _best(lambda: numpy_equilibria(payoffs), max(runs, 3))
     expected = {tuple(int(i) for i in p) for p in np.argwhere(found)}
-    row = Row(rung, profiles, table_time, pluralis, result.count, numpy_time, len(expected))
+    row = Row(rung, profiles, table_time, pluralis, result.count, numpy_time, len(expected), build_time)
     problems = []
     if not result.complete:
         problems.append("interrupted")
@@ -207,6 +209,8 @@ HEADER = (
     "pluralis/solve",
     "pluralis/(read+solve)",
     "pluralis/numpy",
+    "numpy build s",
+    "pluralis/(build+numpy)",
     "eq pluralis",
     "eq gambit",
     "eq numpy",
@@ -232,6 +236,8 @@ def format_rows(rows: Sequence[Row]) -> str:
             _ratio(r.pluralis, r.solve),
             _ratio(r.pluralis, gambit),
             _ratio(r.pluralis, r.numpy),
+            _seconds(r.build),
+            _ratio(r.pluralis, r.build + r.numpy),
             f"{r.count:,}",
             "-" if r.gambit_count is None else f"{r.gambit_count:,}",
             f"{r.numpy_count:,}",
