@@ -161,7 +161,7 @@ def truncation_note(count: int, listed: int) -> str:
         One line naming the option that lists more.
     """
     return (
-        f"note: {count:,} equilibria, the first {listed:,} listed (\"truncated\": true); the count, worst "
+        f'note: {count:,} equilibria, the first {listed:,} listed ("truncated": true); the count, worst '
         f"and best are over all of them; list more with {MAX_OUTPUT_OPTION} N"
     )
 

@@ -49,8 +49,6 @@ class InstanceSummary:
     optima: tuple[Fraction, ...]
 
 
-
-
 def summarize(instance: Instance, benchmark_limit: int = DEFAULT_BENCHMARK_LIMIT) -> InstanceSummary:
     """Compute the garbling, benchmarks and alignment of every non-empty T, and every ``OPT_i``.
 

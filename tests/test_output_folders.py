@@ -94,9 +94,11 @@ def test_certificates_are_numbered_inside_the_folder_whatever_the_labels(
     assert document["certificates_removed"] == []
     game = load(instance)
     if len(game.providers) == 1:
-        expected = ["commitment.yaml"] if mode == "anonymous" else [
-            f"commitment-{i + 1}.yaml" for i in range(len(game.users))
-        ]
+        expected = (
+            ["commitment.yaml"]
+            if mode == "anonymous"
+            else [f"commitment-{i + 1}.yaml" for i in range(len(game.users))]
+        )
         assert [p.name for p in listed] == expected
         # Each commitment says which file holds its certificate.
         assert [Path(c["certificate"]).name for c in document["commitments"]] == expected

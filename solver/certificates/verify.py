@@ -249,9 +249,7 @@ class _Game:
             for h in itertools.product(*(range(len(instance.protocol.user_messages)) for _ in turns[:-1]))
         ]
         self.messages = instance.protocol.provider_messages
-        self.alphabets = [
-            instance.protocol.user_messages if t == USER_TURN else self.messages for t in turns
-        ]
+        self.alphabets = [instance.protocol.user_messages if t == USER_TURN else self.messages for t in turns]
 
     def labels(self, history: tuple[int, ...]) -> list[str]:
         """A history as the list of its message labels, as certificates write it."""

@@ -190,6 +190,7 @@ def common_garbling(instance: Instance, providers: Iterable[str | int]) -> Garbl
             cell_of_world[w] = k
     return Garbling(members, tuple(cells), tuple(cell_of_world))
 
+
 def subset_label(instance: Instance, providers: tuple[int, ...]) -> str:
     """Write a set T for display: provider labels joined by commas in file order (``"P1,P2"``).
 

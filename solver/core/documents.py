@@ -519,9 +519,7 @@ class _Yaml:
             return [value]
         if isinstance(value, list) and all(isinstance(item, dict) for item in value):
             return list(value)
-        raise self.error(
-            f"{place}.<<", f"a merge key << (line {line}) takes a mapping or a list of mappings"
-        )
+        raise self.error(f"{place}.<<", f"a merge key << (line {line}) takes a mapping or a list of mappings")
 
     def _tag_error(self, place: str, tag: str, line: int) -> Exception:
         return self.error(
@@ -621,6 +619,7 @@ def _construct(loader: yaml.SafeLoader, tag: str, value: str) -> Any:
 
 
 # -- JSON ----------------------------------------------------------------------------------------------
+
 
 class _TooManyDigits(Exception):
     """A JSON integer longer than :data:`MAX_DIGITS` digits, met while parsing."""
