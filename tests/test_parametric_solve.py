@@ -31,6 +31,8 @@ from solver.parametric.equilibria import (
     Entry,
     GenericKernel,
     GenericSolution,
+    Respond,
+    RuleAnswer,
     SolveEvaluation,
     build_table,
     quantities,
@@ -38,6 +40,7 @@ from solver.parametric.equilibria import (
 )
 from solver.parametric.family import Family
 from solver.parametric.sweep import sweep, value_at
+from solver.parametric.values import Point, Trace
 from solver.responses.alignment import best_bound_weights, strong_alignment
 from solver.responses.information import provider_subsets
 from solver.responses.response import TiePolicy
@@ -47,8 +50,24 @@ F = Fraction
 LIBRARY = Path(__file__).resolve().parent.parent / "instances"
 
 
-def _generic(game: Game, delta: Fraction, policy: TiePolicy) -> GenericSolution:
-    return solve_game(game.instance, game.rules, game.mode, respond_to_rule, delta, policy)
+def _generic(
+    game: Game, delta: Fraction, policy: TiePolicy, respond: Respond = respond_to_rule
+) -> GenericSolution:
+    return solve_game(game.instance, game.rules, game.mode, respond, delta, policy)
+
+
+def _shared_responses() -> Respond:
+    """The point engine's responses, one object per distinct answer of a user: rules that every
+    user answers alike then hold the same numbers, as the traced responses of rules of one shape do,
+    and the search treats them as one class."""
+    seen: dict[object, object] = {}
+
+    def respond(instance: Instance, user: int, provider: int, rule: Rule) -> RuleAnswer:
+        answer = respond_to_rule(instance, user, provider, rule)
+        key = (user, provider, answer.value, tuple(tuple(v) for v in answer.payoffs))
+        return seen.setdefault(key, answer)  # type: ignore[return-value]
+
+    return respond
 
 
 def _selections(solution: GenericSolution, instance: Instance, game: Game) -> list[tuple[object, ...]]:
@@ -77,15 +96,15 @@ def _expected(result: SolveResult) -> list[tuple[object, ...]]:
     return sorted(table.items())
 
 
-def _agree(game: Game, delta: Fraction, policy: TiePolicy) -> None:
+def _agree(game: Game, delta: Fraction, policy: TiePolicy, respond: Respond = respond_to_rule) -> None:
     try:
         expected = solve_equilibria(game, delta, policy)
     except ClassTooLargeError:
         # Too many combinations of candidates for the engine: the generic search refuses them too.
         with pytest.raises(ClassTooLargeError):
-            _generic(game, delta, policy)
+            _generic(game, delta, policy, respond)
         return
-    found = _generic(game, delta, policy)
+    found = _generic(game, delta, policy, respond)
     assert found.count == expected.count
     assert found.worst == expected.worst
     assert found.best == expected.best
@@ -103,6 +122,30 @@ def test_generic_search_on_fractions_is_the_engine(
 ) -> None:
     # Same arithmetic, same comparisons: on Fractions the two searches must agree on everything.
     _agree(Game(instance, mode, Deterministic()), delta, policy)
+
+
+@given(
+    small_instances(max_users=2, max_providers=2, max_signals=2),
+    st.sampled_from(list(Mode)),
+    st.sampled_from([F(0), F(1, 4)]),
+    st.sampled_from(list(TiePolicy)),
+)
+def test_generic_search_over_classes_of_alike_rules_is_the_engine(
+    instance: Instance, mode: Mode, delta: Fraction, policy: TiePolicy
+) -> None:
+    # Rules that every user answers alike are interchangeable: the search decides the profiles of
+    # such rules once, and a provider may deviate from its rule to an alike one (which, with ties
+    # broken for the deviator, can pay it more than staying). It must still be the engine.
+    game = Game(instance, mode, Deterministic())
+    try:
+        _generic(game, delta, policy)
+    except ClassTooLargeError:
+        # The recombination of a personalized game with δ > 0 refuses too many candidates, alike
+        # rules or not (where the engine may still answer): the classes must not change that.
+        with pytest.raises(ClassTooLargeError):
+            _generic(game, delta, policy, _shared_responses())
+        return
+    _agree(game, delta, policy, _shared_responses())
 
 
 @given(
@@ -152,6 +195,50 @@ def test_kernel_never_hashes_a_number() -> None:
     found = solve_game(instance, game.rules, Mode.ANONYMOUS, respond)
     expected = solve_equilibria(game)
     assert found.count == expected.count and found.worst == expected.worst
+
+
+def _two_providers_family() -> Family:
+    document = yaml.safe_load((LIBRARY / "two_providers_two_users.yaml").read_text(encoding="utf-8"))
+    document["parameters"] = {"p": "1/3"}
+    document["worlds"]["w_low"]["prob"] = "p"
+    document["worlds"]["w_mid"]["prob"] = "(1-p)/2"
+    document["worlds"]["w_high"]["prob"] = "(1-p)/2"
+    return Family.from_document(document)
+
+
+@pytest.mark.parametrize("point", [F(1, 6), F(1, 5), F(1, 3), F(3, 7), F(1, 2)])
+@pytest.mark.parametrize("policy", list(TiePolicy))
+@pytest.mark.parametrize(
+    ("mode", "delta"), [(Mode.ANONYMOUS, F(0)), (Mode.PERSONALIZED, F(0)), (Mode.PERSONALIZED, F(1, 20))]
+)
+def test_traced_search_over_alike_rules_is_the_engine(
+    point: Fraction, policy: TiePolicy, mode: Mode, delta: Fraction
+) -> None:
+    # With the low state's prior p, alpha's 27 deterministic rules weigh the worlds in only 5 ways
+    # and beta's 9 in 2: the traced search decides the profiles of alike rules once. At every point
+    # (1/5, 1/3 and 3/7 with users indifferent between actions) it must still give the engine's
+    # every equilibrium profile, with the same utilities, selections and canonical flag.
+    family = _two_providers_family()
+    instance = family.instance_at(point)
+    game = Game(instance, mode, Deterministic())
+    expected = solve_equilibria(game, delta, policy)
+    evaluation = SolveEvaluation(mode, Deterministic(), delta=delta, policy=policy)
+    found = evaluation.solution(family.at(Trace(Point.rational(point), "p")))
+    assert found.count == expected.count
+    assert [value_at(w, point) for w in found.worst] == list(expected.worst)
+    assert [value_at(b, point) for b in found.best] == list(expected.best)
+    listed = {}
+    for e in found.equilibria:
+        selections = tuple(
+            tuple(
+                (k, respond_to_rule(instance, i, k, game.rules[k][e.profile[k]]).payoffs[law])
+                for k, law in used
+            )
+            for i, used in zip(e.users, e.used)
+        )
+        utilities = tuple(value_at(v, point) for v in e.utilities)
+        listed[(e.users, e.profile)] = (utilities, e.canonical, selections)
+    assert sorted(listed.items()) == _expected(expected)
 
 
 def _prosecutor_family() -> Family:

@@ -17,6 +17,7 @@ equal ``(k, payoffs)`` pairs.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -151,8 +152,14 @@ class _Ranking:
 
     totals: tuple[Number, ...]
     first: int
-    second: int
+    second: int | None
     certified: list[bool]
+
+    def top(self, which: int) -> int:
+        """The first (0) or the second (1) best rule."""
+        best = self.first if which == 0 else self.second
+        assert best is not None
+        return best
 
 
 def _plus(left: Number, right: Number) -> Number:
@@ -190,6 +197,10 @@ class GenericKernel:
         How users break ties when a deviation is evaluated.
     delta : Fraction
         δ of δ-equilibrium.
+    alone : sequence of sequence of bool, optional
+        ``alone[k][r]``: whether provider k's r-th rule stands for itself only. A rule standing for
+        several alike rules (:func:`rule_classes`) is a deviation from itself: provider k playing
+        one of them can move to another with the same totals. By default every rule is alone.
 
     Attributes
     ----------
@@ -201,11 +212,21 @@ class GenericKernel:
         ``best[u][k][r][j]``, ``worst[u][k][r][j]``: the largest and smallest of those for j.
     """
 
-    def __init__(self, table: Table, sizes: Sequence[int], policy: TiePolicy, delta: Fraction) -> None:
+    def __init__(
+        self,
+        table: Table,
+        sizes: Sequence[int],
+        policy: TiePolicy,
+        delta: Fraction,
+        alone: Sequence[Sequence[bool]] | None = None,
+    ) -> None:
         self.policy = policy
         self.delta = Fraction(delta)
         self.sizes = tuple(sizes)
         self.m = len(self.sizes)
+        self.alone = (
+            tuple(tuple(a) for a in alone) if alone is not None else tuple((True,) * n for n in self.sizes)
+        )
         self.values = [[[e.value for e in provider] for provider in user] for user in table]
         self.payoffs = [[[e.payoffs for e in provider] for provider in user] for user in table]
         self.best = [
@@ -365,11 +386,13 @@ class GenericKernel:
                     totals[r] = _plus(totals[r], min(own[r], kept))
         values = [at_point(t) for t in totals]
         rules = range(self.sizes[j])
+        second: int | None
         if all(v is not None for v in values):
             # Ranked at the point, nothing recorded: the comparisons that justify a use of the
             # ranking are made where it is used (:meth:`_certify`).
             first = max(rules, key=lambda r: (values[r], -r))
-            second = max((r for r in rules if r != first), key=lambda r: (values[r], -r))
+            rest = [r for r in rules if r != first]
+            second = max(rest, key=lambda r: (values[r], -r)) if rest else None
             certified = [False, False]
         else:
             # At an irrational point, by traced comparisons: the first best rule and the first best
@@ -378,9 +401,9 @@ class GenericKernel:
             for r in rules:
                 if totals[r] > totals[first]:
                     first = r
-            second = 1 if first == 0 else 0
+            second = None
             for r in rules:
-                if r != first and totals[r] > totals[second]:
+                if r != first and (second is None or totals[r] > totals[second]):
                     second = r
             certified = [True, True]
         ranking = _Ranking(tuple(totals), first, second, certified)
@@ -394,6 +417,7 @@ class GenericKernel:
             return
         totals = ranking.totals
         best = ranking.first if which == 0 else ranking.second
+        assert best is not None
         skipped = (best,) if which == 0 else (best, ranking.first)
         for r, total in enumerate(totals):
             if r not in skipped and not totals[best] >= total:
@@ -422,12 +446,16 @@ class GenericKernel:
         Number
             ``Dev_j(σ, b)``: the largest payoff over j's rules other than ``σ_j``.
         """
-        if self.sizes[j] == 1:
+        if self.sizes[j] == 1 and self.alone[j][0]:
             return _total([self.payoff(u, profile, o)[j] for u, o in enumerate(selection)])
         ranking = self._ranking(j, profile, selection)
-        which = 1 if ranking.first == profile[j] else 0
+        which = self._which(ranking, j, profile[j])
         self._certify(ranking, which)
-        return ranking.totals[ranking.second if which else ranking.first]
+        return ranking.totals[ranking.top(which)]
+
+    def _which(self, ranking: _Ranking, j: int, current: int) -> int:
+        """Whether ``Dev_j`` is the first (0) or the second (1) total, ``σ_j`` being ``current``."""
+        return 1 if ranking.first == current and self.alone[j][current] else 0
 
     def admits(self, j: int, profile: Sequence[int], selection: Sequence[Option]) -> Number | None:
         """Whether ``Π_j(σ, b) ≥ Dev_j(σ, b) − δ`` (SPEC.md §5), deciding only what the answer needs.
@@ -452,11 +480,11 @@ class GenericKernel:
             ``Dev_j(σ, b)`` when the condition holds, None when it fails.
         """
         payoff = _total([self.payoff(u, profile, o)[j] for u, o in enumerate(selection)])
-        if self.sizes[j] == 1:
+        if self.sizes[j] == 1 and self.alone[j][0]:
             return payoff
         ranking = self._ranking(j, profile, selection)
-        which = 1 if ranking.first == profile[j] else 0
-        deviation = ranking.totals[ranking.second if which else ranking.first]
+        which = self._which(ranking, j, profile[j])
+        deviation = ranking.totals[ranking.top(which)]
         if payoff < deviation - self.delta:
             return None
         self._certify(ranking, which)
@@ -663,17 +691,26 @@ def solve_anonymous(
     GenericSolution
         The equilibria, each user's worst and best utility, and their count.
     """
-    kernel = GenericKernel(table, sizes, policy, delta)
+    classes = rule_classes([table], sizes)
+    kernel = GenericKernel(classes.reduce(table), classes.sizes, policy, delta, classes.alone)
     users = tuple(range(user_count))
     found = []
+    # Profiles of the same rules up to alike rules have the same answer: decided once.
+    decided: dict[tuple[int, ...], GenericEquilibrium | None] = {}
     for profile in _profiles(sizes):
-        answers = [kernel.options(u, profile) for u in users]
-        options = [o for o, _ in answers]
-        admissible = admissible_selections(kernel, profile, options, selection_limit)
-        if admissible:
-            combinations = [c for c, _ in admissible]
-            utilities = [v for _, v in answers]
-            found.append(_equilibrium(kernel, users, profile, utilities, options, combinations))
+        reduced = classes.profile(profile)
+        if reduced not in decided:
+            answers = [kernel.options(u, reduced) for u in users]
+            options = [o for o, _ in answers]
+            admissible = admissible_selections(kernel, reduced, options, selection_limit)
+            decided[reduced] = None
+            if admissible:
+                combinations = [c for c, _ in admissible]
+                utilities = [v for _, v in answers]
+                decided[reduced] = _equilibrium(kernel, users, reduced, utilities, options, combinations)
+        equilibrium = decided[reduced]
+        if equilibrium is not None:
+            found.append(dataclasses.replace(equilibrium, profile=profile))
     worst, best = _extremes(user_count, found)
     return GenericSolution(Mode.ANONYMOUS, tuple(found), len(found), tuple(worst), tuple(best))
 
@@ -681,10 +718,138 @@ def solve_anonymous(
 @dataclass(frozen=True)
 class _Candidate:
     profile: tuple[int, ...]
+    reduced: tuple[int, ...]
     utility: Number
     options: tuple[Option, ...]
     regrets: tuple[tuple[Number, ...], ...]
     admitted: tuple[int, ...]
+
+
+def _candidate(kernel: GenericKernel, profile: tuple[int, ...], delta: Fraction) -> _Candidate | None:
+    """A one-user game's profile with the selections whose regrets are all at most δ (None if none)."""
+    options, utility = kernel.options(0, profile)
+    regrets = []
+    admitted = []
+    for k, o in enumerate(options):
+        if delta == 0:
+            # Only whether every regret is at most 0 matters: decided as the anonymous game's
+            # condition, without the regrets themselves.
+            if all(kernel.admits(j, profile, (o,)) is not None for j in range(kernel.m)):
+                admitted.append(k)
+            continue
+        payoff = kernel.payoff(0, profile, o)
+        regret = tuple(kernel.deviation(j, profile, (o,)) - payoff[j] for j in range(kernel.m))
+        regrets.append(regret)
+        if all(r <= kernel.delta for r in regret):
+            admitted.append(k)
+    if not admitted:
+        return None
+    return _Candidate(profile, profile, utility, options, tuple(regrets), tuple(admitted))
+
+
+@dataclass(frozen=True)
+class RuleClasses:
+    """Each provider's rules grouped into classes of alike rules (:func:`rule_classes`).
+
+    Attributes
+    ----------
+    members : tuple of tuple of tuple of int
+        ``members[k][c]``: the indices of provider k's rules in its class c, increasing; classes
+        in the order of their first rule.
+    of : tuple of tuple of int
+        ``of[k][r]``: the class of provider k's r-th rule.
+    """
+
+    members: tuple[tuple[tuple[int, ...], ...], ...]
+    of: tuple[tuple[int, ...], ...]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """The number of classes of each provider."""
+        return tuple(len(m) for m in self.members)
+
+    @property
+    def alone(self) -> tuple[tuple[bool, ...], ...]:
+        """``alone[k][c]``: whether class c of provider k holds a single rule."""
+        return tuple(tuple(len(c) == 1 for c in m) for m in self.members)
+
+    def profile(self, profile: Sequence[int]) -> tuple[int, ...]:
+        """The classes of a profile's rules.
+
+        Parameters
+        ----------
+        profile : sequence of int
+            σ.
+
+        Returns
+        -------
+        tuple of int
+            Per provider, the class of its rule.
+        """
+        return tuple(self.of[k][r] for k, r in enumerate(profile))
+
+    def reduce(self, table: Table) -> Table:
+        """The table with one rule per class (its first).
+
+        Parameters
+        ----------
+        table : Table
+            ``table[u][k][r]``.
+
+        Returns
+        -------
+        Table
+            ``table[u][k][c]``.
+        """
+        return tuple(
+            tuple(tuple(provider[c[0]] for c in self.members[k]) for k, provider in enumerate(user))
+            for user in table
+        )
+
+
+def rule_classes(tables: Sequence[Table], sizes: Sequence[int]) -> RuleClasses:
+    """Group each provider's rules whose entries are the same numbers, for every user of every table.
+
+    Two such rules are interchangeable in the search: every user values them alike and gets the
+    same payoffs from them, so two profiles that differ only by alike rules have the same
+    equilibrium selections, and a provider can deviate from a rule to an alike one with the same
+    totals (:class:`GenericKernel`'s ``alone``). Numbers count as the same when they are the same
+    objects (the traced responses give rules of one shape the same objects), so nothing is
+    compared and nothing is recorded.
+
+    Parameters
+    ----------
+    tables : sequence of Table
+        ``table[u][k][r]`` for the users concerned.
+    sizes : sequence of int
+        The number of rules of each provider.
+
+    Returns
+    -------
+    RuleClasses
+        The classes.
+    """
+    members = []
+    of = []
+    for k, size in enumerate(sizes):
+        found: dict[tuple[Any, ...], int] = {}
+        groups: list[list[int]] = []
+        classes = []
+        for r in range(size):
+            signature = tuple(
+                (id(entry.value), tuple(tuple(id(x) for x in vector) for vector in entry.payoffs))
+                for table in tables
+                for entry in (user[k][r] for user in table)
+            )
+            c = found.get(signature)
+            if c is None:
+                c = found[signature] = len(groups)
+                groups.append([])
+            groups[c].append(r)
+            classes.append(c)
+        members.append(tuple(tuple(g) for g in groups))
+        of.append(tuple(classes))
+    return RuleClasses(tuple(members), tuple(of))
 
 
 def solve_personalized(
@@ -721,29 +886,23 @@ def solve_personalized(
         The users' slices that take part in some whole-game equilibrium, with those of their
         selections that do, the count of whole-game profiles, and each user's worst and best.
     """
-    kernels = [GenericKernel(table, sizes, policy, delta) for table in tables]
+    kernels = []
     m = len(sizes)
     candidates: list[list[_Candidate]] = []
-    for kernel in kernels:
+    for table in tables:
+        classes = rule_classes([table], sizes)
+        kernel = GenericKernel(classes.reduce(table), classes.sizes, policy, delta, classes.alone)
+        kernels.append(kernel)
         found = []
+        # Profiles of the same rules up to alike rules have the same candidate: decided once.
+        decided: dict[tuple[int, ...], _Candidate | None] = {}
         for profile in _profiles(sizes):
-            options, utility = kernel.options(0, profile)
-            regrets = []
-            admitted = []
-            for k, o in enumerate(options):
-                if delta == 0:
-                    # Only whether every regret is at most 0 matters: decided as the anonymous
-                    # game's condition, without the regrets themselves.
-                    if all(kernel.admits(j, profile, (o,)) is not None for j in range(m)):
-                        admitted.append(k)
-                    continue
-                payoff = kernel.payoff(0, profile, o)
-                regret = tuple(kernel.deviation(j, profile, (o,)) - payoff[j] for j in range(m))
-                regrets.append(regret)
-                if all(r <= kernel.delta for r in regret):
-                    admitted.append(k)
-            if admitted:
-                found.append(_Candidate(profile, utility, options, tuple(regrets), tuple(admitted)))
+            reduced = classes.profile(profile)
+            if reduced not in decided:
+                decided[reduced] = _candidate(kernel, reduced, delta)
+            candidate = decided[reduced]
+            if candidate is not None:
+                found.append(dataclasses.replace(candidate, profile=profile))
         candidates.append(found)
     admissible, count = _recombine(candidates, Fraction(delta), m, selection_limit)
     equilibria = []
@@ -751,7 +910,8 @@ def solve_personalized(
         for c, selected in zip(user, admissible[i]):
             if selected:
                 chosen = [(c.options[k],) for k in sorted(selected)]
-                equilibria.append(_equilibrium(kernel, (i,), c.profile, [c.utility], [c.options], chosen))
+                equilibrium = _equilibrium(kernel, (i,), c.reduced, [c.utility], [c.options], chosen)
+                equilibria.append(dataclasses.replace(equilibrium, profile=c.profile))
     worst, best = _extremes(len(tables), equilibria)
     return GenericSolution(Mode.PERSONALIZED, tuple(equilibria), count, tuple(worst), tuple(best))
 

@@ -384,11 +384,28 @@ def responses_for(
     ClassTooLargeError
         When a set of optimal laws met on the way outnumbers ``law_limit``.
     """
+    trace = getattr(instance, "trace", None)
+    key = None
+    if trace is not None:
+        tree = _tree(instance)
+        _check_rule(instance, tree, provider, rule)
+        shape = _shape(instance, tree, provider, rule)
+        if shape is not None:
+            key = ("responses", id(instance), user, shape, law_limit)
+            known = trace.memo.get(key)
+            if known is not None:
+                return known  # type: ignore[no-any-return]
     value, canonical, every_law = _walk(instance, user, provider, rule, True, law_limit)
     others = sorted(law for law in every_law if not _same(law, canonical))
     n_states = len(instance.states)
     laws = tuple(_table(law, n_states) for law in (canonical, *others))
-    return TracedResponse(value, tuple(payoff_vector(instance, user, law) for law in laws), laws)
+    response = TracedResponse(value, tuple(payoff_vector(instance, user, law) for law in laws), laws)
+    if key is not None and trace is not None:
+        # Rules of one shape get the same numbers (the same objects), so that the equilibrium
+        # search can tell them alike (:func:`solver.parametric.equilibria.rule_classes`).
+        trace.memo[key] = response
+        trace.memo[("instance", id(instance))] = instance  # keeps the id unique while the memo lives
+    return response
 
 
 def value_of(instance: Any, user: int, provider: int, rule: Rule) -> Any:
