@@ -217,6 +217,20 @@ def _shape(instance: Any, tree: ConversationTree, provider: int, rule: Rule) -> 
     return tuple(sorted(vectors))
 
 
+def _checked_shape(instance: Any, memo: dict[Any, Any], provider: int, rule: Rule) -> tuple[Any, ...] | None:
+    """The rule's :func:`_shape` once it is checked against the instance, kept per rule object."""
+    key = ("shape", id(instance), provider, id(rule))
+    known = memo.get(key)
+    if known is not None and known[0] is rule:
+        return known[1]  # type: ignore[no-any-return]
+    tree = _tree(instance)
+    _check_rule(instance, tree, provider, rule)
+    shape = _shape(instance, tree, provider, rule)
+    memo[key] = (rule, shape)  # the rule is kept, so its id stays its own while the memo lives
+    memo[("instance", id(instance))] = instance
+    return shape
+
+
 def _walk(
     instance: Any, user: int, provider: int, rule: Rule, all_laws: bool, law_limit: int
 ) -> tuple[Any, Flat, list[Flat]]:
@@ -225,19 +239,19 @@ def _walk(
     On traced numbers the result is kept in the trace's memo by the rule's :func:`_shape` (when it
     has one), so rules that weigh the worlds alike are walked once per traced evaluation.
     """
-    tree = _tree(instance)
-    _check_rule(instance, tree, provider, rule)
     trace = getattr(instance, "trace", None)
     memo = None if trace is None else trace.memo
     key = None
     if memo is not None:
-        shape = _shape(instance, tree, provider, rule)
+        shape = _checked_shape(instance, memo, provider, rule)
         if shape is not None:
             key = ("walk", id(instance), user, shape, all_laws, law_limit)
             known = memo.get(key)
             if known is not None:
                 return known  # type: ignore[no-any-return]
             memo[("instance", id(instance))] = instance  # keeps the id unique while the memo lives
+    tree = _tree(instance)
+    _check_rule(instance, tree, provider, rule)
     result = _walk_tree(instance, tree, user, provider, rule, all_laws, law_limit)
     if key is not None and memo is not None:
         memo[key] = result
@@ -387,9 +401,7 @@ def responses_for(
     trace = getattr(instance, "trace", None)
     key = None
     if trace is not None:
-        tree = _tree(instance)
-        _check_rule(instance, tree, provider, rule)
-        shape = _shape(instance, tree, provider, rule)
+        shape = _checked_shape(instance, trace.memo, provider, rule)
         if shape is not None:
             key = ("responses", id(instance), user, shape, law_limit)
             known = trace.memo.get(key)
