@@ -1,10 +1,12 @@
 """The cost of a parametric sweep against the number of its pieces × one point evaluation.
 
 ``pluralis sweep`` (:func:`solver.parametric.sweep.sweep`) answers for every value of a parameter
-at once: it cuts the interval into pieces, runs the evaluator traced once per piece (and again when
-a sample must move closer to the left end), and checks every piece with the ordinary engine at a
-rational point. The goal is a sweep that costs at most 3× what the point engine costs for one
-evaluation per reported piece. For each workload this script measures, in one run:
+at once: it cuts the interval into pieces, runs the evaluator traced once per point it samples
+(once per piece, and again when a sample must move closer to the left end; an end of the interval
+takes the next piece's answer when no recorded polynomial vanishes there), and checks every piece
+with the ordinary engine at a rational point. The goal is a sweep that costs at most 3× what the
+point engine costs for one evaluation per reported piece. For each workload this script measures,
+in one run:
 
 - ``sweep``: the whole sweep (validation, traced evaluations, root isolation, numeric checks,
   merging);
@@ -12,7 +14,9 @@ evaluation per reported piece. For each workload this script measures, in one ru
   family, as a point command builds it after reading the file, then ``Evaluation.numeric``), the
   median over the pieces' samples, each timed ``--repeat`` times;
 - ``traced``: one traced evaluation at a rational sample (the median likewise), to say where the
-  time goes;
+  time goes; it runs after the sweep, whose linear programs with rational data are already
+  solved (a sweep solves each once), so it is the cost of a traced evaluation after a sweep's
+  first;
 
 and reports ``ratio = sweep / (pieces × point)``. The sweep and the point evaluations are timed in
 turn, ``--rounds`` times, and medians are quoted, so that a drift of the machine's speed falls on
