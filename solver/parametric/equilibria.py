@@ -17,7 +17,6 @@ equal ``(k, payoffs)`` pairs.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -592,6 +591,23 @@ class GenericEquilibrium:
     selections: tuple[Combination, ...]
     payoffs: tuple[tuple[Number, ...], ...]
 
+    def at(self, profile: tuple[int, ...]) -> GenericEquilibrium:
+        """The same equilibrium at a profile of alike rules (:func:`rule_classes`).
+
+        Parameters
+        ----------
+        profile : tuple of int
+            σ, whose rules are alike this one's, one by one.
+
+        Returns
+        -------
+        GenericEquilibrium
+            The equilibrium with that profile.
+        """
+        return GenericEquilibrium(
+            self.users, profile, self.utilities, self.used, self.canonical, self.selections, self.payoffs
+        )
+
     def key(self) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[Option, ...], ...], bool]:
         """The combinatorial part: users, profile, the options used and the canonical flag."""
         return (self.users, self.profile, self.used, self.canonical)
@@ -710,7 +726,7 @@ def solve_anonymous(
                 decided[reduced] = _equilibrium(kernel, users, reduced, utilities, options, combinations)
         equilibrium = decided[reduced]
         if equilibrium is not None:
-            found.append(dataclasses.replace(equilibrium, profile=profile))
+            found.append(equilibrium.at(profile))
     worst, best = _extremes(user_count, found)
     return GenericSolution(Mode.ANONYMOUS, tuple(found), len(found), tuple(worst), tuple(best))
 
@@ -723,6 +739,10 @@ class _Candidate:
     options: tuple[Option, ...]
     regrets: tuple[tuple[Number, ...], ...]
     admitted: tuple[int, ...]
+
+    def at(self, profile: tuple[int, ...]) -> _Candidate:
+        """The same candidate at a profile of alike rules."""
+        return _Candidate(profile, self.reduced, self.utility, self.options, self.regrets, self.admitted)
 
 
 def _candidate(kernel: GenericKernel, profile: tuple[int, ...], delta: Fraction) -> _Candidate | None:
@@ -902,16 +922,19 @@ def solve_personalized(
                 decided[reduced] = _candidate(kernel, reduced, delta)
             candidate = decided[reduced]
             if candidate is not None:
-                found.append(dataclasses.replace(candidate, profile=profile))
+                found.append(candidate.at(profile))
         candidates.append(found)
     admissible, count = _recombine(candidates, Fraction(delta), m, selection_limit)
     equilibria = []
     for i, (kernel, user) in enumerate(zip(kernels, candidates)):
+        slices: dict[tuple[tuple[int, ...], tuple[int, ...]], GenericEquilibrium] = {}
         for c, selected in zip(user, admissible[i]):
             if selected:
-                chosen = [(c.options[k],) for k in sorted(selected)]
-                equilibrium = _equilibrium(kernel, (i,), c.reduced, [c.utility], [c.options], chosen)
-                equilibria.append(dataclasses.replace(equilibrium, profile=c.profile))
+                key = (c.reduced, tuple(sorted(selected)))
+                if key not in slices:
+                    chosen = [(c.options[k],) for k in key[1]]
+                    slices[key] = _equilibrium(kernel, (i,), c.reduced, [c.utility], [c.options], chosen)
+                equilibria.append(slices[key].at(c.profile))
     worst, best = _extremes(len(tables), equilibria)
     return GenericSolution(Mode.PERSONALIZED, tuple(equilibria), count, tuple(worst), tuple(best))
 

@@ -214,7 +214,8 @@ def _shape(instance: Any, tree: ConversationTree, provider: int, rule: Rule) -> 
     vectors = [tuple(row[message] for row in rows) for message in messages]
     if not all(type(x) is Fraction or type(x) is int for vector in vectors for x in vector):
         return None  # a rule whose weights are traced numbers (not hashable)
-    return tuple(sorted(vectors))
+    # As pairs of integers: a key that hashes without hashing Fractions.
+    return tuple(sorted(tuple((int(x.numerator), int(x.denominator)) for x in vector) for vector in vectors))
 
 
 def _checked_shape(instance: Any, memo: dict[Any, Any], provider: int, rule: Rule) -> tuple[Any, ...] | None:
