@@ -33,7 +33,7 @@ from solver.core.numbers import ZERO
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
 from solver.equilibria.regret import DEFAULT_SELECTION_LIMIT
-from solver.parametric.values import at_point
+from solver.parametric.values import at_point, sweep_store
 from solver.responses.response import TiePolicy
 
 if TYPE_CHECKING:
@@ -1106,7 +1106,27 @@ def class_rules(
     tuple of tuple of Rule
         Per provider, its rules in the class's order.
     """
-    return tuple(strategy_class.enumerate(instance, j, limit) for j in range(len(instance.providers)))
+    # The structure a class reads, by identity (a family's instances share these objects); the
+    # objects themselves are kept with the rules, so that their ids stay theirs.
+    structure = (
+        instance.providers,
+        instance.protocol,
+        *(w.signals for w in instance.worlds),
+        *(w.label for w in instance.worlds),
+    )
+    key = (tuple(id(x) for x in structure), strategy_class, limit)
+    known = _CLASS_RULES.get(key)
+    if known is not None and all(a is b for a, b in zip(known[0], structure)):
+        return known[1]  # type: ignore[no-any-return]
+    rules = tuple(strategy_class.enumerate(instance, j, limit) for j in range(len(instance.providers)))
+    if len(_CLASS_RULES) >= 64:
+        _CLASS_RULES.clear()
+    _CLASS_RULES[key] = (structure, rules)
+    return rules
+
+
+_CLASS_RULES: dict[Any, Any] = sweep_store()
+"""Each provider's rules in a class, by the structure the class reads (:func:`class_rules`)."""
 
 
 @dataclass(frozen=True)

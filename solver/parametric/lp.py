@@ -21,7 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from solver.core.numbers import ONE, ZERO
-from solver.parametric.values import ParamValue, is_identically_zero
+from solver.parametric.values import ParamValue, is_identically_zero, sweep_store
 
 GenericRow = tuple[tuple[int, Any], ...]
 """A sparse row: ``((variable, coefficient), ...)`` with generic numbers."""
@@ -404,16 +404,11 @@ def _at_point(program: GenericLP) -> GenericLP | None:
     return plain if found else None
 
 
-_CONSTANT: dict[tuple[Any, ...], GenericSolution] = {}
+_CONSTANT: dict[tuple[Any, ...], GenericSolution] = sweep_store()
 """Solutions of programs whose every number is a rational, by their data: such a program is the
 same at every point of a sweep and decides nothing on traced numbers, so nothing is recorded when
 its solution is reused."""
 _CONSTANT_SIZE = 1024
-
-
-def forget_constant_programs() -> None:
-    """Empty the store of solved programs with rational data (a sweep starts with it empty)."""
-    _CONSTANT.clear()
 
 
 def _constant_key(program: GenericLP) -> tuple[Any, ...] | None:

@@ -50,8 +50,7 @@ from solver.parametric.algebraic import (
     to_fmpq,
 )
 from solver.parametric.family import Family, ParametricInstance
-from solver.parametric.lp import forget_constant_programs
-from solver.parametric.values import ParamValue, Point, Trace
+from solver.parametric.values import ParamValue, Point, Trace, forget_sweep_stores
 
 Quantity = ParamValue | Fraction | None
 """A reported number: a function of the parameter, a constant, or None (undefined, e.g. infinite)."""
@@ -462,7 +461,7 @@ def sweep(
         When the traced and the numeric evaluation disagree (an internal error).
     """
     low, high = Fraction(interval[0]), Fraction(interval[1])
-    forget_constant_programs()
+    forget_sweep_stores()
     family = family.with_parameter(parameter)
     family.check_interval(low, high)
     driver = _Driver(family, (low, high), evaluation, progress)

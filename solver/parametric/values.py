@@ -183,6 +183,32 @@ class Trace:
         return ParamValue.constant(Fraction(value), self)
 
 
+_SWEEP_STORES: list[dict[Any, Any]] = []
+
+
+def sweep_store() -> dict[Any, Any]:
+    """A store of results that hold at every value of the parameter, emptied when a sweep starts.
+
+    For what an evaluator computes without deciding anything on traced numbers (a class's rules,
+    a linear program with rational data): reused from one traced evaluation to the next, it
+    records nothing and is the same at every point.
+
+    Returns
+    -------
+    dict
+        The store (a module keeps it for its own keys).
+    """
+    store: dict[Any, Any] = {}
+    _SWEEP_STORES.append(store)
+    return store
+
+
+def forget_sweep_stores() -> None:
+    """Empty every :func:`sweep_store` (a sweep starts with nothing kept from an earlier one)."""
+    for store in _SWEEP_STORES:
+        store.clear()
+
+
 Operand = Union["ParamValue", Fraction, int]
 
 
