@@ -207,6 +207,22 @@ def test_pieces_cover_the_interval_and_merge_equal_answers() -> None:
     assert [piece.kind for piece in narrow.pieces] == ["point", "open", "point"]
 
 
+@pytest.mark.parametrize("interval", [(P(1, 10), P(2, 5)), (P(1, 2), P(9, 10)), (P(1, 10), P(1, 2))])
+def test_each_end_has_the_answer_of_the_evaluation_there(interval: tuple[Fraction, Fraction]) -> None:
+    # An end takes the next open piece's answer only where none of its recorded polynomials
+    # vanishes: at 1/2 the judge is indifferent and acquits (the canonical tie), while just above
+    # 1/2 she convicts with value p; the value at 1/2 is the same, the answer is not.
+    from solver.parametric.sweep import same_answer
+    from solver.parametric.values import Point, Trace
+
+    family = Family.from_document(prosecutor_judge())
+    result = sweep(family, "p", interval, _Judge())
+    for piece, end in ((result.pieces[0], interval[0]), (result.pieces[-1], interval[1])):
+        there = _Judge().traced(family.with_parameter("p").at(Trace(Point.rational(end), "p")))
+        assert same_answer(piece.answer, there)
+        assert piece.answer.structure == ("acquit" if end <= P(1, 2) else "convict")
+
+
 class _Wrong(_Judge):
     def numeric(self, instance: Any) -> tuple[dict[str, Fraction | None], dict[str, str]]:
         return {"value": min(instance.worlds[0].prob, instance.worlds[1].prob)}, {}
