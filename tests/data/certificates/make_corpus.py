@@ -47,9 +47,10 @@ import yaml
 from solver.certificates.certification import certify_result
 from solver.certificates.records import build_certificate, certificate_from_certification, dumps_certificate
 from solver.conversation.classes import parse_class
+from solver.conversation.protocol import ConversationTree
 from solver.conversation.rules import Rule
 from solver.core.model import Instance
-from solver.core.numbers import ZERO
+from solver.core.numbers import ONE, ZERO
 from solver.core.serialization import instance_from_dict, load
 from solver.equilibria.enumeration import solve_equilibria
 from solver.equilibria.games import Game, Mode
@@ -219,6 +220,25 @@ def _commitment(instance: Instance) -> Document:
     return build_certificate(instance, users, [bound.rule], [bound])
 
 
+def _report_matters(instance: Instance) -> Document:
+    """The oracle's optimal commitment in report_signal_features.yaml that answers ``say_hi`` with ``yes``.
+
+    Several commitments reach the optimum 11/16: the oracle may answer ``say_hi`` as it answers
+    ``say_lo`` (the report then changes nothing), or always with ``yes``, which the forecaster
+    reports only when it serves her. The latter is certified here, so that flipping a report
+    (``invalid/report_changed.yaml``) changes what the oracle is paid.
+    """
+    bound = solve_commitment(instance)
+    tree = ConversationTree(instance.protocol)
+    messages = instance.protocol.provider_messages
+    yes = tuple(ONE if label == "yes" else ZERO for label in messages)
+    nodes = [tree.labels(node) for node in tree.provider_nodes]
+    table = tuple(
+        tuple(yes if labels == ["say_hi"] else d for labels, d in zip(nodes, row)) for row in bound.rule.table
+    )
+    return build_certificate(instance, tuple(range(len(instance.users))), [Rule(table)], [bound])
+
+
 def _revealing(instance: Instance, delta: Fraction) -> Document:
     """The single provider revealing its signal, a δ-equilibrium for δ at least its regret."""
     bound = solve_commitment(instance)
@@ -290,8 +310,8 @@ def valid_certificates() -> dict[str, tuple[str, Document]]:
         ),
         "report_signal_features_commitment.yaml": (
             "the oracle's optimal commitment in report_signal_features.yaml (protocol [U, P], "
-            "private features)",
-            _commitment(report),
+            "private features), in which the report matters: say_hi is always answered yes",
+            _report_matters(report),
         ),
         "colliding_labels_commitment.yaml": (
             "the prosecutor's optimal commitment (3/5) with signals a, a][∅][b and messages b][∅][c, c: "
