@@ -3,8 +3,9 @@
 ``pluralis sweep`` (:func:`solver.parametric.sweep.sweep`) answers for every value of a parameter
 at once: it cuts the interval into pieces, runs the evaluator traced once per point it samples
 (once per piece, and again when a sample must move closer to the left end; an end of the interval
-takes the next piece's answer when no recorded polynomial vanishes there), and checks every piece
-with the ordinary engine at a rational point. The goal is a sweep that costs at most 3× what the
+takes the next piece's answer when no recorded polynomial vanishes there), and checks every
+reported piece with the ordinary engine at a rational point (every piece before merging too with
+``check="fine"``, timed apart as ``fine``). The goal is a sweep that costs at most 3× what the
 point engine costs for one evaluation per reported piece. For each workload this script measures,
 in one run:
 
@@ -198,6 +199,7 @@ class Measured:
     point: float
     traced: float
     result: SweepResult
+    fine: float
 
 
 def _samples(result: SweepResult) -> list[Fraction]:
@@ -209,11 +211,14 @@ def measure(workload: Workload, rounds: int, repeat: int) -> Measured:
     evaluation = workload.evaluation()
     result = sweep(family, workload.parameter, workload.interval, evaluation)  # warm-up
     samples = _samples(result)
-    sweeps, points, traceds = [], [], []
+    sweeps, points, traceds, fines = [], [], [], []
     for _ in range(rounds):
         start = time.perf_counter()
         result = sweep(family, workload.parameter, workload.interval, evaluation)
         sweeps.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        sweep(family, workload.parameter, workload.interval, evaluation, check="fine")
+        fines.append(time.perf_counter() - start)
         per_point = []
         for sample in samples:
             start = time.perf_counter()
@@ -230,7 +235,13 @@ def measure(workload: Workload, rounds: int, repeat: int) -> Measured:
                 evaluation.traced(family.at(Trace(Point.rational(sample), workload.parameter)))
             per_trace.append((time.perf_counter() - start) / repeat)
         traceds.append(statistics.median(per_trace))
-    return Measured(statistics.median(sweeps), statistics.median(points), statistics.median(traceds), result)
+    return Measured(
+        statistics.median(sweeps),
+        statistics.median(points),
+        statistics.median(traceds),
+        result,
+        statistics.median(fines),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -258,9 +269,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(
         "| workload | pieces | breakpoints | fine pieces | traced evaluations | sweep s | point s | "
-        "traced s | traced/point | sweep/(pieces×point) |"
+        "traced s | traced/point | sweep/(pieces×point) | --check fine s | fine/(pieces×point) |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for workload in chosen:
         m = measure(workload, args.rounds, args.repeat)
         r = m.result
@@ -268,7 +279,7 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"| {workload.name} | {pieces} | {len(r.breakpoints)} | {r.fine_pieces} | {r.evaluations} | "
             f"{m.sweep:.3f} | {m.point:.4f} | {m.traced:.4f} | {m.traced / m.point:.2f} | "
-            f"{m.sweep / (pieces * m.point):.2f} |",
+            f"{m.sweep / (pieces * m.point):.2f} | {m.fine:.3f} | {m.fine / (pieces * m.point):.2f} |",
             flush=True,
         )
 

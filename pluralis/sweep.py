@@ -36,7 +36,15 @@ from solver.core.numbers import parse_number
 from solver.equilibria.games import Mode
 from solver.parametric.algebraic import AlgebraicNumber, Real, sympy_text
 from solver.parametric.family import Family, SweepError
-from solver.parametric.sweep import Evaluation, Piece, SweepResult, describe_real, same_quantity, sweep
+from solver.parametric.sweep import (
+    CHECKS,
+    Evaluation,
+    Piece,
+    SweepResult,
+    describe_real,
+    same_quantity,
+    sweep,
+)
 from solver.parametric.values import ParamValue
 from solver.responses.response import TiePolicy
 
@@ -272,9 +280,9 @@ def sweep_to_json(result: SweepResult, what: str, title: str) -> dict[str, Any]:
         ``{"title", "what", "parameter", "interval": [LOW, HIGH], "breakpoints": [{"value", "exact"}],
         "pieces": [{"from", "to", "kind", "sample", "checked", "quantities": {NAME: sympy text or null},
         "values": {NAME: exact value at a rational point piece}, "verdicts": {CLAIM: verdict},
-        "equilibria": [...] (solve)}], "claims": {...}, "evaluations", "fine_pieces"}``. Ends of
-        pieces are exact sympy text (a rational, or ``CRootOf(poly, k)`` for an irrational
-        breakpoint).
+        "equilibria": [...] (solve)}], "claims": {...}, "evaluations", "fine_pieces",
+        "checked_fine"}``. Ends of pieces are exact sympy text (a rational, or
+        ``CRootOf(poly, k)`` for an irrational breakpoint).
     """
     name = result.parameter
     pieces = []
@@ -307,6 +315,7 @@ def sweep_to_json(result: SweepResult, what: str, title: str) -> dict[str, Any]:
         "pieces": pieces,
         "evaluations": result.evaluations,
         "fine_pieces": result.fine_pieces,
+        "checked_fine": result.checked_fine,
     }
     summary = claim_summary(result)
     if summary:
@@ -408,6 +417,7 @@ def print_sweep(console: Console, result: SweepResult, what: str, title: str) ->
     console.print(
         f"{len(result.pieces)} pieces from {result.fine_pieces} before merging; {result.evaluations} traced "
         f"evaluations; every piece with a rational point checked by the point engine"
+        + (" (and every piece before merging)" if result.checked_fine else "")
         + (f" ({len(unchecked)} irrational point(s) cannot be)" if unchecked else ""),
         style="dim",
     )
@@ -548,6 +558,16 @@ def plot_sweep(result: SweepResult, path: Path, title: str) -> None:
     default=None,
     help="Draw every quantity against the parameter into OUT.png or OUT.pdf.",
 )
+@click.option(
+    "--check",
+    "check",
+    type=click.Choice(CHECKS),
+    default="pieces",
+    show_default=True,
+    help="Where the point engine confirms the traced answer: at a rational point of every reported "
+    "piece, or (fine) of every piece before merging too, including each point where the traced "
+    "comparisons changed but the answer did not.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, every number an exact string.")
 def sweep_command(
     file: Path,
@@ -565,6 +585,7 @@ def sweep_command(
     law_limit: int,
     benchmark_limit: int,
     plot: Path | None,
+    check: str,
     as_json: bool,
 ) -> None:
     """Sweep a parameter of FILE over an interval: exact pieces, breakpoints and functions (SPEC §9).
@@ -572,7 +593,8 @@ def sweep_command(
     The file declares the parameter (parameters: {p: "1/2"}) and uses it in its numbers ("1-p").
     The interval is cut into open pieces and points on which the answer of --what is constant, with
     every number an exact rational function of the parameter there; each piece is checked at a
-    rational point by the ordinary engine. Exit status 2 on bad input.
+    rational point by the ordinary engine (with --check fine, each piece before merging too). Exit
+    status 2 on bad input.
     """
     name, low, high = parse_param(param_text)
     if plot is not None and plot.suffix.lower() not in (".png", ".pdf"):
@@ -594,7 +616,7 @@ def sweep_command(
         benchmark_limit=benchmark_limit,
     )
     with progress_bar("sweeping", not as_json and sys.stderr.isatty()) as hook:
-        result = sweep(family, name, (low, high), evaluation, hook)
+        result = sweep(family, name, (low, high), evaluation, hook, check)
     title = family.instance.title or str(file)
     if as_json:
         click.echo(json_text(sweep_to_json(result, what, title), SWEEP_SCHEMA))

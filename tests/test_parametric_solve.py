@@ -104,7 +104,14 @@ def _agree(game: Game, delta: Fraction, policy: TiePolicy, respond: Respond = re
         with pytest.raises(ClassTooLargeError):
             _generic(game, delta, policy, respond)
         return
-    found = _generic(game, delta, policy, respond)
+    try:
+        found = _generic(game, delta, policy, respond)
+    except ClassTooLargeError:
+        # The engine counts a personalized game's δ-equilibria over Pareto frontiers of the users'
+        # candidates; the generic search tries their combinations, up to the selection limit, and
+        # refuses beyond it. That is the only refusal allowed where the engine answers.
+        assert game.mode is Mode.PERSONALIZED and delta > 0
+        return
     assert found.count == expected.count
     assert found.worst == expected.worst
     assert found.best == expected.best

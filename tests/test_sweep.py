@@ -531,3 +531,41 @@ def test_a_breakpoint_of_structure_alone_is_said_so() -> None:
     assert "p = 1/2  (the same numbers on both sides: what changes is the combinatorial answer)" in (
         console.export_text()
     )
+
+
+class _Counted(CommitEvaluation):
+    """The commitment evaluation, counting where the point engine is run."""
+
+    def __init__(self, mode: Mode) -> None:
+        super().__init__(mode)
+        self.points: list[Fraction] = []
+
+    def numeric(self, instance: Any) -> Any:
+        self.points.append(instance.parameter_values()["p"])
+        return super().numeric(instance)
+
+
+def test_the_point_engine_checks_every_reported_piece_or_every_fine_piece() -> None:
+    # In the anonymous game the fine pieces split at 1/2 and merge again (the test above): with
+    # the default check the point engine runs once per reported piece, at its sample (an open
+    # piece) or at itself (a point); with check="fine", at every piece before merging as well.
+    # Both give the same partition and the same functions.
+    family = Family.from_document(_two_judges())
+    interval = (P(1, 100), P(99, 100))
+    pieces, fine = _Counted(Mode.ANONYMOUS), _Counted(Mode.ANONYMOUS)
+    by_piece = sweep(family, "p", interval, pieces)
+    by_fine = sweep(family, "p", interval, fine, check="fine")
+    assert by_piece.fine_pieces == by_fine.fine_pieces > len(by_piece.pieces) == len(by_fine.pieces)
+    assert sorted(pieces.points) == sorted(p.sample for p in by_piece.pieces)
+    assert len(fine.points) == by_fine.fine_pieces and set(pieces.points) <= set(fine.points)
+    assert P(1, 2) in fine.points and P(1, 2) not in pieces.points  # the merged-away breakpoint
+    assert all(p.checked for p in by_piece.pieces) and all(p.checked for p in by_fine.pieces)
+    assert not by_piece.checked_fine and by_fine.checked_fine
+    for a, b in zip(by_piece.pieces, by_fine.pieces):
+        assert (a.low, a.high, a.kind) == (b.low, b.high, b.kind)
+        assert all(same_quantity(a.answer.quantities[k], b.answer.quantities[k]) for k in a.answer.quantities)
+
+
+def test_an_unknown_check_is_refused() -> None:
+    with pytest.raises(SweepError, match="check: unknown check 'all'; use 'pieces' or 'fine'"):
+        sweep(Family.from_document(prosecutor_judge()), "p", (P(1, 10), P(9, 10)), _Judge(), check="all")

@@ -21,11 +21,13 @@ open piece next to it when none of that piece's recorded polynomials vanishes th
 reported function has a pole there: each of those polynomials then has the same sign at the end as
 on the piece, so the evaluator makes the same comparisons there with the same outcomes.
 
-Every open piece is checked at its rational sample, and every rational point piece at its point,
-by the numeric evaluation: each quantity must be equal exactly, and each verdict the same (a
-mismatch is an internal error showing both values). Finally an open piece, a point and an open
-piece with equal answers (same structure, verdicts and identical functions) merge into one open
-piece; the breakpoints are the interior points that remain.
+Finally an open piece, a point and an open piece with equal answers (same structure, verdicts
+and identical functions) merge into one open piece; the breakpoints are the interior points that
+remain. Every reported open piece is then checked at its rational sample, and every rational point
+piece at its point, by the numeric evaluation: each quantity must be equal exactly, and each verdict
+the same (a mismatch is an internal error showing both values). With ``check="fine"`` every piece
+before merging is checked too, which confirms the traced evaluation at each point where its
+comparisons changed but its answer did not.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from solver.parametric.algebraic import (
     rational_between,
     to_fmpq,
 )
-from solver.parametric.family import Family, ParametricInstance
+from solver.parametric.family import Family, ParametricInstance, SweepError
 from solver.parametric.values import ParamValue, Point, Trace, forget_sweep_stores
 
 Quantity = ParamValue | Fraction | None
@@ -93,6 +95,10 @@ class Evaluation(Protocol):
 
 class SweepMismatchError(PluralisError, RuntimeError):
     """The traced and the numeric evaluation disagree at a point: an internal error, never ignored."""
+
+
+CHECKS = ("pieces", "fine")
+"""Where a sweep's numeric check runs: every reported piece, or every piece before merging too."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -155,6 +161,8 @@ class SweepResult:
         Traced evaluations run (including resamples and points).
     fine_pieces : int
         Pieces before merging.
+    checked_fine : bool
+        Whether the numeric engine checked every piece before merging too (``check="fine"``).
     """
 
     parameter: str
@@ -162,6 +170,7 @@ class SweepResult:
     pieces: tuple[Piece, ...]
     evaluations: int
     fine_pieces: int
+    checked_fine: bool = False
 
     @property
     def breakpoints(self) -> tuple[Real, ...]:
@@ -269,6 +278,7 @@ class _Driver:
         interval: tuple[Fraction, Fraction],
         evaluation: Evaluation,
         progress: ProgressHook | None,
+        check_fine: bool,
     ) -> None:
         self.family = family
         self.name = family.name
@@ -277,6 +287,7 @@ class _Driver:
         self.progress = progress
         self.roots: dict[tuple[Fraction, ...], list[Real]] = {}
         self.evaluations = 0
+        self.check_fine = check_fine
         # Traced evaluations by rational point: a sample that comes back is not evaluated again.
         self.known: dict[Fraction, tuple[Answer, tuple[Polynomial, ...]]] = {}
 
@@ -334,9 +345,10 @@ class _Driver:
             answer = beside[0]
         else:
             answer, _ = self.traced(value)
-        if isinstance(value, Fraction):
+        if self.check_fine and isinstance(value, Fraction):
             self.check(answer, value)
-        return Piece(value, value, "point", answer, value, isinstance(value, Fraction))
+            return Piece(value, value, "point", answer, value, True)
+        return Piece(value, value, "point", answer, value, False)
 
     def open_piece(self, left: Real) -> tuple[Piece, tuple[Polynomial, ...]]:
         sample = rational_between(left, self.high)
@@ -347,8 +359,16 @@ class _Driver:
                 break
             sample = rational_between(left, root)
         right: Real = self.high if root is None else root
-        self.check(answer, sample)
-        return Piece(left, right, "open", answer, sample, True), polynomials
+        if self.check_fine:
+            self.check(answer, sample)
+        return Piece(left, right, "open", answer, sample, self.check_fine), polynomials
+
+    def confirm(self, piece: Piece) -> Piece:
+        """The piece checked by the numeric evaluation at its sample, when rational and not yet done."""
+        if piece.checked or not isinstance(piece.sample, Fraction):
+            return piece
+        self.check(piece.answer, piece.sample)
+        return Piece(piece.low, piece.high, piece.kind, piece.answer, piece.sample, True)
 
     def run(self) -> list[Piece]:
         first, recorded = self.open_piece(self.low)
@@ -430,6 +450,7 @@ def sweep(
     interval: tuple[Fraction, Fraction],
     evaluation: Evaluation,
     progress: ProgressHook | None = None,
+    check: str = "pieces",
 ) -> SweepResult:
     """Partition ``[a, b]`` into pieces on which an evaluation's answer is constant (SPEC.md §9).
 
@@ -445,6 +466,9 @@ def sweep(
         What to compute on each piece.
     progress : ProgressHook, optional
         Called as pieces are found.
+    check : {"pieces", "fine"}
+        Where the numeric engine confirms the traced answer: at a rational point of every reported
+        piece (``"pieces"``), or of every piece before merging as well (``"fine"``).
 
     Returns
     -------
@@ -454,22 +478,24 @@ def sweep(
     Raises
     ------
     SweepError
-        For an unknown parameter or an empty or reversed interval.
+        For an unknown parameter, an empty or reversed interval, or an unknown ``check``.
     InstanceError
         When some instance of the family on the interval is invalid (naming the sub-interval).
     SweepMismatchError
         When the traced and the numeric evaluation disagree (an internal error).
     """
+    if check not in CHECKS:
+        raise SweepError(f"check: unknown check {check!r}; use {' or '.join(repr(c) for c in CHECKS)}")
     low, high = Fraction(interval[0]), Fraction(interval[1])
     forget_sweep_stores()
     family = family.with_parameter(parameter)
     family.check_interval(low, high)
-    driver = _Driver(family, (low, high), evaluation, progress)
+    driver = _Driver(family, (low, high), evaluation, progress, check == "fine")
     fine = driver.run()
     _check_cover(fine, low, high)
-    pieces = merge(fine)
+    pieces = [driver.confirm(piece) for piece in merge(fine)]
     _check_cover(pieces, low, high)
-    return SweepResult(parameter, (low, high), tuple(pieces), driver.evaluations, len(fine))
+    return SweepResult(parameter, (low, high), tuple(pieces), driver.evaluations, len(fine), check == "fine")
 
 
 def describe_real(value: Real) -> dict[str, Any]:
