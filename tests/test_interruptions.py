@@ -714,10 +714,10 @@ def test_fit_interrupted_writes_nothing_and_a_rerun_writes_everything(
     _interrupt(run)
     code = _finish(run)
     if pause == 0.0:
-        assert code == 130
+        assert code == 130, run.errors()
     assert code in (0, 130), run.errors()
     if code == 130:
-        assert "INTERRUPTED" in run.errors() and "Traceback" not in run.errors()
+        assert "INTERRUPTED" in run.errors() and "Traceback" not in run.errors(), run.errors()
     # All of the files or none of them (Ctrl-C may come while they are moved into place).
     assert _bytes(out) in ({}, expected)
     rerun = CliRunner().invoke(cli, [*arguments, "--out", str(out)])
