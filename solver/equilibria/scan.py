@@ -547,7 +547,9 @@ def _scan_block(
     ties = np.flatnonzero(passed & ~single)
     tied = [d[ties] for d in digits]
     if len(ties) and kernel.policy is not TiePolicy.ADVERSARIAL and _combinations(tables) <= COMBINATIONS:
-        keep[ties] = _admissible(kernel, tables, deviations, tied)
+        keep[ties] = _admissible(
+            kernel, tables, deviations, tied, [[o[ties] for o in mine] for mine in optimal]
+        )
     else:
         for row in ties:
             _examine(game, kernel, digits, int(row), limit, built, keep)
@@ -596,8 +598,11 @@ def _admissible(
     tables: _Tables,
     deviations: dict[int, _Deviations],
     digits: list[Array],
+    optimal: list[list[Mask]],
 ) -> Mask:
     """Whether some selection b is admissible at each profile, by trying every b (SPEC.md §5).
+
+    ``optimal[u][k]``: where provider k is among the u-th user's optimal providers.
 
     Deviator-favourable and canonical ties: ``Dev_j(σ, b)`` is the largest, over the sets S of users
     that a rule other than σ_j attracts, of that rule's total from S plus what the others keep.
@@ -607,18 +612,13 @@ def _admissible(
     # Per user, her selections as (where she has it, its provider, its place among that rule's laws).
     slots: list[list[tuple[Mask, int, int]]] = []
     for u in range(n):
-        values = [tables.rank[u][k].take(digits[k]) for k in range(m)]
-        top = values[0].copy()
-        for v in values[1:]:
-            np.maximum(top, v, out=top)
         mine = []
         for k in range(m):
-            optimal = values[k] == top
-            if not optimal.any():
+            if not optimal[u][k].any():
                 continue
             counts = tables.frontier[u][k].take(digits[k])
             for law in range(len(tables.vectors[u][k])):
-                valid = optimal & (law < counts)
+                valid = optimal[u][k] & (law < counts)
                 if valid.any():
                     mine.append((valid, k, law))
         slots.append(mine)
