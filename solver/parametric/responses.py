@@ -218,9 +218,18 @@ def _shape(instance: Any, tree: ConversationTree, provider: int, rule: Rule) -> 
     return tuple(sorted(tuple((int(x.numerator), int(x.denominator)) for x in vector) for vector in vectors))
 
 
+def _memo_key(memo: dict[Any, Any], instance: Any, *parts: Any) -> tuple[Any, ...]:
+    """A key of the trace's memo for something computed on ``instance``.
+
+    The instance is kept in the memo too, so that its id stays its own while the memo lives.
+    """
+    memo[("instance", id(instance))] = instance
+    return (*parts, id(instance))
+
+
 def _checked_shape(instance: Any, memo: dict[Any, Any], provider: int, rule: Rule) -> tuple[Any, ...] | None:
     """The rule's :func:`_shape` once it is checked against the instance, kept per rule object."""
-    key = ("shape", id(instance), provider, id(rule))
+    key = _memo_key(memo, instance, "shape", provider, id(rule))
     known = memo.get(key)
     if known is not None and known[0] is rule:
         return known[1]  # type: ignore[no-any-return]
@@ -228,7 +237,6 @@ def _checked_shape(instance: Any, memo: dict[Any, Any], provider: int, rule: Rul
     _check_rule(instance, tree, provider, rule)
     shape = _shape(instance, tree, provider, rule)
     memo[key] = (rule, shape)  # the rule is kept, so its id stays its own while the memo lives
-    memo[("instance", id(instance))] = instance
     return shape
 
 
@@ -240,23 +248,19 @@ def _walk(
     On traced numbers the result is kept in the trace's memo by the rule's :func:`_shape` (when it
     has one), so rules that weigh the worlds alike are walked once per traced evaluation.
     """
-    trace = getattr(instance, "trace", None)
-    memo = None if trace is None else trace.memo
-    key = None
-    if memo is not None:
-        shape = _checked_shape(instance, memo, provider, rule)
-        if shape is not None:
-            key = ("walk", id(instance), user, shape, all_laws, law_limit)
-            known = memo.get(key)
-            if known is not None:
-                return known  # type: ignore[no-any-return]
-            memo[("instance", id(instance))] = instance  # keeps the id unique while the memo lives
     tree = _tree(instance)
-    _check_rule(instance, tree, provider, rule)
-    result = _walk_tree(instance, tree, user, provider, rule, all_laws, law_limit)
-    if key is not None and memo is not None:
-        memo[key] = result
-    return result
+    trace = getattr(instance, "trace", None)
+    if trace is None:
+        _check_rule(instance, tree, provider, rule)
+        return _walk_tree(instance, tree, user, provider, rule, all_laws, law_limit)
+    shape = _checked_shape(instance, trace.memo, provider, rule)
+    if shape is None:
+        return _walk_tree(instance, tree, user, provider, rule, all_laws, law_limit)
+    key = _memo_key(trace.memo, instance, "walk", user, shape, all_laws, law_limit)
+    known = trace.memo.get(key)
+    if known is None:
+        known = trace.memo[key] = _walk_tree(instance, tree, user, provider, rule, all_laws, law_limit)
+    return known  # type: ignore[no-any-return]
 
 
 def _walk_tree(
@@ -404,7 +408,7 @@ def responses_for(
     if trace is not None:
         shape = _checked_shape(instance, trace.memo, provider, rule)
         if shape is not None:
-            key = ("responses", id(instance), user, shape, law_limit)
+            key = _memo_key(trace.memo, instance, "responses", user, shape, law_limit)
             known = trace.memo.get(key)
             if known is not None:
                 return known  # type: ignore[no-any-return]
@@ -417,7 +421,6 @@ def responses_for(
         # Rules of one shape get the same numbers (the same objects), so that the equilibrium
         # search can tell them alike (:func:`solver.parametric.equilibria.rule_classes`).
         trace.memo[key] = response
-        trace.memo[("instance", id(instance))] = instance  # keeps the id unique while the memo lives
     return response
 
 
